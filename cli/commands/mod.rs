@@ -1,0 +1,19 @@
+//! One module per subcommand.
+
+use std::io::IsTerminal;
+
+use tacometer_core::output::Format;
+
+pub mod projects;
+pub mod sql;
+
+/// The format to use: the flag, else a table on a terminal and JSON elsewhere.
+pub fn pick_format(flag: Option<Format>) -> Format {
+    flag.unwrap_or_else(|| {
+        if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    })
+}

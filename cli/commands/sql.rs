@@ -1,0 +1,25 @@
+//! `tacometer sql`: read-only SQL over the history, for power users.
+
+use std::io::Write;
+
+use tacometer_core::config::Config;
+use tacometer_core::output::Format;
+use tacometer_core::store::Store;
+
+/// Flags of `sql`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The query, e.g. "SELECT count(*) FROM commits".
+    query: String,
+    /// Output format: table, json, csv or markdown.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<Format>,
+}
+
+/// Runs `sql` on a read-only, sandboxed connection.
+pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let store = Store::open_query(&config.store.path, config.store.lock_wait.0)?;
+    let table = store.query_table(&args.query)?;
+    out.write_all(table.render(super::pick_format(args.format)).as_bytes())?;
+    Ok(0)
+}

@@ -1,0 +1,72 @@
+//! `tacometer`: answers the TAC's questions from the history `tacometerd` collects.
+//!
+//! This file is wiring only: it parses flags, loads the layered configuration,
+//! runs one command from [`commands`] and maps the outcome to an exit code:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success; for `check`, no requirement fails |
+//! | 1 | `check`: at least one requirement fails |
+//! | 2 | error (bad input, unusable config or database, ...) |
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tacometer_core::config::{Config, Overrides, ProcessEnv};
+
+/// Evidence behind PyTorch Ecosystem membership decisions.
+#[derive(Debug, Parser)]
+#[command(name = "tacometer", version, about, long_about = None)]
+struct Cli {
+    /// The DuckDB history file (default: `[store] path`, `TACOMETER_DB`, or tacometer.duckdb).
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Configuration file (default: `TACOMETER_CONFIG`, the platform config dir, or the
+    /// shipped PyTorch Ecosystem list).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// How long to wait for the daemon's write lock before giving up (e.g. 30s, 2m).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    lock_wait: Option<Duration>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the tracked projects with their repos and packages.
+    Projects(commands::projects::Args),
+    /// Run read-only SQL over the history.
+    Sql(commands::sql::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tacometer: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let overrides = Overrides {
+        config: cli.config,
+        db: cli.db,
+    };
+    let mut config = Config::load(&overrides, &ProcessEnv)?;
+    if let Some(wait) = cli.lock_wait {
+        config.store.lock_wait.0 = wait;
+    }
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Projects(args) => commands::projects::run(&config, &args, &mut out),
+        Command::Sql(args) => commands::sql::run(&config, &args, &mut out),
+    }
+}

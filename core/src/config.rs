@@ -1,0 +1,757 @@
+//! Configuration: the TAC's criteria, collection settings, upstreams and tracked projects.
+//!
+//! Layering, lowest to highest precedence:
+//!
+//! 1. built-in defaults (the `Default` impls below, plus the shipped PyTorch
+//!    Ecosystem project list when no file is given);
+//! 2. the TOML file: `--config`, else `TACOMETER_CONFIG`, else
+//!    `<platform config dir>/tacometer/config.toml` when it exists;
+//! 3. the environment: `TACOMETER_DB`, `GITHUB_API_URL`, `GITHUB_GRAPHQL_URL`,
+//!    `PYPI_URL`, `ANACONDA_API_URL`, `GITHUB_TOKEN` / `GH_TOKEN`;
+//! 4. command-line flags (applied by the binaries through [`Overrides`]).
+//!
+//! Every key of the file is optional except `projects`. Unknown keys and bad
+//! values are errors that name the file, line, column and dotted key, because a
+//! typo in a threshold silently falling back to a default would change the
+//! TAC's verdicts without anyone noticing.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::model::{CondaPackage, ProjectStatus, PypiName, RepoSlug};
+
+/// The shipped PyTorch Ecosystem configuration, used when no file is given.
+pub const PYTORCH_ECOSYSTEM_TOML: &str = include_str!("../../config/pytorch-ecosystem.toml");
+
+/// The name under which the shipped configuration appears in messages.
+pub const BUILTIN_NAME: &str = "<built-in config/pytorch-ecosystem.toml>";
+
+/// A configuration error that points at the offending place.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file was read but a key or value is wrong.
+    #[error("{file}:{line}:{column}: key `{key}`: {message}")]
+    Invalid {
+        /// The file (or the built-in name).
+        file: String,
+        /// 1-based line of the offending key or value.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Dotted key path, e.g. `criteria.min_stars` or `projects[3].repos`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value from the environment is wrong.
+    #[error("environment variable {var}: {message}")]
+    Env {
+        /// The variable's name.
+        var: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The TAC's requirement thresholds and definitions (`[criteria]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Criteria {
+    /// Version string recorded with every evaluation and export.
+    pub version: String,
+    /// Length of the rolling window in days.
+    pub window_days: NonZeroU32,
+    /// Minimum stargazer count.
+    pub min_stars: u32,
+    /// Minimum commits in the window.
+    pub min_commits: u32,
+    /// Minimum distinct contributors in the window.
+    pub min_contributors: u32,
+    /// Minimum declared maintainers.
+    pub min_maintainers: u32,
+    /// SPDX ids that count as permissive.
+    pub permissive_licenses: Vec<String>,
+    /// Bot logins besides those ending in `[bot]`.
+    pub bots: Vec<String>,
+}
+
+impl Default for Criteria {
+    fn default() -> Self {
+        Self {
+            version: "pytorch-ecosystem-1.0".into(),
+            window_days: NonZeroU32::new(90).unwrap_or(NonZeroU32::MIN),
+            min_stars: 200,
+            min_commits: 30,
+            min_contributors: 5,
+            min_maintainers: 2,
+            permissive_licenses: ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"]
+                .map(String::from)
+                .to_vec(),
+            bots: vec!["pytorchbot".into(), "facebook-github-bot".into()],
+        }
+    }
+}
+
+/// A duration written the human way in the file (`"1h"`, `"30m"`, `"6h 30m"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Interval(pub Duration);
+
+impl From<Interval> for String {
+    fn from(i: Interval) -> String {
+        humantime::format_duration(i.0).to_string()
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let dur = humantime::parse_duration(&text).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a duration ({e}); write e.g. \"90s\", \"30m\", \"1h\", \"6h\""
+            ))
+        })?;
+        if dur.is_zero() {
+            return Err(serde::de::Error::custom("a duration must be longer than zero"));
+        }
+        Ok(Interval(dur))
+    }
+}
+
+/// Collection settings for the daemon (`[collect]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Collect {
+    /// Days of commit history to fetch on first sight of a repo.
+    pub backfill_days: NonZeroU32,
+    /// How often GitHub signals are collected.
+    pub github_interval: Interval,
+    /// How often PyPI and conda signals are collected.
+    pub packages_interval: Interval,
+    /// Time limit for collecting one repo or package.
+    pub item_timeout: Interval,
+    /// Requests per second allowed to each upstream host (`host = n`), besides
+    /// what the upstream itself says.
+    pub requests_per_second: BTreeMap<String, NonZeroU32>,
+}
+
+impl Default for Collect {
+    fn default() -> Self {
+        let mut rps = BTreeMap::new();
+        for (host, n) in [("api.github.com", 10), ("pypi.org", 5), ("api.anaconda.org", 2)] {
+            if let Some(n) = NonZeroU32::new(n) {
+                rps.insert(host.to_string(), n);
+            }
+        }
+        Self {
+            backfill_days: NonZeroU32::new(365).unwrap_or(NonZeroU32::MIN),
+            github_interval: Interval(Duration::from_secs(3600)),
+            packages_interval: Interval(Duration::from_secs(6 * 3600)),
+            item_timeout: Interval(Duration::from_secs(120)),
+            requests_per_second: rps,
+        }
+    }
+}
+
+/// Upstream base URLs (`[upstream]`), overridden by the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Upstream {
+    /// GitHub REST base URL (`GITHUB_API_URL`).
+    pub github_api_url: String,
+    /// GitHub GraphQL endpoint (`GITHUB_GRAPHQL_URL`); defaults to `<github_api_url>/graphql`.
+    pub github_graphql_url: Option<String>,
+    /// PyPI base URL (`PYPI_URL`).
+    pub pypi_url: String,
+    /// Anaconda API base URL (`ANACONDA_API_URL`).
+    pub anaconda_api_url: String,
+}
+
+impl Default for Upstream {
+    fn default() -> Self {
+        Self {
+            github_api_url: "https://api.github.com".into(),
+            github_graphql_url: None,
+            pypi_url: "https://pypi.org".into(),
+            anaconda_api_url: "https://api.anaconda.org".into(),
+        }
+    }
+}
+
+impl Upstream {
+    /// The GraphQL endpoint, derived from the REST base when not set.
+    pub fn graphql_url(&self) -> String {
+        self.github_graphql_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/graphql", self.github_api_url.trim_end_matches('/')))
+    }
+}
+
+/// A secret (a GitHub token). It never prints: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("***")
+    }
+}
+
+/// GitHub credentials (`[github]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Github {
+    /// A pool of tokens used in turn; the environment's token is added first.
+    pub tokens: Vec<Secret>,
+}
+
+/// Where and how the history database is opened (`[store]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// The DuckDB file (`--db`, `TACOMETER_DB`).
+    pub path: PathBuf,
+    /// How long a command waits for another process's lock before giving up.
+    pub lock_wait: Interval,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("tacometer.duckdb"),
+            lock_wait: Interval(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// One tracked project (`[[projects]]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    /// Display name, unique within the config.
+    pub name: String,
+    /// Repositories in scope; the first is primary. Empty when not yet known.
+    #[serde(default)]
+    pub repos: Vec<RepoSlug>,
+    /// A GitHub organisation for entries that name an org rather than a repo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_org: Option<String>,
+    /// PyPI projects.
+    #[serde(default)]
+    pub pypi: Vec<PypiName>,
+    /// Conda packages as `channel/name`.
+    #[serde(default)]
+    pub conda: Vec<CondaPackage>,
+    /// Membership status.
+    #[serde(default = "default_status")]
+    pub status: ProjectStatus,
+    /// A PyTorch Foundation-hosted project rather than an ecosystem member.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub foundation: bool,
+    /// Landscape category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Date the TAC accepted the project, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<NaiveDate>,
+}
+
+fn default_status() -> ProjectStatus {
+    ProjectStatus::Active
+}
+
+impl Project {
+    /// The primary repository (stars, files, license, CI and maintainers come from it).
+    pub fn primary_repo(&self) -> Option<&RepoSlug> {
+        self.repos.first()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    criteria: Criteria,
+    #[serde(default)]
+    collect: Collect,
+    #[serde(default)]
+    upstream: Upstream,
+    #[serde(default)]
+    github: Github,
+    #[serde(default)]
+    store: StoreSettings,
+    projects: Vec<toml::Spanned<Project>>,
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "path")]
+pub enum ConfigSource {
+    /// The shipped PyTorch Ecosystem configuration.
+    Builtin,
+    /// A file on disk.
+    File(PathBuf),
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin => f.write_str(BUILTIN_NAME),
+            Self::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The fully layered configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// Where the file layer came from.
+    pub source: ConfigSource,
+    /// Requirement thresholds.
+    pub criteria: Criteria,
+    /// Collection settings.
+    pub collect: Collect,
+    /// Upstream base URLs.
+    pub upstream: Upstream,
+    /// GitHub credentials.
+    pub github: Github,
+    /// Database settings.
+    pub store: StoreSettings,
+    /// Tracked projects, in file order.
+    pub projects: Vec<Project>,
+}
+
+/// Values given on the command line, the top layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--db FILE`.
+    pub db: Option<PathBuf>,
+}
+
+/// Reads environment variables; a trait so tests inject a fixed environment.
+pub trait Environment {
+    /// The variable's value, when set and not empty.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessEnv;
+
+impl Environment for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Environment for BTreeMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned().filter(|v| !v.is_empty())
+    }
+}
+
+impl Config {
+    /// Loads the layered configuration: defaults, file, environment, flags.
+    pub fn load(overrides: &Overrides, env: &dyn Environment) -> Result<Self, ConfigError> {
+        let file = overrides
+            .config
+            .clone()
+            .or_else(|| env.var("TACOMETER_CONFIG").map(PathBuf::from))
+            .or_else(|| {
+                dirs::config_dir()
+                    .map(|d| d.join("tacometer").join("config.toml"))
+                    .filter(|p| p.is_file())
+            });
+        let mut config = match file {
+            Some(path) => Self::from_file(&path)?,
+            None => Self::builtin()?,
+        };
+        config.apply_env(env)?;
+        if let Some(db) = &overrides.db {
+            config.store.path = db.clone();
+        }
+        Ok(config)
+    }
+
+    /// The shipped PyTorch Ecosystem configuration with built-in defaults.
+    pub fn builtin() -> Result<Self, ConfigError> {
+        Self::parse(PYTORCH_ECOSYSTEM_TOML, ConfigSource::Builtin)
+    }
+
+    /// Reads and parses one file (defaults beneath it, nothing above).
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, ConfigSource::File(path.to_path_buf()))
+    }
+
+    /// Parses TOML text; errors name `source`, the line and the key.
+    pub fn parse(text: &str, source: ConfigSource) -> Result<Self, ConfigError> {
+        let parsed: FileConfig = toml::from_str(text).map_err(|e| {
+            let message = e.message().to_string();
+            let offset = e.span().map(|s| s.start);
+            located_error(text, &source, offset, &message)
+        })?;
+        let mut seen = HashSet::new();
+        for spanned in &parsed.projects {
+            let project = spanned.get_ref();
+            if !seen.insert(project.name.to_lowercase()) {
+                return Err(located_error(
+                    text,
+                    &source,
+                    Some(spanned.span().start),
+                    &format!("duplicate project name `{}`", project.name),
+                ));
+            }
+            if project.name.trim().is_empty() {
+                return Err(located_error(
+                    text,
+                    &source,
+                    Some(spanned.span().start),
+                    "project name must not be empty",
+                ));
+            }
+        }
+        for (i, license) in parsed.criteria.permissive_licenses.iter().enumerate() {
+            if license.trim().is_empty() || license.contains(char::is_whitespace) {
+                let offset = find_key_offset(text, "permissive_licenses");
+                return Err(located_error(
+                    text,
+                    &source,
+                    offset,
+                    &format!("entry {i} `{license}` is not an SPDX identifier"),
+                ));
+            }
+        }
+        Ok(Self {
+            source,
+            criteria: parsed.criteria,
+            collect: parsed.collect,
+            upstream: parsed.upstream,
+            github: parsed.github,
+            store: parsed.store,
+            projects: parsed.projects.into_iter().map(|p| p.into_inner()).collect(),
+        })
+    }
+
+    fn apply_env(&mut self, env: &dyn Environment) -> Result<(), ConfigError> {
+        if let Some(db) = env.var("TACOMETER_DB") {
+            self.store.path = PathBuf::from(db);
+        }
+        let url = |var: &str| -> Result<Option<String>, ConfigError> {
+            match env.var(var) {
+                None => Ok(None),
+                Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                    Ok(Some(v.trim_end_matches('/').to_string()))
+                }
+                Some(v) => Err(ConfigError::Env {
+                    var: var.to_string(),
+                    message: format!("`{v}` is not an http(s) URL"),
+                }),
+            }
+        };
+        if let Some(v) = url("GITHUB_API_URL")? {
+            self.upstream.github_api_url = v;
+        }
+        if let Some(v) = url("GITHUB_GRAPHQL_URL")? {
+            self.upstream.github_graphql_url = Some(v);
+        }
+        if let Some(v) = url("PYPI_URL")? {
+            self.upstream.pypi_url = v;
+        }
+        if let Some(v) = url("ANACONDA_API_URL")? {
+            self.upstream.anaconda_api_url = v;
+        }
+        if let Some(token) = env.var("GITHUB_TOKEN").or_else(|| env.var("GH_TOKEN")) {
+            let token = Secret::new(token.trim());
+            if !self.github.tokens.contains(&token) {
+                self.github.tokens.insert(0, token);
+            }
+        }
+        Ok(())
+    }
+
+    /// The project with this name (case-insensitive) or whose repos include `owner/name`.
+    pub fn find_project(&self, key: &str) -> Option<&Project> {
+        let lower = key.to_lowercase();
+        self.projects
+            .iter()
+            .find(|p| p.name.to_lowercase() == lower)
+            .or_else(|| {
+                self.projects.iter().find(|p| {
+                    p.repos.iter().any(|r| r.to_string().to_lowercase() == lower)
+                })
+            })
+    }
+}
+
+/// Builds an error at a byte offset, working out the line, column and dotted key.
+fn located_error(
+    text: &str,
+    source: &ConfigSource,
+    offset: Option<usize>,
+    message: &str,
+) -> ConfigError {
+    let offset = offset.unwrap_or(0).min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    let mut key = key_path_at(text, line);
+    if let Some(named) = backticked_field(message) {
+        // serde names the key itself for unknown and missing fields.
+        if message.starts_with("unknown field") || message.starts_with("missing field") {
+            key = if key.is_empty() || key == named {
+                named
+            } else if key.ends_with(&format!(".{named}")) {
+                key
+            } else {
+                // the span points at the table; the key is inside it
+                let table = key.rsplit_once('.').map_or(key.as_str(), |(t, _)| t);
+                if message.starts_with("unknown field") {
+                    format!("{table}.{named}")
+                } else {
+                    format!("{key}.{named}")
+                }
+            };
+        }
+    }
+    ConfigError::Invalid {
+        file: source.to_string(),
+        line,
+        column,
+        key: if key.is_empty() { "(top level)".into() } else { key },
+        message: message.trim().to_string(),
+    }
+}
+
+fn backticked_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_string())
+}
+
+fn find_key_offset(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with(key) && line.contains('=') {
+            return Some(offset + line.len() - line.trim_start().len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The dotted key in force at a 1-based line: the last table header above it
+/// (array-of-tables headers numbered) plus the nearest `key =` at or above the
+/// line within that table, so values spread over several lines still name their key.
+fn key_path_at(text: &str, line: usize) -> String {
+    let mut table = String::new();
+    let mut array_counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut key: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        if i + 1 > line {
+            break;
+        }
+        let l = raw.trim();
+        if let Some(name) = l.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim().to_string();
+            let n = array_counts.entry(name.clone()).or_insert(0);
+            table = format!("{name}[{n}]");
+            *n += 1;
+            key = None;
+        } else if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            if !l.starts_with("[\"") && !raw.starts_with(char::is_whitespace) {
+                table = name.trim().to_string();
+                key = None;
+            }
+        } else if let Some((k, _)) = l.split_once('=') {
+            let k = k.trim();
+            if !k.is_empty()
+                && !l.starts_with('#')
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+            {
+                key = Some(k.trim_matches('"').to_string());
+            }
+        }
+    }
+    match (table.is_empty(), key) {
+        (true, Some(k)) => k,
+        (false, Some(k)) => format!("{table}.{k}"),
+        (_, None) => table,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> (usize, String, String) {
+        match Config::parse(text, ConfigSource::File("t.toml".into())) {
+            Err(ConfigError::Invalid {
+                file,
+                line,
+                key,
+                message,
+                ..
+            }) => {
+                assert_eq!(file, "t.toml");
+                (line, key, message)
+            }
+            other => panic!("expected an invalid-config error, got {other:?}"),
+        }
+    }
+
+    const PROJECT: &str = "[[projects]]\nname = \"Ignite\"\nrepos = [\"pytorch/ignite\"]\n";
+
+    #[test]
+    fn defaults_are_the_tac_thresholds() {
+        let c = Config::parse(PROJECT, ConfigSource::Builtin).expect("parses");
+        assert_eq!(c.criteria.window_days.get(), 90);
+        assert_eq!(
+            (c.criteria.min_stars, c.criteria.min_commits, c.criteria.min_contributors),
+            (200, 30, 5)
+        );
+        assert_eq!(c.criteria.min_maintainers, 2);
+        assert_eq!(c.collect.backfill_days.get(), 365);
+        assert_eq!(c.collect.github_interval.0, Duration::from_secs(3600));
+        assert_eq!(c.projects[0].status, ProjectStatus::Active);
+        assert_eq!(c.upstream.graphql_url(), "https://api.github.com/graphql");
+    }
+
+    #[test]
+    fn typo_in_a_key_names_file_line_and_key() {
+        let (line, key, message) = err(&format!("[criteria]\nmin_star = 5\n{PROJECT}"));
+        assert_eq!(line, 2);
+        assert_eq!(key, "criteria.min_star");
+        assert!(message.contains("unknown field `min_star`"), "{message}");
+    }
+
+    #[test]
+    fn malformed_repo_slug_names_the_project_key() {
+        let text = format!("{PROJECT}\n[[projects]]\nname = \"B\"\nrepos = [\n  \"pytorch/ok\",\n  \"not a slug\",\n]\n");
+        let (line, key, message) = err(&text);
+        assert_eq!(line, 9);
+        assert_eq!(key, "projects[1].repos");
+        assert!(message.contains("not a slug"), "{message}");
+    }
+
+    #[test]
+    fn negative_threshold_is_refused() {
+        let (line, key, message) = err(&format!("[criteria]\nversion = \"x\"\nmin_commits = -3\n{PROJECT}"));
+        assert_eq!(line, 3);
+        assert_eq!(key, "criteria.min_commits");
+        assert!(message.contains("-3"), "{message}");
+    }
+
+    #[test]
+    fn bad_duration_is_refused() {
+        let (line, key, message) = err(&format!("[collect]\ngithub_interval = \"every hour\"\n{PROJECT}"));
+        assert_eq!(line, 2);
+        assert_eq!(key, "collect.github_interval");
+        assert!(message.contains("every hour"), "{message}");
+    }
+
+    #[test]
+    fn zero_window_and_missing_projects_are_refused() {
+        let (line, key, _) = err(&format!("[criteria]\nwindow_days = 0\n{PROJECT}"));
+        assert_eq!((line, key.as_str()), (2, "criteria.window_days"));
+        let (_, key, message) = err("[criteria]\nmin_stars = 10\n");
+        assert_eq!(key, "projects");
+        assert!(message.contains("missing field"), "{message}");
+    }
+
+    #[test]
+    fn duplicate_project_and_unknown_project_key() {
+        let (line, _, message) = err(&format!("{PROJECT}{PROJECT}"));
+        assert_eq!(line, 4);
+        assert!(message.contains("duplicate project name"), "{message}");
+        let (line, key, _) = err(&format!("{PROJECT}stars = 3\n"));
+        assert_eq!((line, key.as_str()), (4, "projects[0].stars"));
+        let (_, key, _) = err(&format!("{PROJECT}status = \"dormant\"\n"));
+        assert_eq!(key, "projects[0].status");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let mut env = BTreeMap::new();
+        env.insert("TACOMETER_DB".to_string(), "/data/env.duckdb".to_string());
+        env.insert("GITHUB_API_URL".to_string(), "http://127.0.0.1:9/".to_string());
+        env.insert("GH_TOKEN".to_string(), "tok-from-gh".to_string());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            format!("[store]\npath = \"file.duckdb\"\n[github]\ntokens = [\"pool-1\"]\n{PROJECT}"),
+        )
+        .expect("write");
+        let o = Overrides {
+            config: Some(file.clone()),
+            db: None,
+        };
+        let c = Config::load(&o, &env).expect("loads");
+        assert_eq!(c.store.path, PathBuf::from("/data/env.duckdb"));
+        assert_eq!(c.upstream.github_api_url, "http://127.0.0.1:9");
+        assert_eq!(c.upstream.graphql_url(), "http://127.0.0.1:9/graphql");
+        let tokens: Vec<_> = c.github.tokens.iter().map(|t| t.expose().to_string()).collect();
+        assert_eq!(tokens, ["tok-from-gh", "pool-1"]);
+        let o = Overrides {
+            config: Some(file),
+            db: Some("flag.duckdb".into()),
+        };
+        assert_eq!(Config::load(&o, &env).expect("loads").store.path, PathBuf::from("flag.duckdb"));
+        env.insert("PYPI_URL".to_string(), "ftp://x".to_string());
+        let e = Config::load(&o, &env).expect_err("bad url");
+        assert!(e.to_string().contains("PYPI_URL"), "{e}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("ghp_canary");
+        assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
+        assert_eq!(serde_json::to_string(&s).expect("json"), "\"***\"");
+    }
+}

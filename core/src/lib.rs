@@ -1,0 +1,10 @@
+//! tacometer's shared library: configuration, domain model, the DuckDB history
+//! store and output rendering. Both binaries are thin wiring around it, so
+//! tests exercise the same code the daemon and CLI run.
+
+pub mod config;
+pub mod landscape;
+pub mod model;
+pub mod output;
+pub mod store;
+pub mod time;

@@ -1,0 +1,38 @@
+//! The numbered migrations, embedded at compile time from `schema/migrations/`.
+//!
+//! Migrations are append-only: once one has landed it is never edited (a test
+//! pins every file's checksum, and opening a database checks the checksums it
+//! recorded). A schema change is a new file with the next number.
+
+use sha2::{Digest, Sha256};
+
+/// One schema migration.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Its number; applied in ascending order.
+    pub version: i64,
+    /// Its file stem.
+    pub name: &'static str,
+    /// The SQL it runs.
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// SHA-256 of the SQL, hex-encoded.
+    pub fn checksum(&self) -> String {
+        let digest = Sha256::digest(self.sql.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Every migration this build knows, in order.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_initial",
+    sql: include_str!("../../../schema/migrations/0001_initial.sql"),
+}];
+
+/// The newest schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}

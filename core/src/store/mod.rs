@@ -1,0 +1,371 @@
+//! The history store: one DuckDB file, numbered append-only migrations, and the
+//! access discipline between the daemon (the only writer) and CLI readers.
+//!
+//! DuckDB locks the whole file per process: a read-write open takes an
+//! exclusive lock and a read-only open a shared one, so while the daemon has the
+//! file open nobody else can even read it. The rules that follow from that:
+//!
+//! * the daemon opens the file for each short write transaction and closes it
+//!   again ([`Store::open_write`] then drop), so readers get in between;
+//! * every open, read or write, retries on a lock conflict until its bound
+//!   (`[store] lock_wait`) and then fails with [`StoreError::Locked`], which names
+//!   the process holding the lock;
+//! * readers open read-only and never migrate; a database from a newer version
+//!   of tacometer is refused by both.
+
+mod migrations;
+mod query;
+
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use duckdb::{AccessMode, Config, Connection};
+
+pub use migrations::{MIGRATIONS, Migration, latest_version};
+pub use query::to_json;
+
+/// Errors of the history store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process held the file's lock for longer than we were allowed to wait.
+    #[error(
+        "database {path} is busy: {holder} holds its lock; gave up after waiting {waited_ms} ms \
+         (the daemon holds it only while writing: retry, or allow a longer wait with \
+         --lock-wait or [store] lock_wait)"
+    )]
+    Locked {
+        /// The database file.
+        path: PathBuf,
+        /// Who holds the lock, as DuckDB reports it.
+        holder: String,
+        /// How long we waited.
+        waited_ms: u128,
+    },
+    /// The database was written by a newer tacometer.
+    #[error(
+        "database {path} has schema version {found}, but this tacometer knows versions 1 to \
+         {supported}: it was written by a newer tacometer; upgrade tacometer to read it"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// The database is older than this build and a reader cannot upgrade it.
+    #[error(
+        "database {path} has schema version {found}, this tacometer needs {supported}; \
+         run `tacometerd --once` (the only writer) to upgrade it"
+    )]
+    TooOld {
+        /// The database file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: i64,
+        /// Version this build needs.
+        supported: i64,
+    },
+    /// An applied migration differs from the one this build carries.
+    #[error(
+        "database {path}: migration {version} ({name}) differs from the one applied to this \
+         database (checksum {found} != {expected}); applied migrations must never be edited"
+    )]
+    MigrationChanged {
+        /// The database file.
+        path: String,
+        /// Migration number.
+        version: i64,
+        /// Migration name.
+        name: String,
+        /// Checksum stored in the database.
+        found: String,
+        /// Checksum of this build's file.
+        expected: String,
+    },
+    /// No database file where a reader expected one.
+    #[error("no database at {0}: run `tacometerd` (or `tacometerd --once`) to collect one first")]
+    Missing(PathBuf),
+    /// Any other DuckDB failure, with what we were doing.
+    #[error("{context}: {source}")]
+    Db {
+        /// What was being attempted.
+        context: String,
+        /// DuckDB's error.
+        source: duckdb::Error,
+    },
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Adds context to DuckDB errors.
+pub(crate) trait DbContext<T> {
+    /// Wraps the error with what was being attempted.
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> DbContext<T> for std::result::Result<T, duckdb::Error> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| StoreError::Db {
+            context: context(),
+            source,
+        })
+    }
+}
+
+/// An open history database.
+pub struct Store {
+    conn: Connection,
+    label: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("db", &self.label).finish()
+    }
+}
+
+/// Whether an open is for reading or writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Read,
+    Write,
+}
+
+impl Store {
+    /// A fresh in-memory database with every migration applied (tests, `check --live`).
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().ctx(|| "open in-memory database".into())?;
+        let mut store = Self {
+            conn,
+            label: ":memory:".into(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) the file for writing and applies pending migrations,
+    /// waiting up to `wait` for other processes' locks.
+    pub fn open_write(path: &Path, wait: Duration) -> Result<Self> {
+        let conn = open_with_wait(path, Mode::Write, wait)?;
+        let mut store = Self {
+            conn,
+            label: path.display().to_string(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing file read-only, waiting up to `wait` for a writer to finish.
+    /// Refuses a database whose schema is newer or older than this build's.
+    pub fn open_read(path: &Path, wait: Duration) -> Result<Self> {
+        Self::open_reader(path, wait, false)
+    }
+
+    /// Like [`Store::open_read`], for user-written SQL: DuckDB's access to files
+    /// and other databases is switched off, so `COPY ... TO` or `ATTACH` cannot
+    /// write anywhere either.
+    pub fn open_query(path: &Path, wait: Duration) -> Result<Self> {
+        Self::open_reader(path, wait, true)
+    }
+
+    fn open_reader(path: &Path, wait: Duration, sandbox: bool) -> Result<Self> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let conn = open_with_wait(path, Mode::Read, wait)?;
+        if sandbox {
+            conn.execute_batch("SET enable_external_access = false; SET lock_configuration = true;")
+                .ctx(|| format!("sandbox query connection to {}", path.display()))?;
+        }
+        let store = Self {
+            conn,
+            label: path.display().to_string(),
+        };
+        let found = store.schema_version()?;
+        let supported = latest_version();
+        if found > supported {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+        if found < supported {
+            return Err(StoreError::TooOld {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+        store.verify_checksums()?;
+        Ok(store)
+    }
+
+    /// The underlying connection, for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The underlying connection, mutably (transactions).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The highest migration applied to this database (0 for an empty one).
+    pub fn schema_version(&self) -> Result<i64> {
+        let exists: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM information_schema.tables \
+                 WHERE table_schema = 'main' AND table_name = 'schema_migrations'",
+                [],
+                |r| r.get(0),
+            )
+            .ctx(|| format!("read schema version of {}", self.label))?;
+        if exists == 0 {
+            return Ok(0);
+        }
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .ctx(|| format!("read schema version of {}", self.label))
+    }
+
+    /// Applies every pending migration in one transaction; a no-op when up to date.
+    fn migrate(&mut self) -> Result<()> {
+        let label = self.label.clone();
+        let found = self.schema_version()?;
+        let supported = latest_version();
+        if found > supported {
+            return Err(StoreError::TooNew {
+                path: PathBuf::from(&label),
+                found,
+                supported,
+            });
+        }
+        if found > 0 {
+            self.verify_checksums()?;
+        }
+        if found == supported {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction()
+            .ctx(|| format!("begin migration of {label}"))?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version     INTEGER PRIMARY KEY,
+                 name        VARCHAR NOT NULL,
+                 checksum    VARCHAR NOT NULL,
+                 applied_at  TIMESTAMP NOT NULL
+             )",
+        )
+        .ctx(|| format!("create schema_migrations in {label}"))?;
+        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+            tx.execute_batch(m.sql)
+                .ctx(|| format!("apply migration {} ({}) to {label}", m.version, m.name))?;
+            tx.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?, now()::TIMESTAMP)",
+                duckdb::params![m.version, m.name, m.checksum()],
+            )
+            .ctx(|| format!("record migration {} in {label}", m.version))?;
+        }
+        tx.commit()
+            .ctx(|| format!("commit migrations of {label}"))?;
+        Ok(())
+    }
+
+    /// Checks that the migrations recorded in the file are the ones this build carries.
+    fn verify_checksums(&self) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .ctx(|| format!("read migrations of {}", self.label))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .ctx(|| format!("read migrations of {}", self.label))?;
+        for row in rows {
+            let (version, found) = row.ctx(|| format!("read migrations of {}", self.label))?;
+            if let Some(m) = MIGRATIONS.iter().find(|m| m.version == version) {
+                let expected = m.checksum();
+                if expected != found {
+                    return Err(StoreError::MigrationChanged {
+                        path: self.label.clone(),
+                        version,
+                        name: m.name.to_string(),
+                        found,
+                        expected,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens the file, retrying on lock conflicts with a growing pause until `wait` is spent.
+fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let config = Config::default()
+            .access_mode(match mode {
+                Mode::Read => AccessMode::ReadOnly,
+                Mode::Write => AccessMode::ReadWrite,
+            })
+            .and_then(|c| c.enable_autoload_extension(false))
+            .ctx(|| "configure DuckDB".into())?;
+        match Connection::open_with_flags(path, config) {
+            Ok(conn) => return Ok(conn),
+            Err(e) => {
+                let text = e.to_string();
+                if !text.contains("Could not set lock on file") {
+                    return Err(StoreError::Db {
+                        context: format!(
+                            "open {} for {}",
+                            path.display(),
+                            if mode == Mode::Read { "reading" } else { "writing" }
+                        ),
+                        source: e,
+                    });
+                }
+                let waited = started.elapsed();
+                if waited >= wait {
+                    return Err(StoreError::Locked {
+                        path: path.to_path_buf(),
+                        holder: lock_holder(&text),
+                        waited_ms: waited.as_millis(),
+                    });
+                }
+                thread::sleep(pause.min(wait - waited));
+                pause = (pause * 2).min(Duration::from_millis(250));
+            }
+        }
+    }
+}
+
+/// Extracts "<program> (PID n)" from DuckDB's lock-conflict message.
+fn lock_holder(message: &str) -> String {
+    const MARK: &str = "Conflicting lock is held in ";
+    if let Some(start) = message.find(MARK) {
+        let rest = &message[start + MARK.len()..];
+        if let Some(end) = rest.find(')') {
+            return rest[..=end].to_string();
+        }
+    }
+    if message.contains("current process") {
+        return "another connection in this process".to_string();
+    }
+    "another process".to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,130 @@
+//! Access discipline between processes: DuckDB lets one process hold a file
+//! read-write and locks everyone else out, readers included. A reader must wait
+//! (bounded) for the writer's short transaction instead of failing at once, and
+//! give up with a message naming the holder; no data is lost either way.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use tacometer_core::store::Store;
+
+use crate::util::{stderr, stdout, tacometer};
+
+/// Creates a migrated database with `n` collection runs.
+pub fn seed(db: &Path, n: usize) {
+    let store = Store::open_write(db, Duration::from_secs(5)).expect("create database");
+    for _ in 0..n {
+        insert_run(&store);
+    }
+}
+
+fn insert_run(store: &Store) {
+    store
+        .conn()
+        .execute(
+            "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
+             VALUES (TIMESTAMP '2026-11-01 00:00:00', 'once', 'ok', 'test')",
+            [],
+        )
+        .expect("insert run");
+}
+
+fn count_runs(db: &Path) -> i64 {
+    let store = Store::open_read(db, Duration::from_secs(5)).expect("reopen");
+    store
+        .conn()
+        .query_row("SELECT count(*) FROM collection_runs", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn a_reader_waits_for_the_writer_then_reads_what_it_committed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    seed(&db, 1);
+
+    // This process is the writer: it holds the file and an open transaction.
+    let mut writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
+    let tx = writer.conn_mut().transaction().expect("begin");
+    tx.execute(
+        "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
+         VALUES (TIMESTAMP '2026-11-02 00:00:00', 'once', 'ok', 'test')",
+        [],
+    )
+    .expect("insert inside the transaction");
+
+    // A second process reads, with time to wait.
+    let started = Instant::now();
+    let child = tacometer()
+        .arg("--db")
+        .arg(&db)
+        .args(["--lock-wait", "30s", "sql", "SELECT count(*) AS n FROM collection_runs"])
+        .args(["--format", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start reader");
+    sleep(Duration::from_millis(1500));
+    let mut child = child;
+    assert!(
+        child.try_wait().expect("poll reader").is_none(),
+        "the reader is still waiting while the writer holds the file"
+    );
+
+    tx.commit().expect("commit");
+    drop(writer); // the daemon closes the file after each write transaction
+
+    let out = child.wait_with_output().expect("reader finishes");
+    assert!(out.status.success(), "reader failed: {}", stderr(&out));
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert_eq!(stdout(&out), "n\n2\n", "the reader sees the committed row");
+    assert_eq!(count_runs(&db), 2);
+}
+
+#[test]
+fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    seed(&db, 2);
+
+    let mut writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
+    let tx = writer.conn_mut().transaction().expect("begin");
+    tx.execute(
+        "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
+         VALUES (TIMESTAMP '2026-11-03 00:00:00', 'once', 'ok', 'test')",
+        [],
+    )
+    .expect("insert inside the transaction");
+
+    let started = Instant::now();
+    let out = tacometer()
+        .arg("--db")
+        .arg(&db)
+        .args(["--lock-wait", "700ms", "sql", "SELECT count(*) FROM collection_runs"])
+        .output()
+        .expect("run reader");
+    let waited = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("database {} is busy", db.display())), "{err}");
+    assert!(
+        err.contains(&format!("(PID {})", std::process::id())),
+        "the message names the holding process: {err}"
+    );
+    assert!(err.contains("gave up after waiting"), "{err}");
+    assert!(waited >= Duration::from_millis(700), "it waited its bound first");
+
+    // The writer is unaffected and commits; nothing was lost or corrupted.
+    tx.commit().expect("commit after the reader gave up");
+    insert_run(&writer);
+    drop(writer);
+    assert_eq!(count_runs(&db), 4);
+    let integrity = Store::open_write(&db, Duration::from_secs(5)).expect("reopen for writing");
+    let n: i64 = integrity
+        .conn()
+        .query_row("SELECT count(DISTINCT run_id) FROM collection_runs", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 4, "run ids stay unique");
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real `tacometer` and `tacometerd` binaries, real DuckDB
+//! files in temporary directories, and (for collection) the fake upstream over
+//! loopback HTTP. One test binary on purpose: each links all of DuckDB.
+
+mod cli;
+mod locking;
+mod util;

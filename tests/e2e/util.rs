@@ -1,0 +1,58 @@
+//! Helpers for running the real binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `tacometer` binary built for these tests.
+pub fn tacometer() -> Command {
+    bin(env!("CARGO_BIN_EXE_tacometer"))
+}
+
+/// The `tacometerd` binary built for these tests.
+pub fn tacometerd() -> Command {
+    bin(env!("CARGO_BIN_EXE_tacometerd"))
+}
+
+/// A command with a clean environment: no config, token or upstream leaks in
+/// from the machine running the tests.
+fn bin(path: &str) -> Command {
+    let mut cmd = Command::new(path);
+    for var in [
+        "TACOMETER_CONFIG",
+        "TACOMETER_DB",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_API_URL",
+        "GITHUB_GRAPHQL_URL",
+        "PYPI_URL",
+        "ANACONDA_API_URL",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    // Keep the platform config dir out of reach.
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent-tacometer-test-config");
+    cmd
+}
+
+/// Runs and captures; panics only if the process could not start.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the binary starts")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A config file with the given text in `dir`.
+pub fn write_config(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("tacometer.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
