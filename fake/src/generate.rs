@@ -48,7 +48,7 @@ impl Default for GenSpec {
                 .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
                 .single()
                 .unwrap_or_default(),
-            median_commits_per_year: 90.0,
+            median_commits_per_year: 60.0,
             median_stars: 300.0,
         }
     }
@@ -451,7 +451,7 @@ impl Gen {
                 };
                 pull_requests.push(PullRequest {
                     number,
-                    title: c.message.lines().next().unwrap_or_default().to_string(),
+                    title: format!("Change {number}"),
                     created_at: c.authored_at - Duration::hours(self.rng.random_range(1..200)),
                     updated_at: c.committed_at + Duration::minutes(self.rng.random_range(0..90)),
                     merged_at: Some(c.committed_at),
@@ -583,7 +583,7 @@ impl Gen {
             let workflow_id = 10_000 + db;
             let mut run_number = 1;
             for (k, c) in commits.iter().enumerate().rev() {
-                if c.committed_at < ci_since || (k > 0 && !self.rng.random_bool(0.6)) {
+                if c.committed_at < ci_since || (k > 0 && !self.rng.random_bool(0.4)) {
                     continue;
                 }
                 self.run_id += 1;

@@ -511,10 +511,19 @@ async fn costs_follow_githubs_formula_and_headers_track_the_budget() {
 
     // nodes(ids: 100) multiplies: 100 (history) + 100*100 (authors) = 10,100 -> 101 points.
     let q = r#"query($ids: [ID!]!) { rateLimit { cost remaining } nodes(ids: $ids) { ... on Repository {
-      defaultBranchRef { target { ... on Commit { history(first: 100) { nodes { authors(first: 100) { totalCount } } } } } } } } }"#;
+      defaultBranchRef { target { ... on Commit { history(first: 100) { nodes { authors(first: 40) { totalCount } } } } } } } } }"#;
     let r = gql(&base, q, json!({"ids": ids})).await;
-    assert_eq!(r.body["data"]["rateLimit"]["cost"], 101);
+    assert_eq!(r.body["data"]["rateLimit"]["cost"], 101, "{}", r.body);
     assert_eq!(r.body["data"]["rateLimit"]["remaining"], 1000 - 1 - 101);
+    // Past 500,000 possible nodes GitHub refuses the query, at no cost.
+    let huge = q.replace("first: 40", "first: 100");
+    let r = gql(&base, &huge, json!({"ids": ids})).await;
+    assert_eq!(
+        errors_of_type(&r.body, "MAX_NODE_LIMIT_EXCEEDED").len(),
+        1,
+        "{}",
+        r.body
+    );
     // A plain batch with no connections costs the minimum of 1.
     let q = r#"query($ids: [ID!]!) { rateLimit { cost } nodes(ids: $ids) { ... on Repository { stargazerCount } } }"#;
     let r = gql(&base, q, json!({"ids": ids})).await;
@@ -522,7 +531,7 @@ async fn costs_follow_githubs_formula_and_headers_track_the_budget() {
     let acct = fake.accounting();
     assert_eq!(acct.graphql_points, 1 + 101 + 1);
     assert_eq!(acct.tokens[TOKEN].graphql_points, 103);
-    assert_eq!(acct.routes["graphql"].requests, 3);
+    assert_eq!(acct.routes["graphql"].requests, 4);
     fake.shutdown().await;
 }
 
@@ -1272,7 +1281,7 @@ async fn pypi_json_shapes_redirects_and_404s() {
         .json()
         .await
         .expect("json");
-    assert_eq!(body["info"]["version"], "2.11.0");
+    assert_eq!(body["info"]["version"], "2.11.1");
     assert!(body["releases"]["2.10.1"].is_array());
     fake.shutdown().await;
 }
@@ -1298,7 +1307,7 @@ async fn anaconda_package_shapes_and_404() {
     assert_eq!(f0["sha256"], "None");
     assert_eq!(f0["attrs"]["subdir"], "noarch");
     assert!(f0["attrs"].get("timestamp").is_none());
-    assert_eq!(f0["upload_time"], "2026-02-21 00:00:00.000000+00:00");
+    assert_eq!(f0["upload_time"], "2026-02-22 00:00:00.000000+00:00");
     let f1 = &body["files"][1];
     assert_eq!(f1["upload_time"], "2026-05-23 00:00:00.099000+00:00");
     assert!(f1["attrs"]["timestamp"].as_i64().is_some());
