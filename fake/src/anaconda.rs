@@ -102,13 +102,11 @@ fn file(p: &CondaPackage, f: &CondaFile) -> Json {
         "platform": if f.subdir == "noarch" { Json::Null } else { json!(f.subdir.split('-').next().unwrap_or_default()) },
         "arch": if f.subdir == "noarch" { Json::Null } else { json!("x86_64") },
     });
-    if f.has_timestamp {
-        if let Some(a) = attrs.as_object_mut() {
+    if let Some(a) = attrs.as_object_mut() {
+        if f.has_timestamp {
             a.insert("timestamp".into(), json!(f.upload_time.timestamp_millis()));
         }
-    }
-    if f.subdir == "noarch" {
-        if let Some(a) = attrs.as_object_mut() {
+        if f.subdir == "noarch" {
             a.insert("noarch".into(), json!("python"));
         }
     }

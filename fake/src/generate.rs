@@ -432,11 +432,11 @@ impl Gen {
             if let Some(p) = shas.get(k + 1) {
                 c.parents.push(p.clone());
             }
-            if self.rng.random_bool(0.04) {
-                if let Some(p) = shas.get(k + 3) {
-                    c.parents.push(p.clone());
-                    c.message = format!("Merge branch 'release' into main\n\n{}", c.message);
-                }
+            if self.rng.random_bool(0.04)
+                && let Some(p) = shas.get(k + 3)
+            {
+                c.parents.push(p.clone());
+                c.message = format!("Merge branch 'release' into main\n\n{}", c.message);
             }
         }
         // Pull requests: most web-flow commits came from a merged PR.

@@ -141,18 +141,18 @@ pub fn workflow_runs(world: &World, base: &str, key: &RepoKey, query: Option<&st
     let Some(repo) = repo.filter(|r| !r.deleted) else {
         return not_found();
     };
-    if let RepoKey::Name(o, n) = key {
-        if !repo.full_name().eq_ignore_ascii_case(&format!("{o}/{n}")) {
-            let mut location = format!("{base}/repositories/{}/actions/runs", repo.database_id);
-            if let Some(q) = query.filter(|q| !q.is_empty()) {
-                location.push('?');
-                location.push_str(q);
-            }
-            return Answer::Moved {
-                body: json!({"message": "Moved Permanently", "url": location, "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"}),
-                location,
-            };
+    if let RepoKey::Name(o, n) = key
+        && !repo.full_name().eq_ignore_ascii_case(&format!("{o}/{n}"))
+    {
+        let mut location = format!("{base}/repositories/{}/actions/runs", repo.database_id);
+        if let Some(q) = query.filter(|q| !q.is_empty()) {
+            location.push('?');
+            location.push_str(q);
         }
+        return Answer::Moved {
+            body: json!({"message": "Moved Permanently", "url": location, "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"}),
+            location,
+        };
     }
     let per_page = q
         .get("per_page")
@@ -189,7 +189,7 @@ pub fn workflow_runs(world: &World, base: &str, key: &RepoKey, query: Option<&st
         })
         .filter(|w| created.as_ref().is_none_or(|r| in_range(r, w.created_at)))
         .collect();
-    runs.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    runs.sort_by_key(|w| std::cmp::Reverse((w.created_at, w.id)));
     let total = runs.len();
     let filtered = [
         "actor",

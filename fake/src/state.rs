@@ -205,19 +205,19 @@ impl State {
         }
         for reason in reasons {
             let key = (token.to_string(), reason.to_string());
-            if let Some(&until) = self.holds.get(&key) {
-                if now < until {
-                    self.accounting.violations += 1;
-                    self.counters(route, Some(token), |c| c.violations += 1);
-                    self.accounting.violation_log.push(Violation {
-                        token: token.to_string(),
-                        route: route.to_string(),
-                        at: now,
-                        wait_until: until,
-                        reason: reason.to_string(),
-                    });
-                    return;
-                }
+            if let Some(&until) = self.holds.get(&key)
+                && now < until
+            {
+                self.accounting.violations += 1;
+                self.counters(route, Some(token), |c| c.violations += 1);
+                self.accounting.violation_log.push(Violation {
+                    token: token.to_string(),
+                    route: route.to_string(),
+                    at: now,
+                    wait_until: until,
+                    reason: reason.to_string(),
+                });
+                return;
             }
         }
     }
@@ -323,7 +323,7 @@ impl State {
             s.next -= 1;
             true
         } else {
-            (s.every > 0 && *n % u64::from(s.every) == 0)
+            (s.every > 0 && n.is_multiple_of(u64::from(s.every)))
                 || (s.max_concurrent > 0 && self.in_flight > s.max_concurrent)
         };
         if !hit {

@@ -636,7 +636,7 @@ async fn workflow_runs_filter_page_link_and_etag() {
     let runs = body["workflow_runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 5);
     let mut newest: Vec<_> = repo.workflow_runs.iter().collect();
-    newest.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    newest.sort_by_key(|w| std::cmp::Reverse((w.created_at, w.id)));
     assert_eq!(runs[0]["id"], newest[0].id);
     assert_eq!(runs[0]["head_sha"], newest[0].head_sha);
     assert!(

@@ -19,10 +19,10 @@ pub struct GqlError {
     pub message: String,
     /// Response path (or, for validation errors, the document path).
     pub path: Option<Vec<Json>>,
-    /// Source position.
-    pub location: Option<(usize, usize)>,
+    /// Source position (line, column).
+    pub location: Option<(u32, u32)>,
     /// GitHub's top-level `type` (`NOT_FOUND`, `RATE_LIMITED`, ...).
-    pub kind: Option<String>,
+    pub kind: Option<&'static str>,
     /// `extensions` object.
     pub extensions: Option<Json>,
 }
@@ -40,8 +40,8 @@ impl GqlError {
     }
 
     /// Set the top-level `type`.
-    pub fn kind(mut self, kind: &str) -> Self {
-        self.kind = Some(kind.to_string());
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
         self
     }
 
@@ -53,7 +53,8 @@ impl GqlError {
 
     /// Set the location.
     pub fn at(mut self, pos: Pos) -> Self {
-        self.location = Some((pos.line, pos.column));
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        self.location = Some((n(pos.line), n(pos.column)));
         self
     }
 
