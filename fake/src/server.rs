@@ -3,7 +3,7 @@
 //!
 //! Every GitHub request passes the same gate, in GitHub's order: authentication,
 //! the waits the fake told the token to observe (a request before one has
-//! elapsed is counted as a violation), injected faults, the secondary limit,
+//! elapsed is counted as a violation), the secondary limit, injected faults,
 //! then the primary budget. Every GitHub answer carries `x-ratelimit-*`.
 
 use std::collections::HashMap;
@@ -335,7 +335,7 @@ enum Gate {
     Stop(Response),
 }
 
-/// Authentication, waits, faults and the secondary limit, in that order.
+/// Authentication, waits, the secondary limit and injected faults, in that order.
 async fn github_gate(
     shared: &Arc<Shared>,
     route: &'static str,
@@ -383,10 +383,6 @@ async fn github_gate(
         let primary = (route != "rate_limit").then_some(resource);
         shared.state().check_holds(&token, route, primary);
     }
-    let (stop, bad) = ctx.fault().await;
-    if let Some(r) = stop {
-        return Gate::Stop(ctx.done(r));
-    }
     let secondary = shared.state().secondary(&token);
     if let Some(secs) = secondary {
         let (status, gql_status) = {
@@ -415,6 +411,10 @@ async fn github_gate(
         shared
             .state()
             .counters(route, Some(&token), |c| c.secondary_limited += 1);
+        return Gate::Stop(ctx.done(r));
+    }
+    let (stop, bad) = ctx.fault().await;
+    if let Some(r) = stop {
         return Gate::Stop(ctx.done(r));
     }
     Gate::Pass(ctx, token, bad)

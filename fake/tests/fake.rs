@@ -972,6 +972,44 @@ async fn secondary_limits_announce_retry_after_and_count_violations() {
     fake.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_concurrent_requests_hit_the_secondary_limit() {
+    let fake = serve(edge_world()).await;
+    let base = fake.base_url();
+    fake.set_faults(Faults {
+        routes: vec![RouteFault {
+            route: "graphql".into(),
+            latency_ms: 300,
+            ..RouteFault::default()
+        }],
+        secondary: Some(SecondaryLimit {
+            max_concurrent: 2,
+            retry_after_secs: 1,
+            ..SecondaryLimit::default()
+        }),
+        ..Faults::default()
+    });
+    let c = client();
+    let calls: Vec<_> = (0..4)
+        .map(|k| {
+            let req = c
+                .post(format!("{base}/graphql"))
+                .bearer_auth(format!("tok{k}"))
+                .json(&json!({"query": "{ rateLimit { cost } }"}));
+            tokio::spawn(async move { req.send().await.expect("send").status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for c in calls {
+        statuses.push(c.await.expect("join"));
+    }
+    assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
+    assert!(statuses.contains(&StatusCode::FORBIDDEN), "{statuses:?}");
+    let acct = fake.accounting();
+    assert!(acct.routes["graphql"].secondary_limited >= 1);
+    fake.shutdown().await;
+}
+
 // ----------------------------------------------------------------- faults --
 
 #[tokio::test]
