@@ -414,7 +414,9 @@ async fn github_gate(
         return Gate::Stop(ctx.done(r));
     }
     let (stop, bad) = ctx.fault().await;
-    if let Some(r) = stop {
+    if let Some(mut r) = stop {
+        let b = shared.state().budget(&token, resource);
+        rate_headers(&mut r, &b, resource);
         return Gate::Stop(ctx.done(r));
     }
     Gate::Pass(ctx, token, bad)

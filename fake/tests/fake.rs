@@ -1075,6 +1075,26 @@ async fn injected_errors_latency_drops_and_malformed_bodies() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(t.elapsed() >= Duration::from_millis(300));
 
+    // A GitHub 5xx still carries the rate-limit headers.
+    fake.set_faults(Faults {
+        routes: vec![RouteFault {
+            route: "github".into(),
+            fail_next: 1,
+            error_statuses: vec![502],
+            ..RouteFault::default()
+        }],
+        ..Faults::default()
+    });
+    let r = gql(&base, "{ rateLimit { cost } }", json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("couldn't respond")
+    );
+    assert!(r.headers.contains_key("x-ratelimit-remaining"));
+
     // Error rates are seeded draws over the configured statuses.
     fake.set_faults(Faults {
         seed: 9,
