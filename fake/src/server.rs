@@ -185,7 +185,12 @@ type Sh = AxState<Arc<Shared>>;
 
 /// A JSON response with a status.
 pub fn json_response(status: StatusCode, body: &Json) -> Response {
-    let mut r = (status, body.to_string()).into_response();
+    json_text(status, body.to_string())
+}
+
+/// A response with JSON text (possibly deliberately malformed) as its body.
+fn json_text(status: StatusCode, text: String) -> Response {
+    let mut r = (status, text).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -503,8 +508,7 @@ async fn graphql_handler(AxState(shared): Sh, headers: HeaderMap, body: Bytes) -
             (StatusCode::OK, out, budget)
         }
     };
-    let mut r = json_response(status, &json!(null));
-    *r.body_mut() = Body::from(finish_body(out.to_string(), bad));
+    let mut r = json_text(status, finish_body(out.to_string(), bad));
     rate_headers(&mut r, &budget, "graphql");
     ctx.done(r)
 }
@@ -530,8 +534,7 @@ async fn rate_limit_handler(AxState(shared): Sh, headers: HeaderMap) -> Response
         },
         "rate": res(&core, "core"),
     });
-    let mut r = json_response(StatusCode::OK, &json!(null));
-    *r.body_mut() = Body::from(finish_body(body.to_string(), bad));
+    let mut r = json_text(StatusCode::OK, finish_body(body.to_string(), bad));
     rate_headers(&mut r, &core, "core");
     ctx.done(r)
 }
@@ -616,8 +619,7 @@ async fn runs(
         st.counters("actions_runs", Some(&token), |c| c.rest_calls += 1);
         b
     };
-    let mut r = json_response(status, &json!(null));
-    *r.body_mut() = Body::from(finish_body(text, bad && status == StatusCode::OK));
+    let mut r = json_text(status, finish_body(text, bad && status == StatusCode::OK));
     if status == StatusCode::OK {
         r.headers_mut().insert(header::ETAG, hv(&tag));
     }
@@ -657,8 +659,7 @@ async fn plain(
                     .counters(route, None, |c| c.not_modified += 1);
                 return ctx.done(r);
             }
-            let mut r = json_response(StatusCode::OK, &json!(null));
-            *r.body_mut() = Body::from(finish_body(text, bad));
+            let mut r = json_text(StatusCode::OK, finish_body(text, bad));
             r.headers_mut().insert(header::ETAG, hv(&tag));
             if let Some(l) = link {
                 r.headers_mut().insert(header::LINK, hv(l));
