@@ -42,6 +42,8 @@ enum Command {
     Projects(commands::projects::Args),
     /// Run read-only SQL over the history.
     Sql(commands::sql::Args),
+    /// Collection health per repository and package, and GitHub's budget.
+    Status(commands::status::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,5 +70,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Projects(args) => commands::projects::run(&config, &args, &mut out),
         Command::Sql(args) => commands::sql::run(&config, &args, &mut out),
+        Command::Status(args) => commands::status::run(&config, &args, &mut out),
     }
 }

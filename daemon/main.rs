@@ -1,15 +1,19 @@
 //! `tacometerd`: the collector, the only writer of the history database.
 //!
-//! Wiring only: flags, configuration, logging, then the library does the work.
-//! Exit codes: 0 after a clean stop (or a finished `--once` pass), 2 on a fatal
-//! error such as an unusable configuration or database.
+//! Wiring only: flags, configuration, logging, signals; the library does the work.
+//! Exit codes: 0 after a clean stop or a finished `--once` pass (even when some
+//! repositories failed: those are recorded in the database), 2 on a fatal error
+//! such as an unusable configuration or database.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
+use tacometer_core::collect::pass::{Collector, SystemClock};
 use tacometer_core::config::{Config, Overrides, ProcessEnv};
-use tacometer_core::store::Store;
+use tokio::sync::watch;
 
 /// Collects GitHub, PyPI and conda signals of every tracked project into DuckDB.
 #[derive(Debug, Parser)]
@@ -17,7 +21,7 @@ use tacometer_core::store::Store;
 struct Args {
     /// Configuration file (default: `TACOMETER_CONFIG`, the platform config dir, or the
     /// shipped PyTorch Ecosystem list).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "TACOMETER_CONFIG")]
     config: Option<PathBuf>,
     /// The DuckDB history file (default: `[store] path`, `TACOMETER_DB`, or tacometer.duckdb).
     #[arg(long, value_name = "FILE")]
@@ -29,6 +33,9 @@ struct Args {
     #[arg(long, env = "TACOMETER_LOG_JSON")]
     log_json: bool,
 }
+
+/// How long a stop request waits for the write in progress before leaving.
+const STOP_GRACE: Duration = Duration::from_secs(3);
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -62,21 +69,82 @@ fn run(args: &Args) -> anyhow::Result<()> {
         db: args.db.clone(),
     };
     let config = Config::load(&overrides, &ProcessEnv)?;
-    let version = {
-        let store = Store::open_write(&config.store.path, config.store.lock_wait.0)?;
-        store.schema_version()?
-    };
+    if config.github.tokens.is_empty() {
+        tracing::warn!(
+            "no GitHub token (GITHUB_TOKEN, GH_TOKEN or [github] tokens): GitHub will refuse most requests"
+        );
+    }
+    let interval = config
+        .collect
+        .github_interval
+        .0
+        .min(config.collect.packages_interval.0);
     tracing::info!(
         db = %config.store.path.display(),
-        schema_version = version,
         projects = config.projects.len(),
         config = %config.source,
         once = args.once,
-        "history database ready"
+        "starting"
     );
-    anyhow::bail!(
-        "collection is not available in this version of tacometerd (the database {} is \
-         created and migrated, but no upstream is contacted)",
-        config.store.path.display()
-    )
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let collector = Collector::new(config, Arc::new(SystemClock))?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stop requested; finishing the write in progress");
+            let _ = stop_tx.send(true);
+        });
+        let mut first = true;
+        loop {
+            let kind = if args.once { "once" } else { "daemon" };
+            let force = args.once || first;
+            first = false;
+            let pass = collector.pass_with(kind, force, stop_rx.clone());
+            tokio::pin!(pass);
+            let mut stop = stop_rx.clone();
+            tokio::select! {
+                result = &mut pass => { result?; }
+                _ = stop.wait_for(|s| *s) => {
+                    // Let the pass notice the stop and close its run; give up after the grace.
+                    if tokio::time::timeout(STOP_GRACE, &mut pass).await.is_err() {
+                        tracing::warn!("pass did not stop in time; leaving (its run is closed at next start)");
+                    }
+                    return Ok(());
+                }
+            }
+            if args.once || *stop_rx.borrow() {
+                return Ok(());
+            }
+            let mut stop = stop_rx.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.wait_for(|s| *s) => return Ok(()),
+            }
+        }
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

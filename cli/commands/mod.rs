@@ -6,6 +6,7 @@ use tacometer_core::output::Format;
 
 pub mod projects;
 pub mod sql;
+pub mod status;
 
 /// The format to use: the flag, else a table on a terminal and JSON elsewhere.
 pub fn pick_format(flag: Option<Format>) -> Format {

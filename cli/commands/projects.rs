@@ -39,9 +39,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         "active" => Some(ProjectStatus::Active),
         "retired" => Some(ProjectStatus::Retired),
         "applicant" => Some(ProjectStatus::Applicant),
-        other => anyhow::bail!(
-            "--status `{other}`: expected active, retired, applicant or all"
-        ),
+        other => anyhow::bail!("--status `{other}`: expected active, retired, applicant or all"),
     };
     let projects: Vec<Project> = projects
         .into_iter()
@@ -60,9 +58,13 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         out.write_all(text.as_bytes())?;
         return Ok(0);
     }
-    let format = super::pick_format(args.format.as_deref().map(str::parse).transpose().map_err(
-        |e: String| anyhow::anyhow!("--format: {e}; `projects` also takes toml"),
-    )?);
+    let format = super::pick_format(
+        args.format
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: String| anyhow::anyhow!("--format: {e}; `projects` also takes toml"))?,
+    );
     let mut table = Table::new(["name", "status", "repos", "pypi", "conda", "category"]);
     for p in &projects {
         let list = |items: Vec<String>| Value::Array(items.into_iter().map(Value::from).collect());

@@ -126,7 +126,9 @@ impl<'de> Deserialize<'de> for Interval {
             ))
         })?;
         if dur.is_zero() {
-            return Err(serde::de::Error::custom("a duration must be longer than zero"));
+            return Err(serde::de::Error::custom(
+                "a duration must be longer than zero",
+            ));
         }
         Ok(Interval(dur))
     }
@@ -152,7 +154,11 @@ pub struct Collect {
 impl Default for Collect {
     fn default() -> Self {
         let mut rps = BTreeMap::new();
-        for (host, n) in [("api.github.com", 10), ("pypi.org", 5), ("api.anaconda.org", 2)] {
+        for (host, n) in [
+            ("api.github.com", 10),
+            ("pypi.org", 5),
+            ("api.anaconda.org", 2),
+        ] {
             if let Some(n) = NonZeroU32::new(n) {
                 rps.insert(host.to_string(), n);
             }
@@ -290,9 +296,31 @@ pub struct Project {
     /// Landscape category.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// Date the TAC accepted the project, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date the TAC accepted the project, when known (a TOML date, `2025-04-08`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "toml_date"
+    )]
     pub accepted: Option<NaiveDate>,
+}
+
+/// Reads a TOML local date (or a `YYYY-MM-DD` string) as a `NaiveDate`.
+fn toml_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum DateInput {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Option::<DateInput>::deserialize(d)? {
+        None => return Ok(None),
+        Some(DateInput::Toml(dt)) => dt.to_string(),
+        Some(DateInput::Text(t)) => t,
+    };
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a date (YYYY-MM-DD)")))
 }
 
 fn default_status() -> ProjectStatus {
@@ -473,7 +501,11 @@ impl Config {
             upstream: parsed.upstream,
             github: parsed.github,
             store: parsed.store,
-            projects: parsed.projects.into_iter().map(|p| p.into_inner()).collect(),
+            projects: parsed
+                .projects
+                .into_iter()
+                .map(|p| p.into_inner())
+                .collect(),
         })
     }
 
@@ -522,7 +554,9 @@ impl Config {
             .find(|p| p.name.to_lowercase() == lower)
             .or_else(|| {
                 self.projects.iter().find(|p| {
-                    p.repos.iter().any(|r| r.to_string().to_lowercase() == lower)
+                    p.repos
+                        .iter()
+                        .any(|r| r.to_string().to_lowercase() == lower)
                 })
             })
     }
@@ -540,6 +574,9 @@ fn located_error(
     let line = before.matches('\n').count() + 1;
     let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
     let mut key = key_path_at(text, line);
+    if message.starts_with("missing field") && offset == 0 {
+        key.clear(); // a top-level key is missing
+    }
     if let Some(named) = backticked_field(message) {
         // serde names the key itself for unknown and missing fields.
         if message.starts_with("unknown field") || message.starts_with("missing field") {
@@ -562,7 +599,11 @@ fn located_error(
         file: source.to_string(),
         line,
         column,
-        key: if key.is_empty() { "(top level)".into() } else { key },
+        key: if key.is_empty() {
+            "(top level)".into()
+        } else {
+            key
+        },
         message: message.trim().to_string(),
     }
 }
@@ -652,7 +693,11 @@ mod tests {
         let c = Config::parse(PROJECT, ConfigSource::Builtin).expect("parses");
         assert_eq!(c.criteria.window_days.get(), 90);
         assert_eq!(
-            (c.criteria.min_stars, c.criteria.min_commits, c.criteria.min_contributors),
+            (
+                c.criteria.min_stars,
+                c.criteria.min_commits,
+                c.criteria.min_contributors
+            ),
             (200, 30, 5)
         );
         assert_eq!(c.criteria.min_maintainers, 2);
@@ -672,16 +717,20 @@ mod tests {
 
     #[test]
     fn malformed_repo_slug_names_the_project_key() {
-        let text = format!("{PROJECT}\n[[projects]]\nname = \"B\"\nrepos = [\n  \"pytorch/ok\",\n  \"not a slug\",\n]\n");
+        let text = format!(
+            "{PROJECT}\n[[projects]]\nname = \"B\"\nrepos = [\n  \"pytorch/ok\",\n  \"not a slug\",\n]\n"
+        );
         let (line, key, message) = err(&text);
-        assert_eq!(line, 9);
+        assert_eq!(line, 7, "the line of the key whose value is wrong");
         assert_eq!(key, "projects[1].repos");
         assert!(message.contains("not a slug"), "{message}");
     }
 
     #[test]
     fn negative_threshold_is_refused() {
-        let (line, key, message) = err(&format!("[criteria]\nversion = \"x\"\nmin_commits = -3\n{PROJECT}"));
+        let (line, key, message) = err(&format!(
+            "[criteria]\nversion = \"x\"\nmin_commits = -3\n{PROJECT}"
+        ));
         assert_eq!(line, 3);
         assert_eq!(key, "criteria.min_commits");
         assert!(message.contains("-3"), "{message}");
@@ -689,7 +738,9 @@ mod tests {
 
     #[test]
     fn bad_duration_is_refused() {
-        let (line, key, message) = err(&format!("[collect]\ngithub_interval = \"every hour\"\n{PROJECT}"));
+        let (line, key, message) = err(&format!(
+            "[collect]\ngithub_interval = \"every hour\"\n{PROJECT}"
+        ));
         assert_eq!(line, 2);
         assert_eq!(key, "collect.github_interval");
         assert!(message.contains("every hour"), "{message}");
@@ -719,7 +770,10 @@ mod tests {
     fn environment_overrides_file_and_flags_override_environment() {
         let mut env = BTreeMap::new();
         env.insert("TACOMETER_DB".to_string(), "/data/env.duckdb".to_string());
-        env.insert("GITHUB_API_URL".to_string(), "http://127.0.0.1:9/".to_string());
+        env.insert(
+            "GITHUB_API_URL".to_string(),
+            "http://127.0.0.1:9/".to_string(),
+        );
         env.insert("GH_TOKEN".to_string(), "tok-from-gh".to_string());
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("c.toml");
@@ -736,13 +790,21 @@ mod tests {
         assert_eq!(c.store.path, PathBuf::from("/data/env.duckdb"));
         assert_eq!(c.upstream.github_api_url, "http://127.0.0.1:9");
         assert_eq!(c.upstream.graphql_url(), "http://127.0.0.1:9/graphql");
-        let tokens: Vec<_> = c.github.tokens.iter().map(|t| t.expose().to_string()).collect();
+        let tokens: Vec<_> = c
+            .github
+            .tokens
+            .iter()
+            .map(|t| t.expose().to_string())
+            .collect();
         assert_eq!(tokens, ["tok-from-gh", "pool-1"]);
         let o = Overrides {
             config: Some(file),
             db: Some("flag.duckdb".into()),
         };
-        assert_eq!(Config::load(&o, &env).expect("loads").store.path, PathBuf::from("flag.duckdb"));
+        assert_eq!(
+            Config::load(&o, &env).expect("loads").store.path,
+            PathBuf::from("flag.duckdb")
+        );
         env.insert("PYPI_URL".to_string(), "ftp://x".to_string());
         let e = Config::load(&o, &env).expect_err("bad url");
         assert!(e.to_string().contains("PYPI_URL"), "{e}");

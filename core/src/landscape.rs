@@ -37,10 +37,7 @@ pub fn projects_from_csv(text: &str, file: &str) -> Result<Vec<Project>, Landsca
         row,
         message,
     };
-    let headers = reader
-        .headers()
-        .map_err(|e| err(1, e.to_string()))?
-        .clone();
+    let headers = reader.headers().map_err(|e| err(1, e.to_string()))?.clone();
     let col = |name: &str| {
         headers
             .iter()
@@ -250,9 +247,13 @@ mod tests {
         let fiftyone = config.find_project("FiftyOne").expect("FiftyOne");
         assert!(fiftyone.repos.is_empty());
         assert_eq!(fiftyone.status, ProjectStatus::Active);
-        let lightning = config.find_project("Lightning-AI/pytorch-lightning").expect("by repo");
+        let lightning = config
+            .find_project("Lightning-AI/pytorch-lightning")
+            .expect("by repo");
         assert_eq!(lightning.pypi.len(), 3);
-        let ignite = config.find_project("ignite").expect("case-insensitive name");
+        let ignite = config
+            .find_project("ignite")
+            .expect("case-insensitive name");
         assert_eq!(ignite.conda[0].to_string(), "pytorch/ignite");
         let captum = config.find_project("Captum").expect("Captum");
         assert_eq!(captum.conda.len(), 2);

@@ -2,7 +2,10 @@
 //! store and output rendering. Both binaries are thin wiring around it, so
 //! tests exercise the same code the daemon and CLI run.
 
+pub mod codeowners;
+pub mod collect;
 pub mod config;
+pub mod identity;
 pub mod landscape;
 pub mod model;
 pub mod output;

@@ -18,7 +18,9 @@ impl RepoSlug {
             .split_once('/')
             .ok_or_else(|| format!("`{text}` is not a repository slug of the form owner/name"))?;
         if name.contains('/') {
-            return Err(format!("`{text}` has more than one `/`; expected owner/name"));
+            return Err(format!(
+                "`{text}` has more than one `/`; expected owner/name"
+            ));
         }
         // GitHub logins: alphanumerics and single hyphens, at most 39 characters.
         let owner_ok = !owner.is_empty()
@@ -133,7 +135,9 @@ impl PypiName {
     /// Parses a PyPI distribution name.
     pub fn parse(text: &str) -> Result<Self, String> {
         let ok = !text.is_empty()
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && text.starts_with(|c: char| c.is_ascii_alphanumeric())
             && text.ends_with(|c: char| c.is_ascii_alphanumeric());
         if ok {
@@ -220,7 +224,15 @@ mod tests {
         assert_eq!(slug.to_string(), "pytorch/ignite");
         assert!(RepoSlug::parse("Project-MONAI/MONAI").is_ok());
         assert!(RepoSlug::parse("pyg-team/pytorch_geometric").is_ok());
-        for bad in ["pytorch", "pytorch/", "/ignite", "a/b/c", "py torch/x", "-a/b", "a/b c"] {
+        for bad in [
+            "pytorch",
+            "pytorch/",
+            "/ignite",
+            "a/b/c",
+            "py torch/x",
+            "-a/b",
+            "a/b c",
+        ] {
             assert!(RepoSlug::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -236,7 +248,10 @@ mod tests {
     #[test]
     fn conda_packages_need_a_channel() {
         let p = CondaPackage::parse("conda-forge/ignite").expect("valid");
-        assert_eq!((p.channel.as_str(), p.name.as_str()), ("conda-forge", "ignite"));
+        assert_eq!(
+            (p.channel.as_str(), p.name.as_str()),
+            ("conda-forge", "ignite")
+        );
         assert!(CondaPackage::parse("ignite").is_err());
     }
 }

@@ -179,7 +179,11 @@ mod tests {
 
     fn sample() -> Table {
         let mut t = Table::new(["name", "value", "tags"]);
-        t.push(vec![json!("=HYPERLINK(\"x\")"), json!(-3), json!(["a", "b"])]);
+        t.push(vec![
+            json!("=HYPERLINK(\"x\")"),
+            json!(-3),
+            json!(["a", "b"]),
+        ]);
         t.push(vec![json!("plain|pipe"), Value::Null, json!([])]);
         t
     }
@@ -201,9 +205,12 @@ mod tests {
         let t = sample();
         assert_eq!(
             t.render(Format::Table),
-            "name                value  tags\n=HYPERLINK(\"x\")     -3     a;b\nplain|pipe\n"
+            "name             value  tags\n=HYPERLINK(\"x\")  -3     a;b\nplain|pipe\n"
         );
-        assert!(t.render(Format::Markdown).contains("| plain\\|pipe |  |  |"));
+        assert!(
+            t.render(Format::Markdown)
+                .contains("| plain\\|pipe |  |  |")
+        );
         let v: Value = serde_json::from_str(&t.render(Format::Json)).expect("json");
         assert_eq!(v[0]["value"], json!(-3));
         assert_eq!(v[1]["value"], Value::Null);

@@ -43,6 +43,7 @@ CREATE TABLE collection_errors (
 CREATE TABLE collection_state (
     target           VARCHAR PRIMARY KEY,
     kind             VARCHAR NOT NULL,         -- 'repo', 'pypi', 'conda', 'torch'
+    node_id          VARCHAR,                  -- repos: the node id the configured name resolved to
     last_attempt_at  TIMESTAMP,
     last_success_at  TIMESTAMP,
     last_error_at    TIMESTAMP,
@@ -155,6 +156,17 @@ CREATE TABLE commit_authors (
     identity   VARCHAR NOT NULL,               -- login, noreply-derived login, or lower-cased email
     is_bot     BOOLEAN NOT NULL,
     PRIMARY KEY (node_id, sha, position)
+);
+
+-- Commits that were once on the default branch and no longer are (force push):
+-- evaluation as of T ignores a commit removed at or before T.
+CREATE TABLE commit_removals (
+    node_id      VARCHAR NOT NULL,
+    sha          VARCHAR NOT NULL,
+    removed_at   TIMESTAMP NOT NULL,           -- when we first saw it gone
+    run_id       BIGINT NOT NULL,
+    source       VARCHAR NOT NULL,
+    PRIMARY KEY (node_id, sha)
 );
 
 -- Pull requests merged, with who merged them (observed maintainers).

@@ -23,13 +23,23 @@ fn projects_lists_the_shipped_ecosystem_by_default() {
     let out = run(tacometer().args(["projects", "--status", "retired", "--format", "csv"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 1 + 68, "header plus the 68 archived projects");
-    assert!(text.contains("OpenMMLab,retired,open-mmlab (org)"), "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1 + 68,
+        "header plus the 68 archived projects"
+    );
+    assert!(
+        text.contains("OpenMMLab,retired,open-mmlab (org)"),
+        "{text}"
+    );
 }
 
 #[test]
 fn projects_from_csv_reproduces_the_shipped_config() {
-    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/config/pytorch-ecosystem-projects.csv");
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/pytorch-ecosystem-projects.csv"
+    );
     let out = run(tacometer().args(["projects", "--from-csv", csv, "--format", "toml"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let shipped = include_str!("../../config/pytorch-ecosystem.toml");
@@ -40,23 +50,37 @@ fn projects_from_csv_reproduces_the_shipped_config() {
 fn config_errors_name_file_line_and_key_and_exit_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = [
-        ("[criteria]\nmin_contributers = 5\n", 2, "criteria.min_contributers"),
+        (
+            "[criteria]\nmin_contributers = 5\n",
+            2,
+            "criteria.min_contributers",
+        ),
         ("[criteria]\nmin_stars = -200\n", 2, "criteria.min_stars"),
-        ("[collect]\npackages_interval = \"6 hours-ish\"\n", 2, "collect.packages_interval"),
+        (
+            "[collect]\npackages_interval = \"6 hours-ish\"\n",
+            2,
+            "collect.packages_interval",
+        ),
         ("[criteria]\n", 0, ""),
     ];
     for (head, line, key) in cases {
-        let text = format!(
-            "{head}\n[[projects]]\nname = \"X\"\nrepos = [\"pytorch/ignite\", \"nope\"]\n"
-        );
+        let text =
+            format!("{head}\n[[projects]]\nname = \"X\"\nrepos = [\"pytorch/ignite\", \"nope\"]\n");
         let path = write_config(dir.path(), &text);
         let out = run(tacometer().arg("--config").arg(&path).arg("projects"));
         assert_eq!(out.status.code(), Some(2), "{head}");
         let err = stderr(&out);
-        let (line, key) = if line == 0 { (6, "projects[0].repos") } else { (line, key) };
+        let (line, key) = if line == 0 {
+            (5, "projects[0].repos")
+        } else {
+            (line, key)
+        };
         let expected = format!("{}:{line}:", path.display());
         assert!(err.contains(&expected), "{err} should contain {expected}");
-        assert!(err.contains(&format!("key `{key}`")), "{err} should name {key}");
+        assert!(
+            err.contains(&format!("key `{key}`")),
+            "{err} should name {key}"
+        );
     }
 }
 
@@ -65,12 +89,22 @@ fn missing_config_file_and_bad_flags_are_errors() {
     let out = run(tacometer().args(["--config", "/nonexistent/t.toml", "projects"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read config file /nonexistent/t.toml"));
-    let out = run(tacometer().env("TACOMETER_CONFIG", "/nonexistent/env.toml").arg("projects"));
+    let out = run(tacometer()
+        .env("TACOMETER_CONFIG", "/nonexistent/env.toml")
+        .arg("projects"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/env.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/env.toml"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(tacometer().args(["projects", "--format", "yaml"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown format `yaml`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown format `yaml`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -97,13 +131,11 @@ fn sql_reads_the_history_and_refuses_writes() {
         "CREATE TABLE x (a INT)",
         "COPY (SELECT 1) TO 'leak.csv'",
     ] {
-        let out = run(
-            tacometer()
-                .current_dir(dir.path())
-                .arg("--db")
-                .arg(&db)
-                .args(["sql", write]),
-        );
+        let out = run(tacometer()
+            .current_dir(dir.path())
+            .arg("--db")
+            .arg(&db)
+            .args(["sql", write]));
         assert_eq!(out.status.code(), Some(2), "{write} must fail");
     }
     assert!(!dir.path().join("leak.csv").exists());

@@ -60,7 +60,12 @@ fn a_reader_waits_for_the_writer_then_reads_what_it_committed() {
     let child = tacometer()
         .arg("--db")
         .arg(&db)
-        .args(["--lock-wait", "30s", "sql", "SELECT count(*) AS n FROM collection_runs"])
+        .args([
+            "--lock-wait",
+            "30s",
+            "sql",
+            "SELECT count(*) AS n FROM collection_runs",
+        ])
         .args(["--format", "csv"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -102,19 +107,30 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
     let out = tacometer()
         .arg("--db")
         .arg(&db)
-        .args(["--lock-wait", "700ms", "sql", "SELECT count(*) FROM collection_runs"])
+        .args([
+            "--lock-wait",
+            "700ms",
+            "sql",
+            "SELECT count(*) FROM collection_runs",
+        ])
         .output()
         .expect("run reader");
     let waited = started.elapsed();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains(&format!("database {} is busy", db.display())), "{err}");
+    assert!(
+        err.contains(&format!("database {} is busy", db.display())),
+        "{err}"
+    );
     assert!(
         err.contains(&format!("(PID {})", std::process::id())),
         "the message names the holding process: {err}"
     );
     assert!(err.contains("gave up after waiting"), "{err}");
-    assert!(waited >= Duration::from_millis(700), "it waited its bound first");
+    assert!(
+        waited >= Duration::from_millis(700),
+        "it waited its bound first"
+    );
 
     // The writer is unaffected and commits; nothing was lost or corrupted.
     tx.commit().expect("commit after the reader gave up");
@@ -124,7 +140,11 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
     let integrity = Store::open_write(&db, Duration::from_secs(5)).expect("reopen for writing");
     let n: i64 = integrity
         .conn()
-        .query_row("SELECT count(DISTINCT run_id) FROM collection_runs", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(DISTINCT run_id) FROM collection_runs",
+            [],
+            |r| r.get(0),
+        )
         .expect("count");
     assert_eq!(n, 4, "run ids stay unique");
 }

@@ -3,5 +3,6 @@
 //! loopback HTTP. One test binary on purpose: each links all of DuckDB.
 
 mod cli;
+mod daemon;
 mod locking;
 mod util;

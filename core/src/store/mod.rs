@@ -15,6 +15,7 @@
 
 mod migrations;
 mod query;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::thread;
@@ -178,8 +179,10 @@ impl Store {
         }
         let conn = open_with_wait(path, Mode::Read, wait)?;
         if sandbox {
-            conn.execute_batch("SET enable_external_access = false; SET lock_configuration = true;")
-                .ctx(|| format!("sandbox query connection to {}", path.display()))?;
+            conn.execute_batch(
+                "SET enable_external_access = false; SET lock_configuration = true;",
+            )
+            .ctx(|| format!("sandbox query connection to {}", path.display()))?;
         }
         let store = Self {
             conn,
@@ -332,7 +335,11 @@ fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection>
                         context: format!(
                             "open {} for {}",
                             path.display(),
-                            if mode == Mode::Read { "reading" } else { "writing" }
+                            if mode == Mode::Read {
+                                "reading"
+                            } else {
+                                "writing"
+                            }
                         ),
                         source: e,
                     });

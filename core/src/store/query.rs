@@ -22,12 +22,12 @@ impl Store {
         let mut rows = stmt
             .query(params)
             .ctx(|| format!("run query `{}`", short(sql)))?;
-        let columns: Vec<String> = rows
-            .as_ref()
-            .map(|s| s.column_names())
-            .unwrap_or_default();
+        let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
         let mut table = Table::new(columns.clone());
-        while let Some(row) = rows.next().ctx(|| format!("read rows of `{}`", short(sql)))? {
+        while let Some(row) = rows
+            .next()
+            .ctx(|| format!("read rows of `{}`", short(sql)))?
+        {
             let mut out = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
                 let v: Db = row.get(i).ctx(|| format!("read column {i}"))?;
@@ -80,7 +80,9 @@ pub fn to_json(v: Db) -> Value {
         Db::Text(s) => json!(s),
         Db::Enum(s) => json!(s),
         Db::Blob(b) => json!(format!("<{} bytes>", b.len())),
-        Db::List(items) | Db::Array(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Db::List(items) | Db::Array(items) => {
+            Value::Array(items.into_iter().map(to_json).collect())
+        }
         other => json!(format!("{other:?}")),
     }
 }

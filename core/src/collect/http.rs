@@ -1,0 +1,472 @@
+//! HTTP to the upstreams, with their rate limits obeyed.
+//!
+//! Two layers keep us within limits:
+//!
+//! 1. our own quota: a `governor` limiter per upstream host, from
+//!    `[collect] requests_per_second`;
+//! 2. what the upstream says: GitHub's `x-ratelimit-remaining` / `x-ratelimit-reset`,
+//!    `retry-after`, 403/429 secondary limits and GraphQL `RATE_LIMITED` errors put
+//!    the host on *hold*, and no request is sent to a held host until the hold is
+//!    over. Holding per host rather than per request is deliberately conservative:
+//!    GitHub's secondary limits are shared by REST and GraphQL, and continuing to
+//!    send while limited can get an integration banned.
+//!
+//! Transient failures (5xx, dropped connections, malformed bodies) are retried
+//! with exponential backoff; anything else is returned to the caller, which
+//! records it and carries on with the next repository.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
+
+use crate::config::Secret;
+
+/// Which budget a request spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// GitHub GraphQL (points).
+    GithubGraphql,
+    /// GitHub REST (requests).
+    GithubRest,
+    /// PyPI or Anaconda.
+    Package,
+}
+
+/// A failed upstream call, with the evidence.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{call}: {kind}{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+pub struct CallError {
+    /// The call, e.g. `GET https://pypi.org/pypi/torch/json`.
+    pub call: String,
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// Classification: `not_found`, `rate_limited`, `server`, `transport`, `parse`, `client`.
+    pub kind: &'static str,
+    /// What the upstream said (trimmed).
+    pub message: String,
+}
+
+/// An answer from an upstream.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+}
+
+/// The last budget GitHub reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// `x-ratelimit-limit`.
+    pub limit: i64,
+    /// `x-ratelimit-remaining`.
+    pub remaining: i64,
+    /// `x-ratelimit-used`.
+    pub used: i64,
+    /// `x-ratelimit-reset` as an instant.
+    pub reset_at: Option<DateTime<Utc>>,
+}
+
+struct Gate {
+    limiter: DefaultDirectRateLimiter,
+    hold_until: Mutex<Option<Instant>>,
+}
+
+/// Counters of what a pass spent.
+#[derive(Debug, Default)]
+pub struct Spent {
+    /// GraphQL points (from `rateLimit.cost` or the `x-ratelimit-used` delta).
+    pub graphql_points: AtomicI64,
+    /// GitHub REST requests sent.
+    pub rest_requests: AtomicI64,
+    /// PyPI/Anaconda requests sent.
+    pub other_requests: AtomicI64,
+    /// GitHub REST answers that were 304 Not Modified.
+    pub not_modified: AtomicI64,
+}
+
+/// Retry policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Attempts per call, first included.
+    pub attempts: u32,
+    /// First backoff pause; doubled each retry.
+    pub base: Duration,
+    /// Longest pause between attempts (rate-limit holds excepted).
+    pub max: Duration,
+    /// Longest hold we accept before giving up on the call (it is retried next pass).
+    pub max_hold: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            attempts: 6,
+            base: Duration::from_millis(250),
+            max: Duration::from_secs(20),
+            max_hold: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The HTTP client shared by all collectors.
+pub struct Http {
+    client: reqwest::Client,
+    gates: Mutex<HashMap<String, Arc<Gate>>>,
+    quotas: HashMap<String, NonZeroU32>,
+    default_rps: NonZeroU32,
+    tokens: Vec<Secret>,
+    next_token: AtomicI64,
+    budget: Mutex<Option<Budget>>,
+    retry: Retry,
+    /// What this client has spent.
+    pub spent: Spent,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("tokens", &self.tokens.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads a header as text.
+pub fn header(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn header_i64(h: &HeaderMap, name: &str) -> Option<i64> {
+    header(h, name).and_then(|v| v.trim().parse().ok())
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_default()
+}
+
+impl Http {
+    /// A client with per-host quotas (`host -> requests per second`) and GitHub tokens.
+    pub fn new(
+        quotas: HashMap<String, NonZeroU32>,
+        tokens: Vec<Secret>,
+        retry: Retry,
+        timeout: Duration,
+    ) -> Result<Self, CallError> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("tacometer/", env!("CARGO_PKG_VERSION")))
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| CallError {
+                call: "build HTTP client".into(),
+                status: None,
+                kind: "transport",
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            client,
+            gates: Mutex::new(HashMap::new()),
+            quotas,
+            default_rps: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            tokens,
+            next_token: AtomicI64::new(0),
+            budget: Mutex::new(None),
+            retry,
+            spent: Spent::default(),
+        })
+    }
+
+    /// The last GitHub budget seen.
+    pub fn budget(&self) -> Option<Budget> {
+        self.budget.lock().ok().and_then(|b| *b)
+    }
+
+    fn gate(&self, host: &str) -> Arc<Gate> {
+        let mut gates = match self.gates.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        gates
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                let rps = self
+                    .quotas
+                    .get(host)
+                    .or_else(|| self.quotas.get(host.split(':').next().unwrap_or(host)))
+                    .copied()
+                    .unwrap_or(self.default_rps);
+                Arc::new(Gate {
+                    limiter: RateLimiter::direct(Quota::per_second(rps)),
+                    hold_until: Mutex::new(None),
+                })
+            })
+            .clone()
+    }
+
+    /// Puts a host on hold: nothing is sent to it before `until`.
+    fn hold(&self, host: &str, until: Instant) {
+        let gate = self.gate(host);
+        let mut h = match gate.hold_until.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if h.is_none_or(|cur| cur < until) {
+            *h = Some(until);
+        }
+    }
+
+    /// Waits for the host's hold and quota; fails if the hold is longer than we accept.
+    async fn admit(&self, host: &str, call: &str) -> Result<(), CallError> {
+        let gate = self.gate(host);
+        loop {
+            let hold = match gate.hold_until.lock() {
+                Ok(g) => *g,
+                Err(poisoned) => *poisoned.into_inner(),
+            };
+            match hold {
+                Some(until) if until > Instant::now() => {
+                    let wait = until - Instant::now();
+                    if wait > self.retry.max_hold {
+                        return Err(CallError {
+                            call: call.to_string(),
+                            status: None,
+                            kind: "rate_limited",
+                            message: format!(
+                                "the upstream asked us to wait {}s, longer than we hold a call",
+                                wait.as_secs()
+                            ),
+                        });
+                    }
+                    tracing::info!(
+                        host,
+                        wait_ms = wait.as_millis() as u64,
+                        "holding for rate limit"
+                    );
+                    tokio::time::sleep_until(until).await;
+                }
+                _ => break,
+            }
+        }
+        gate.limiter.until_ready().await;
+        Ok(())
+    }
+
+    fn token(&self) -> Option<&Secret> {
+        if self.tokens.is_empty() {
+            return None;
+        }
+        let i = self.next_token.fetch_add(1, Ordering::Relaxed);
+        self.tokens.get((i as usize) % self.tokens.len())
+    }
+
+    /// Sends one logical request, retrying transient failures and obeying holds.
+    /// 2xx, 304 and 4xx other than rate limits are returned as answers.
+    pub async fn send(
+        &self,
+        api: Api,
+        method: Method,
+        url: &str,
+        extra: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, CallError> {
+        let host = host_of(url);
+        let call = format!("{method} {url}");
+        let mut attempt = 0;
+        let mut pause = self.retry.base;
+        loop {
+            attempt += 1;
+            self.admit(&host, &call).await?;
+            let mut req = self.client.request(method.clone(), url);
+            if api != Api::Package {
+                req = req
+                    .header("accept", "application/vnd.github+json")
+                    .header("x-github-api-version", "2022-11-28");
+                if let Some(token) = self.token() {
+                    let mut value = HeaderValue::from_str(&format!("bearer {}", token.expose()))
+                        .map_err(|_| CallError {
+                            call: call.clone(),
+                            status: None,
+                            kind: "client",
+                            message: "the GitHub token contains characters not allowed in a header"
+                                .into(),
+                        })?;
+                    value.set_sensitive(true);
+                    req = req.header("authorization", value);
+                }
+            } else {
+                req = req.header("accept", "application/json");
+            }
+            for (k, v) in extra {
+                req = req.header(*k, v.as_str());
+            }
+            if let Some(b) = &body {
+                req = req
+                    .header("content-type", "application/json")
+                    .body(b.clone());
+            }
+            match api {
+                Api::GithubRest => self.spent.rest_requests.fetch_add(1, Ordering::Relaxed),
+                Api::Package => self.spent.other_requests.fetch_add(1, Ordering::Relaxed),
+                Api::GithubGraphql => 0,
+            };
+            let outcome = req.send().await;
+            let transient = |message: String, status: Option<u16>, kind: &'static str| CallError {
+                call: call.clone(),
+                status,
+                kind,
+                message,
+            };
+            let err = match outcome {
+                Err(e) => transient(e.without_url().to_string(), None, "transport"),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    if api != Api::Package {
+                        self.note_budget(&host, &headers);
+                    }
+                    let bytes = match resp.bytes().await {
+                        Ok(b) => b.to_vec(),
+                        Err(e) => {
+                            let e = transient(
+                                e.without_url().to_string(),
+                                Some(status.as_u16()),
+                                "transport",
+                            );
+                            if attempt >= self.retry.attempts {
+                                return Err(e);
+                            }
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(self.retry.max);
+                            continue;
+                        }
+                    };
+                    if api != Api::Package && self.rate_limited(&host, status, &headers, &bytes) {
+                        // Held; the next attempt waits for the hold in `admit`.
+                        if attempt >= self.retry.attempts + 4 {
+                            return Err(transient(
+                                snippet(&bytes),
+                                Some(status.as_u16()),
+                                "rate_limited",
+                            ));
+                        }
+                        continue;
+                    }
+                    if status.is_server_error() {
+                        transient(snippet(&bytes), Some(status.as_u16()), "server")
+                    } else {
+                        if status == StatusCode::NOT_MODIFIED {
+                            self.spent.not_modified.fetch_add(1, Ordering::Relaxed);
+                        }
+                        return Ok(Answer {
+                            status,
+                            headers,
+                            body: bytes,
+                            at: Utc::now(),
+                        });
+                    }
+                }
+            };
+            tracing::debug!(call = %err.call, attempt, error = %err.message, "transient upstream failure");
+            if attempt >= self.retry.attempts {
+                return Err(err);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(self.retry.max);
+        }
+    }
+
+    fn note_budget(&self, host: &str, h: &HeaderMap) {
+        let (Some(limit), Some(remaining)) = (
+            header_i64(h, "x-ratelimit-limit"),
+            header_i64(h, "x-ratelimit-remaining"),
+        ) else {
+            return;
+        };
+        let reset_at =
+            header_i64(h, "x-ratelimit-reset").and_then(|s| DateTime::from_timestamp(s, 0));
+        let b = Budget {
+            limit,
+            remaining,
+            used: header_i64(h, "x-ratelimit-used").unwrap_or(limit - remaining),
+            reset_at,
+        };
+        if let Ok(mut slot) = self.budget.lock() {
+            *slot = Some(b);
+        }
+        if remaining <= 0 {
+            self.hold(host, instant_for(reset_at, Duration::from_secs(60)));
+        }
+    }
+
+    /// Classifies rate-limit answers (REST 403/429, GraphQL errors) and holds the host.
+    fn rate_limited(&self, host: &str, status: StatusCode, h: &HeaderMap, body: &[u8]) -> bool {
+        let retry_after =
+            header_i64(h, "retry-after").map(|s| Duration::from_secs(s.max(0) as u64));
+        let remaining = header_i64(h, "x-ratelimit-remaining");
+        let reset_at =
+            header_i64(h, "x-ratelimit-reset").and_then(|s| DateTime::from_timestamp(s, 0));
+        let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).to_lowercase();
+        let graphql_limited = status == StatusCode::OK
+            && (text.contains("\"rate_limited\"") || text.contains("\"rate_limit\""));
+        let limited = status == StatusCode::TOO_MANY_REQUESTS
+            || graphql_limited
+            || (status == StatusCode::FORBIDDEN
+                && (retry_after.is_some() || remaining == Some(0) || text.contains("rate limit")));
+        if !limited {
+            return false;
+        }
+        let until = match (retry_after, remaining) {
+            (Some(d), _) => Instant::now() + d,
+            (None, Some(0)) => instant_for(reset_at, Duration::from_secs(60)),
+            _ if graphql_limited => instant_for(reset_at, Duration::from_secs(60)),
+            _ => Instant::now() + Duration::from_secs(60),
+        };
+        tracing::warn!(
+            host,
+            status = status.as_u16(),
+            wait_ms = (until - Instant::now()).as_millis() as u64,
+            "rate limited by upstream"
+        );
+        self.hold(host, until);
+        true
+    }
+}
+
+/// A tokio instant for a wall-clock reset time (at least one second ahead), or `fallback` from now.
+fn instant_for(reset_at: Option<DateTime<Utc>>, fallback: Duration) -> Instant {
+    match reset_at {
+        Some(t) => {
+            let ms = (t - Utc::now()).num_milliseconds().max(0) as u64;
+            Instant::now() + Duration::from_millis(ms) + Duration::from_secs(1)
+        }
+        None => Instant::now() + fallback,
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,691 @@
+//! Writing collected facts: one short transaction per repository or package.
+//!
+//! Facts with a natural key (commits, CI runs, releases, merges, stars) are
+//! appended to a temporary table with DuckDB's appender and then moved with one
+//! set-based `INSERT ... ON CONFLICT DO NOTHING`, so a pass that is retried after
+//! a crash or a failure never duplicates a row, and a bulk write never costs one
+//! statement per row.
+
+use chrono::{DateTime, Utc};
+use duckdb::params;
+
+use super::{DbContext, Result, Store};
+
+/// Lists are passed to SQL joined by this separator and split back there
+/// (`string_split`), because bound parameters cannot carry lists.
+const SEP: char = '\u{1f}';
+
+fn joined(items: &[String]) -> String {
+    items.join(&SEP.to_string())
+}
+
+/// SQL turning a joined parameter back into a `VARCHAR[]` (empty text = empty list).
+const SPLIT: &str = "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
+
+/// Where a batch of rows came from.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The collection run.
+    pub run_id: i64,
+    /// When the upstream answered.
+    pub observed_at: DateTime<Utc>,
+    /// The upstream call, e.g. `github:graphql:RepoSnapshots`.
+    pub source: String,
+}
+
+/// A repository's state at one instant.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RepoSnapshot {
+    /// GitHub node id.
+    pub node_id: String,
+    /// GitHub's numeric id.
+    pub database_id: Option<i64>,
+    /// Current `owner/name`.
+    pub name_with_owner: String,
+    /// Stargazer count.
+    pub stars: i64,
+    /// Fork count.
+    pub forks: i64,
+    /// Archived on GitHub.
+    pub is_archived: bool,
+    /// A fork.
+    pub is_fork: bool,
+    /// No commits.
+    pub is_empty: bool,
+    /// Default branch name.
+    pub default_branch: Option<String>,
+    /// Head commit of the default branch.
+    pub head_oid: Option<String>,
+    /// Committer date of the head.
+    pub head_committed_at: Option<DateTime<Utc>>,
+    /// Last push.
+    pub pushed_at: Option<DateTime<Utc>>,
+    /// SPDX id of the license, if any was detected.
+    pub license_spdx: Option<String>,
+    /// GitHub's license key.
+    pub license_key: Option<String>,
+    /// Layout files present (root, `.github/`, `docs/` paths).
+    pub layout_files: Vec<String>,
+    /// The CODEOWNERS file parsed.
+    pub codeowners_path: Option<String>,
+    /// Users declared in CODEOWNERS.
+    pub codeowners_users: Vec<String>,
+    /// Teams declared in CODEOWNERS.
+    pub codeowners_teams: Vec<String>,
+    /// Emails declared in CODEOWNERS.
+    pub codeowners_emails: Vec<String>,
+    /// The MAINTAINERS file parsed.
+    pub maintainers_path: Option<String>,
+    /// Users named in MAINTAINERS.
+    pub maintainers_users: Vec<String>,
+    /// A governance document found.
+    pub governance_path: Option<String>,
+    /// README links a governance section.
+    pub readme_governance: bool,
+    /// Head commit's combined CI state.
+    pub ci_head_state: Option<String>,
+}
+
+/// An author (position 0) or co-author of a commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitAuthor {
+    /// Name from git.
+    pub name: Option<String>,
+    /// Email from git.
+    pub email: Option<String>,
+    /// Linked GitHub login.
+    pub login: Option<String>,
+    /// Identity per the counting rules.
+    pub identity: String,
+    /// A bot.
+    pub is_bot: bool,
+}
+
+/// A commit on the default branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitRecord {
+    /// The sha.
+    pub sha: String,
+    /// Committer date.
+    pub committed_at: DateTime<Utc>,
+    /// Author date.
+    pub authored_at: DateTime<Utc>,
+    /// Number of parents.
+    pub parent_count: i32,
+    /// Author first, then co-authors.
+    pub authors: Vec<CommitAuthor>,
+}
+
+/// A CI run, check run or commit status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CiRun {
+    /// Unique within the repo, e.g. `actions:123`.
+    pub run_key: String,
+    /// `actions`, `check` or `status`.
+    pub provider: String,
+    /// Workflow, check or context name.
+    pub name: Option<String>,
+    /// Commit it ran on.
+    pub head_sha: Option<String>,
+    /// Branch.
+    pub branch: Option<String>,
+    /// Triggering event.
+    pub event: Option<String>,
+    /// Lifecycle status (lower case).
+    pub status: Option<String>,
+    /// Outcome (lower case).
+    pub conclusion: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Last update.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Link to it.
+    pub url: Option<String>,
+}
+
+/// A pull request merge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrMerge {
+    /// PR number.
+    pub number: i64,
+    /// When it merged.
+    pub merged_at: DateTime<Utc>,
+    /// Who merged it.
+    pub merged_by: Option<String>,
+}
+
+/// A release of a GitHub repo, PyPI project or conda package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseRecord {
+    /// Version or tag.
+    pub version: String,
+    /// Publication time.
+    pub released_at: Option<DateTime<Utc>>,
+    /// A pre-release.
+    pub is_prerelease: Option<bool>,
+    /// Yanked.
+    pub yanked: bool,
+    /// Has a wheel or conda file.
+    pub has_binary: bool,
+    /// Has an sdist.
+    pub has_sdist: bool,
+    /// torch specifier, when known for this release.
+    pub requires_torch: Option<String>,
+}
+
+/// Everything one repository's collection writes.
+#[derive(Debug, Clone, Default)]
+pub struct RepoWrite {
+    /// The repository's state.
+    pub snapshot: RepoSnapshot,
+    /// Commits fetched.
+    pub commits: Vec<CommitRecord>,
+    /// CI runs, checks and statuses.
+    pub ci: Vec<CiRun>,
+    /// Merged pull requests.
+    pub merges: Vec<PrMerge>,
+    /// GitHub releases.
+    pub releases: Vec<ReleaseRecord>,
+    /// When history was fetched completely from this instant on, commits stored
+    /// since then but not fetched are recorded as removed.
+    pub history_since: Option<DateTime<Utc>>,
+    /// Scheduler state after this success.
+    pub state: TargetState,
+}
+
+/// The scheduler's memory of one target after a success.
+#[derive(Debug, Clone, Default)]
+pub struct TargetState {
+    /// `repo:owner/name`, `pypi:name`, `conda:channel/name`, `torch`.
+    pub target: String,
+    /// `repo`, `pypi`, `conda` or `torch`.
+    pub kind: String,
+    /// Node id for repos.
+    pub node_id: Option<String>,
+    /// Head of the default branch.
+    pub head_oid: Option<String>,
+    /// Stars seen.
+    pub stars: Option<i64>,
+    /// When to collect again.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// URL whose ETag to remember.
+    pub etag_url: Option<String>,
+    /// The ETag.
+    pub etag: Option<String>,
+}
+
+/// A failure to record.
+#[derive(Debug, Clone)]
+pub struct FailureRecord {
+    /// The upstream call.
+    pub source: String,
+    /// HTTP status.
+    pub http_status: Option<i32>,
+    /// Classification.
+    pub kind: String,
+    /// Message (never contains a token).
+    pub message: String,
+}
+
+/// A package's presence on its index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageSnapshot {
+    /// `pypi` or `conda`.
+    pub ecosystem: String,
+    /// Normalised PyPI name or `channel/name`.
+    pub package: String,
+    /// Whether the index knows it.
+    pub found: bool,
+    /// Latest version.
+    pub latest_version: Option<String>,
+    /// GitHub repos its metadata links to.
+    pub repo_links: Vec<String>,
+}
+
+fn ts(t: DateTime<Utc>) -> chrono::NaiveDateTime {
+    t.naive_utc()
+}
+
+fn ots(t: Option<DateTime<Utc>>) -> Option<chrono::NaiveDateTime> {
+    t.map(ts)
+}
+
+impl Store {
+    /// Starts a collection run and returns its id.
+    pub fn begin_run(&self, kind: &str, started_at: DateTime<Utc>) -> Result<i64> {
+        self.conn()
+            .query_row(
+                "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
+                 VALUES (?, ?, 'running', ?) RETURNING run_id",
+                params![ts(started_at), kind, env!("CARGO_PKG_VERSION")],
+                |r| r.get(0),
+            )
+            .ctx(|| "start a collection run".into())
+    }
+
+    /// Closes a collection run with its outcome and the upstream budget it spent.
+    pub fn finish_run(
+        &self,
+        run_id: i64,
+        finished_at: DateTime<Utc>,
+        status: &str,
+        graphql_points: i64,
+        rest_requests: i64,
+        other_requests: i64,
+    ) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE collection_runs SET finished_at = ?, status = ?, graphql_points = ?, \
+                 rest_requests = ?, other_requests = ? WHERE run_id = ?",
+                params![
+                    ts(finished_at),
+                    status,
+                    graphql_points,
+                    rest_requests,
+                    other_requests,
+                    run_id
+                ],
+            )
+            .ctx(|| format!("finish collection run {run_id}"))?;
+        Ok(())
+    }
+
+    /// Writes everything collected for one repository, and the scheduler's state
+    /// for it, in one transaction: a crash leaves either all of it or none.
+    pub fn write_repo(&mut self, p: &Provenance, w: &RepoWrite) -> Result<()> {
+        let (snap, commits, ci, merges, releases) =
+            (&w.snapshot, &w.commits, &w.ci, &w.merges, &w.releases);
+        let node = snap.node_id.clone();
+        let what = || format!("write repository {} ({node})", snap.name_with_owner);
+        let tx = self.conn_mut().transaction().ctx(what)?;
+        tx.execute(
+            "INSERT INTO repos VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            params![snap.node_id, snap.database_id, ts(p.observed_at), p.source],
+        )
+        .ctx(what)?;
+        tx.execute(
+            "INSERT INTO repo_names VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            params![
+                snap.node_id,
+                snap.name_with_owner,
+                ts(p.observed_at),
+                p.source
+            ],
+        )
+        .ctx(what)?;
+        let sql = format!(
+            "INSERT INTO repo_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+             {l}, ?, {l}, {l}, {l}, ?, {l}, ?, ?, ?) ON CONFLICT DO NOTHING",
+            l = SPLIT
+        );
+        let (files, users, teams, emails, maint) = (
+            joined(&snap.layout_files),
+            joined(&snap.codeowners_users),
+            joined(&snap.codeowners_teams),
+            joined(&snap.codeowners_emails),
+            joined(&snap.maintainers_users),
+        );
+        tx.execute(
+            &sql,
+            params![
+                snap.node_id,
+                ts(p.observed_at),
+                p.run_id,
+                p.source,
+                snap.name_with_owner,
+                snap.stars,
+                snap.forks,
+                snap.is_archived,
+                snap.is_fork,
+                snap.is_empty,
+                snap.default_branch,
+                snap.head_oid,
+                ots(snap.head_committed_at),
+                ots(snap.pushed_at),
+                snap.license_spdx,
+                snap.license_key,
+                files,
+                files,
+                snap.codeowners_path,
+                users,
+                users,
+                teams,
+                teams,
+                emails,
+                emails,
+                snap.maintainers_path,
+                maint,
+                maint,
+                snap.governance_path,
+                snap.readme_governance,
+                snap.ci_head_state,
+            ],
+        )
+        .ctx(what)?;
+
+        if !commits.is_empty() {
+            tx.execute_batch(
+                "CREATE OR REPLACE TEMP TABLE tmp_commits AS SELECT * FROM commits LIMIT 0;
+                 CREATE OR REPLACE TEMP TABLE tmp_authors AS SELECT * FROM commit_authors LIMIT 0;",
+            )
+            .ctx(what)?;
+            {
+                let mut app = tx.appender("tmp_commits").ctx(what)?;
+                for c in commits {
+                    app.append_row(params![
+                        node,
+                        c.sha,
+                        ts(c.committed_at),
+                        ts(c.authored_at),
+                        c.parent_count,
+                        ts(p.observed_at),
+                        p.run_id,
+                        p.source
+                    ])
+                    .ctx(what)?;
+                }
+                app.flush().ctx(what)?;
+                let mut app = tx.appender("tmp_authors").ctx(what)?;
+                for c in commits {
+                    for (i, a) in c.authors.iter().enumerate() {
+                        app.append_row(params![
+                            node, c.sha, i as i32, a.name, a.email, a.login, a.identity, a.is_bot
+                        ])
+                        .ctx(what)?;
+                    }
+                }
+                app.flush().ctx(what)?;
+            }
+            tx.execute_batch(
+                "INSERT INTO commits SELECT * FROM tmp_commits ON CONFLICT DO NOTHING;
+                 INSERT INTO commit_authors SELECT * FROM tmp_authors ON CONFLICT DO NOTHING;
+                 DROP TABLE tmp_commits; DROP TABLE tmp_authors;",
+            )
+            .ctx(what)?;
+        }
+
+        if !ci.is_empty() {
+            tx.execute_batch(
+                "CREATE OR REPLACE TEMP TABLE tmp_ci AS SELECT * FROM ci_runs LIMIT 0",
+            )
+            .ctx(what)?;
+            {
+                let mut app = tx.appender("tmp_ci").ctx(what)?;
+                for r in ci {
+                    app.append_row(params![
+                        node,
+                        r.run_key,
+                        r.provider,
+                        r.name,
+                        r.head_sha,
+                        r.branch,
+                        r.event,
+                        r.status,
+                        r.conclusion,
+                        ts(r.created_at),
+                        ots(r.updated_at),
+                        r.url,
+                        ts(p.observed_at),
+                        p.source
+                    ])
+                    .ctx(what)?;
+                }
+                app.flush().ctx(what)?;
+            }
+            // A run seen again with a new state (queued -> completed) replaces the old row.
+            tx.execute_batch(
+                "INSERT OR REPLACE INTO ci_runs SELECT * FROM tmp_ci; DROP TABLE tmp_ci;",
+            )
+            .ctx(what)?;
+        }
+
+        for m in merges {
+            tx.execute(
+                "INSERT INTO pr_merges VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                params![
+                    node,
+                    m.number,
+                    ts(m.merged_at),
+                    m.merged_by,
+                    ts(p.observed_at),
+                    p.source
+                ],
+            )
+            .ctx(what)?;
+        }
+        insert_releases(&tx, p, "github", &node, releases)?;
+        if let Some(since) = w.history_since {
+            // Every reachable commit since `since` was fetched: stored ones that are
+            // missing were force-pushed away; ones that came back are restored.
+            let shas = commits.iter().map(|c| c.sha.clone()).collect::<Vec<_>>();
+            let shas = joined(&shas);
+            tx.execute(
+                &format!(
+                    "INSERT INTO commit_removals \
+                     SELECT node_id, sha, ?, ?, ? FROM commits \
+                     WHERE node_id = ? AND committed_at >= ? \
+                       AND NOT list_contains({SPLIT}, sha) \
+                     ON CONFLICT DO NOTHING"
+                ),
+                params![
+                    ts(p.observed_at),
+                    p.run_id,
+                    p.source,
+                    node,
+                    ts(since),
+                    shas,
+                    shas
+                ],
+            )
+            .ctx(what)?;
+            tx.execute(
+                &format!(
+                    "DELETE FROM commit_removals WHERE node_id = ? AND list_contains({SPLIT}, sha)"
+                ),
+                params![node, shas, shas],
+            )
+            .ctx(what)?;
+        }
+        upsert_state(&tx, &w.state, p.observed_at)?;
+        tx.commit().ctx(what)?;
+        Ok(())
+    }
+
+    /// Records a failed attempt at a target, with the error, for `status` and backoff.
+    pub fn record_failure(
+        &mut self,
+        p: &Provenance,
+        target: &str,
+        kind: &str,
+        error: &FailureRecord,
+        next_due_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let what = || format!("record failure of {target}");
+        let tx = self.conn_mut().transaction().ctx(what)?;
+        let attempt: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(failures), 0) + 1 FROM collection_state WHERE target = ?",
+                params![target],
+                |r| r.get(0),
+            )
+            .ctx(what)?;
+        tx.execute(
+            "INSERT INTO collection_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                p.run_id,
+                ts(p.observed_at),
+                target,
+                error.source,
+                error.http_status,
+                error.kind,
+                error.message,
+                attempt,
+                ts(next_due_at)
+            ],
+        )
+        .ctx(what)?;
+        tx.execute(
+            "INSERT INTO collection_state (target, kind, last_attempt_at, last_error_at, \
+             last_error, failures, next_due_at) VALUES (?, ?, ?, ?, ?, 1, ?) \
+             ON CONFLICT (target) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, \
+             last_error_at = excluded.last_error_at, last_error = excluded.last_error, \
+             failures = collection_state.failures + 1, next_due_at = excluded.next_due_at",
+            params![
+                target,
+                kind,
+                ts(p.observed_at),
+                ts(p.observed_at),
+                error.message,
+                ts(next_due_at)
+            ],
+        )
+        .ctx(what)?;
+        tx.commit().ctx(what)?;
+        Ok(())
+    }
+
+    /// Remembers a conditional-request validator for a URL.
+    pub fn remember_etag(&self, url: &str, etag: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO http_cache VALUES (?, ?, NULL, ?)",
+                params![url, etag, ts(at)],
+            )
+            .ctx(|| format!("remember ETag of {url}"))?;
+        Ok(())
+    }
+
+    /// Writes one package's snapshot and releases in one transaction.
+    pub fn write_package(
+        &mut self,
+        p: &Provenance,
+        snap: &PackageSnapshot,
+        releases: &[ReleaseRecord],
+        state: &TargetState,
+    ) -> Result<()> {
+        let what = || format!("write {} package {}", snap.ecosystem, snap.package);
+        let tx = self.conn_mut().transaction().ctx(what)?;
+        let links = joined(&snap.repo_links);
+        tx.execute(
+            &format!(
+                "INSERT INTO package_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, {SPLIT}) \
+                 ON CONFLICT DO NOTHING"
+            ),
+            params![
+                snap.ecosystem,
+                snap.package,
+                ts(p.observed_at),
+                p.run_id,
+                p.source,
+                snap.found,
+                snap.latest_version,
+                links,
+                links
+            ],
+        )
+        .ctx(what)?;
+        insert_releases(&tx, p, &snap.ecosystem, &snap.package, releases)?;
+        upsert_state(&tx, state, p.observed_at)?;
+        tx.commit().ctx(what)?;
+        Ok(())
+    }
+
+    /// Records torch's releases (the reference for `pytorch_support`).
+    pub fn write_torch_releases(
+        &mut self,
+        p: &Provenance,
+        releases: &[(String, Option<DateTime<Utc>>)],
+    ) -> Result<()> {
+        let tx = self
+            .conn_mut()
+            .transaction()
+            .ctx(|| "write torch releases".into())?;
+        for (version, at) in releases {
+            tx.execute(
+                "INSERT INTO torch_releases VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                params![version, ots(*at), ts(p.observed_at), p.source],
+            )
+            .ctx(|| format!("write torch release {version}"))?;
+        }
+        tx.commit().ctx(|| "write torch releases".into())?;
+        Ok(())
+    }
+}
+
+/// Marks a target collected successfully (clears its failures).
+fn upsert_state(tx: &duckdb::Transaction<'_>, st: &TargetState, at: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO collection_state (target, kind, node_id, last_attempt_at, last_success_at, \
+         failures, next_due_at, last_head_oid, last_stars) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?) \
+         ON CONFLICT (target) DO UPDATE SET node_id = excluded.node_id, \
+         last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at, \
+         failures = 0, next_due_at = excluded.next_due_at, \
+         last_head_oid = excluded.last_head_oid, last_stars = excluded.last_stars",
+        params![
+            st.target,
+            st.kind,
+            st.node_id,
+            ts(at),
+            ts(at),
+            ots(st.next_due_at),
+            st.head_oid,
+            st.stars
+        ],
+    )
+    .ctx(|| format!("update collection state of {}", st.target))?;
+    if let (Some(url), Some(etag)) = (&st.etag_url, &st.etag) {
+        tx.execute(
+            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, NULL, ?)",
+            params![url, etag, ts(at)],
+        )
+        .ctx(|| format!("remember ETag of {url}"))?;
+    }
+    Ok(())
+}
+
+/// Inserts releases; a release seen again updates only what can change upstream
+/// (yanked, files, torch requirement), keeping its first observation otherwise.
+fn insert_releases(
+    tx: &duckdb::Transaction<'_>,
+    p: &Provenance,
+    ecosystem: &str,
+    package: &str,
+    releases: &[ReleaseRecord],
+) -> Result<()> {
+    if releases.is_empty() {
+        return Ok(());
+    }
+    let what = || format!("write releases of {ecosystem} {package}");
+    tx.execute_batch("CREATE OR REPLACE TEMP TABLE tmp_rel AS SELECT * FROM releases LIMIT 0")
+        .ctx(what)?;
+    {
+        let mut app = tx.appender("tmp_rel").ctx(what)?;
+        for r in releases {
+            app.append_row(params![
+                ecosystem,
+                package,
+                r.version,
+                ots(r.released_at),
+                r.is_prerelease,
+                r.yanked,
+                r.has_binary,
+                r.has_sdist,
+                r.requires_torch,
+                ts(p.observed_at),
+                p.run_id,
+                p.source
+            ])
+            .ctx(what)?;
+        }
+        app.flush().ctx(what)?;
+    }
+    tx.execute_batch(
+        "INSERT INTO releases SELECT * FROM tmp_rel ON CONFLICT (ecosystem, package, version) \
+         DO UPDATE SET yanked = excluded.yanked, has_binary = excluded.has_binary, \
+         has_sdist = excluded.has_sdist, \
+         requires_torch = coalesce(excluded.requires_torch, releases.requires_torch); \
+         DROP TABLE tmp_rel;",
+    )
+    .ctx(what)?;
+    Ok(())
+}

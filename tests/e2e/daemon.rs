@@ -1,0 +1,562 @@
+//! `tacometerd` end to end: the real binary collecting a generated world from the
+//! fake upstream over loopback HTTP into a real DuckDB file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tacometer_core::codeowners::parse_codeowners;
+use tacometer_core::identity::identity;
+use tacometer_core::store::Store;
+use tacometer_fake::{FakeServer, GenSpec, World, generate, start};
+
+use crate::util::{run, stderr, tacometerd};
+
+/// The canary token: it must never leave the process except towards the GitHub API.
+pub const CANARY: &str = "ghp_CANARY0123456789abcdefghijklmnopqrstu";
+
+/// A fake upstream, a config for its world and a database path.
+pub struct Lab {
+    /// Runs the fake server.
+    pub rt: tokio::runtime::Runtime,
+    /// The fake.
+    pub fake: FakeServer,
+    /// Temporary directory holding config and database.
+    pub dir: tempfile::TempDir,
+    /// Config file.
+    pub config: PathBuf,
+    /// Database file.
+    pub db: PathBuf,
+}
+
+impl Lab {
+    /// Starts the fake on an ephemeral port with `world` and writes a config for it
+    /// (backfilling 365 days).
+    pub fn new(world: World) -> Self {
+        Self::with_backfill(world, 365)
+    }
+
+    /// Like [`Lab::new`] with another backfill.
+    pub fn with_backfill(world: World, backfill_days: u32) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut text = format!(
+            "[collect]\nbackfill_days = {backfill_days}\nitem_timeout = \"60s\"\n\n\
+             [collect.requests_per_second]\n\"127.0.0.1\" = 1000\n"
+        );
+        for p in &world.projects {
+            text.push_str(&format!(
+                "\n[[projects]]\nname = {:?}\nrepos = {:?}\npypi = {:?}\nconda = {:?}\n",
+                p.name, p.repos, p.pypi, p.conda
+            ));
+        }
+        let fake = rt
+            .block_on(start(world, "127.0.0.1:0".parse().expect("addr")))
+            .expect("fake starts");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("tacometer.toml");
+        std::fs::write(&config, text).expect("config");
+        let db = dir.path().join("history.duckdb");
+        Self {
+            rt,
+            fake,
+            dir,
+            config,
+            db,
+        }
+    }
+
+    /// A `tacometerd` command aimed at the fake.
+    pub fn daemon(&self) -> std::process::Command {
+        let base = self.fake.base_url();
+        let mut cmd = tacometerd();
+        cmd.arg("--config")
+            .arg(&self.config)
+            .arg("--db")
+            .arg(&self.db)
+            .env("GITHUB_API_URL", &base)
+            .env("PYPI_URL", &base)
+            .env("ANACONDA_API_URL", &base)
+            .env("GITHUB_TOKEN", CANARY)
+            .env("RUST_LOG", "info");
+        cmd
+    }
+
+    /// One `--once` pass; panics unless it exits 0.
+    pub fn once(&self) -> Output {
+        let out = run(self.daemon().arg("--once"));
+        assert!(
+            out.status.success(),
+            "tacometerd --once failed: {}",
+            stderr(&out)
+        );
+        out
+    }
+}
+
+/// A generated world whose `now` is a little in the past, so pushes stay in the past too.
+pub fn world(seed: u64, repos: usize, years: u32) -> World {
+    generate(&GenSpec {
+        seed,
+        repos,
+        years,
+        now: Utc::now() - chrono::Duration::hours(2),
+        ..GenSpec::default()
+    })
+}
+
+fn rows<T>(db: &Path, sql: &str, f: impl Fn(&duckdb::Row<'_>) -> duckdb::Result<T>) -> Vec<T> {
+    let store = Store::open_read(db, Duration::from_secs(10)).expect("open history");
+    let mut stmt = store.conn().prepare(sql).expect("prepare");
+    stmt.query_map([], |r| f(r))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// Everything the history holds that must equal the world's ground truth.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Facts {
+    commits: BTreeSet<(String, String)>,
+    authors: BTreeSet<(String, String, i32, String)>,
+    actions: BTreeSet<(String, String, Option<String>)>,
+    releases: BTreeSet<(String, String, String)>,
+}
+
+/// Reads the facts from the database.
+pub fn facts(db: &Path) -> Facts {
+    Facts {
+        commits: rows(db, "SELECT node_id, sha FROM commits", |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .into_iter()
+        .collect(),
+        authors: rows(
+            db,
+            "SELECT node_id, sha, position, identity FROM commit_authors",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .into_iter()
+        .collect(),
+        actions: rows(
+            db,
+            "SELECT node_id, run_key, conclusion FROM ci_runs WHERE provider = 'actions'",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .into_iter()
+        .collect(),
+        releases: rows(
+            db,
+            "SELECT ecosystem, package, version FROM releases",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .into_iter()
+        .collect(),
+    }
+}
+
+/// Checks the database against the world, for history since `since`.
+fn assert_matches_world(db: &Path, world: &World, since: DateTime<Utc>) {
+    let tracked: BTreeSet<String> = world
+        .projects
+        .iter()
+        .flat_map(|p| p.repos.iter().map(|r| r.to_lowercase()))
+        .collect();
+    let repos: Vec<_> = world
+        .repos
+        .iter()
+        .filter(|r| !r.deleted)
+        .filter(|r| {
+            tracked.contains(&r.full_name().to_lowercase())
+                || r.former_names
+                    .iter()
+                    .any(|n| tracked.contains(&n.to_lowercase()))
+        })
+        .collect();
+    assert!(repos.len() > 100, "a world of realistic size");
+
+    let stars: BTreeMap<String, i64> = rows(
+        db,
+        "SELECT node_id, stars FROM repo_snapshots \
+         QUALIFY row_number() OVER (PARTITION BY node_id ORDER BY observed_at DESC) = 1",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .into_iter()
+    .collect();
+    let got = facts(db);
+    let margin = chrono::Duration::minutes(10);
+    let mut expected_commits = 0;
+    for repo in &repos {
+        assert_eq!(
+            stars.get(&repo.id).copied(),
+            Some(repo.stars.len() as i64),
+            "stars of {}",
+            repo.full_name()
+        );
+        for c in &repo.commits {
+            let key = (repo.id.clone(), c.sha.clone());
+            if c.committed_at > since + margin {
+                expected_commits += 1;
+                assert!(
+                    got.commits.contains(&key),
+                    "commit {} of {} missing",
+                    c.sha,
+                    repo.full_name()
+                );
+                let mut people = vec![&c.author];
+                people.extend(c.co_authors.iter());
+                for (i, p) in people.iter().enumerate() {
+                    let id = identity(p.login.as_deref(), Some(&p.email), Some(&p.name));
+                    assert!(
+                        got.authors.contains(&(
+                            repo.id.clone(),
+                            c.sha.clone(),
+                            i as i32,
+                            id.clone()
+                        )),
+                        "author {i} ({id}) of {} in {}",
+                        c.sha,
+                        repo.full_name()
+                    );
+                }
+            } else if c.committed_at < since - margin {
+                assert!(
+                    !got.commits.contains(&key),
+                    "commit {} is older than the backfill",
+                    c.sha
+                );
+            }
+        }
+        let branch = repo.default_branch.clone().unwrap_or_default();
+        for run in repo
+            .workflow_runs
+            .iter()
+            .filter(|r| r.head_branch == branch)
+        {
+            if run.created_at > since + margin {
+                let key = (
+                    repo.id.clone(),
+                    format!("actions:{}", run.id),
+                    run.conclusion.clone(),
+                );
+                assert!(
+                    got.actions.contains(&key),
+                    "run {} of {}",
+                    run.id,
+                    repo.full_name()
+                );
+            }
+        }
+        // Layout files and CODEOWNERS at HEAD.
+        let layout: Vec<Vec<String>> = rows(
+            db,
+            &format!(
+                "SELECT layout_files FROM repo_snapshots WHERE node_id = '{}' \
+                 ORDER BY observed_at DESC LIMIT 1",
+                repo.id
+            ),
+            |r| {
+                Ok(match r.get::<_, duckdb::types::Value>(0)? {
+                    duckdb::types::Value::List(items) => items
+                        .into_iter()
+                        .filter_map(|v| match v {
+                            duckdb::types::Value::Text(t) => Some(t),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                })
+            },
+        );
+        for f in [
+            "README.md",
+            "LICENSE",
+            "CONTRIBUTING.md",
+            "CODE_OF_CONDUCT.md",
+        ] {
+            let present = repo.files.contains_key(f);
+            assert_eq!(
+                layout[0].iter().any(|x| x == f),
+                present,
+                "{f} in {}",
+                repo.full_name()
+            );
+        }
+        let owners_file = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
+            .iter()
+            .find_map(|p| repo.files.get(*p));
+        let users: Vec<String> = rows(
+            db,
+            &format!(
+                "SELECT unnest(codeowners_users) FROM (SELECT codeowners_users FROM repo_snapshots \
+                 WHERE node_id = '{}' ORDER BY observed_at DESC LIMIT 1)",
+                repo.id
+            ),
+            |r| r.get(0),
+        );
+        let expected = owners_file
+            .map(|t| parse_codeowners(t).users)
+            .unwrap_or_default();
+        assert_eq!(users, expected, "CODEOWNERS users of {}", repo.full_name());
+    }
+    assert!(
+        expected_commits > 1000,
+        "the world has real history ({expected_commits})"
+    );
+    for p in &world.pypi {
+        if world
+            .projects
+            .iter()
+            .any(|e| e.pypi.iter().any(|n| n == &p.name))
+        {
+            for r in &p.releases {
+                let key = (
+                    "pypi".to_string(),
+                    p.name.to_lowercase().replace(['_', '.'], "-"),
+                    r.version.clone(),
+                );
+                assert!(got.releases.contains(&key), "release {:?}", key);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
+    let lab = Lab::new(world(11, 175, 2));
+    let started = Utc::now();
+    let first = lab.once();
+    let world = lab.fake.world();
+    assert_matches_world(&lab.db, &world, started - chrono::Duration::days(365));
+    let first_acct = lab.fake.accounting();
+    eprintln!(
+        "first pass: {} requests, {} GraphQL points, {} REST calls",
+        first_acct.requests, first_acct.graphql_points, first_acct.rest_calls
+    );
+    assert_eq!(first_acct.violations, 0);
+    let logs = crate::util::stderr(&first);
+    assert!(!logs.contains(CANARY), "the token leaked into the logs");
+
+    // Steady state: nothing changed upstream.
+    lab.fake.reset_accounting();
+    lab.once();
+    let steady = lab.fake.accounting();
+    eprintln!(
+        "steady pass: {} requests, {} GraphQL points, {} REST calls, {} answered 304",
+        steady.requests, steady.graphql_points, steady.rest_calls, steady.not_modified
+    );
+    assert!(
+        steady.graphql_points <= 10,
+        "steady pass spent {} points",
+        steady.graphql_points
+    );
+    assert_eq!(steady.rest_calls, 0, "every REST call was answered 304");
+    let actions = steady.routes.get("actions_runs").map_or(0, |c| c.requests);
+    assert_eq!(steady.not_modified, actions);
+    let before = facts(&lab.db);
+
+    // A push: new commits, stars and CI runs on a few repos.
+    let pushed: Vec<String> = world
+        .projects
+        .iter()
+        .take(5)
+        .map(|p| p.repos[0].clone())
+        .collect();
+    for repo in &pushed {
+        lab.fake
+            .push(&tacometer_fake::PushSpec {
+                repo: repo.clone(),
+                commits: 4,
+                stars: 3,
+                runs: 2,
+                conclusion: "success".into(),
+                advance_secs: 60,
+            })
+            .expect("push");
+    }
+    lab.once();
+    let after = facts(&lab.db);
+    let world = lab.fake.world();
+    assert_matches_world(&lab.db, &world, started - chrono::Duration::days(365));
+    let new_commits: Vec<_> = after.commits.difference(&before.commits).collect();
+    assert_eq!(
+        new_commits.len(),
+        5 * 4,
+        "exactly the pushed commits are new"
+    );
+    assert!(before.commits.is_subset(&after.commits));
+    let new_runs = after.actions.len() - before.actions.len();
+    assert_eq!(new_runs, 5 * 2, "exactly the pushed runs are new");
+    let dup: i64 = rows(
+        &lab.db,
+        "SELECT count(*) - count(DISTINCT (node_id, sha)) FROM commits",
+        |r| r.get(0),
+    )[0];
+    assert_eq!(dup, 0);
+    let db_bytes = std::fs::read(&lab.db).expect("read db");
+    assert!(
+        !db_bytes
+            .windows(CANARY.len())
+            .any(|w| w == CANARY.as_bytes()),
+        "the token reached the database file"
+    );
+}
+
+#[test]
+fn faults_and_a_missing_repo_converge_on_the_clean_data() {
+    let mut w = world(23, 175, 1);
+    // One tracked repository is gone upstream.
+    let gone = w.projects[3].repos[0].clone();
+    for r in w.repos.iter_mut() {
+        if r.full_name() == gone || r.former_names.contains(&gone) {
+            r.deleted = true;
+        }
+    }
+    let clean = Lab::with_backfill(w.clone(), 730);
+    clean.once();
+    let expected = facts(&clean.db);
+
+    let faulty = Lab::with_backfill(w, 730);
+    let route = |name: &str| tacometer_fake::RouteFault {
+        route: name.to_string(),
+        error_rate: 0.04,
+        drop_rate: 0.03,
+        malformed_rate: 0.03,
+        ..tacometer_fake::RouteFault::default()
+    };
+    faulty.fake.set_faults(tacometer_fake::Faults {
+        seed: 5,
+        routes: ["graphql", "actions_runs", "pypi", "anaconda"]
+            .map(route)
+            .to_vec(),
+        ..tacometer_fake::Faults::default()
+    });
+    let mut passes = 0;
+    loop {
+        passes += 1;
+        faulty.once();
+        if facts(&faulty.db) == expected || passes == 4 {
+            break;
+        }
+    }
+    assert_eq!(
+        facts(&faulty.db),
+        expected,
+        "converged after {passes} passes"
+    );
+    let errors: Vec<(String, String)> = rows(
+        &faulty.db,
+        "SELECT DISTINCT target, kind FROM collection_errors WHERE kind = 'not_found'",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(t, _)| t == &format!("repo:{}", gone.to_lowercase())),
+        "the missing repo is reported: {errors:?}"
+    );
+}
+
+#[test]
+fn rate_limits_are_obeyed_and_the_pass_completes_after_the_wait() {
+    let w = world(31, 40, 1);
+    let lab = Lab::with_backfill(w.clone(), 730);
+    lab.fake.set_faults(tacometer_fake::Faults {
+        seed: 1,
+        exhaust: Some(tacometer_fake::Exhaust {
+            resource: "graphql".into(),
+            reset_in_secs: 2,
+            status: 403,
+            token: None,
+            new_style: false,
+        }),
+        secondary: Some(tacometer_fake::SecondaryLimit {
+            every: 0,
+            next: 2,
+            max_concurrent: 0,
+            retry_after_secs: 1,
+            status: 403,
+            graphql_status: 403,
+        }),
+        ..tacometer_fake::Faults::default()
+    });
+    lab.once();
+    let acct = lab.fake.accounting();
+    assert_eq!(
+        acct.violations, 0,
+        "requests sent while told to wait: {:?}",
+        acct.violation_log
+    );
+    let limited: u64 = acct
+        .routes
+        .values()
+        .map(|c| c.rate_limited + c.secondary_limited)
+        .sum();
+    assert!(limited > 0, "the limits were actually hit");
+    let clean = Lab::with_backfill(w, 730);
+    clean.once();
+    assert_eq!(
+        facts(&lab.db),
+        facts(&clean.db),
+        "the pass completed after waiting"
+    );
+}
+
+#[test]
+fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
+    let w = world(41, 60, 1);
+    let reference = Lab::with_backfill(w.clone(), 730);
+    reference.once();
+    let expected = facts(&reference.db);
+
+    let lab = Lab::with_backfill(w, 730);
+    lab.fake.set_faults(tacometer_fake::Faults {
+        seed: 2,
+        routes: vec![tacometer_fake::RouteFault {
+            route: "graphql".into(),
+            latency_ms: 30,
+            ..tacometer_fake::RouteFault::default()
+        }],
+        ..tacometer_fake::Faults::default()
+    });
+    // SIGTERM mid-pass.
+    let mut child = lab.daemon().arg("--once").spawn().expect("start");
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = std::time::Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let code = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(code.success(), "a stop request is a clean exit");
+
+    // kill -9 at spread-out moments, 20 times.
+    for i in 0..20u64 {
+        let mut child = lab.daemon().arg("--once").spawn().expect("start");
+        std::thread::sleep(Duration::from_millis(150 + (i * 97) % 900));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    lab.fake.set_faults(tacometer_fake::Faults::default());
+    lab.once();
+    assert_eq!(
+        facts(&lab.db),
+        expected,
+        "interrupted history equals an uninterrupted one"
+    );
+}
