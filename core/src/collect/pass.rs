@@ -105,7 +105,23 @@ pub struct Collector {
     github: Github,
     db: PathBuf,
     clock: Arc<dyn Clock>,
+    queue: std::sync::Mutex<Vec<Pending>>,
+    etags: std::sync::Mutex<HashMap<String, String>>,
+    states: std::sync::Mutex<HashMap<String, (i64, Option<DateTime<Utc>>)>>,
 }
+
+/// Writes waiting for the next flush. Each is applied in its own transaction,
+/// so a crash loses at most what is still queued (in-flight work), never part
+/// of a repository or package.
+enum Pending {
+    Repo(Provenance, Box<RepoWrite>),
+    Package(Provenance, PackageSnapshot, Vec<ReleaseRecord>, TargetState),
+    Torch(Provenance, Vec<(String, Option<DateTime<Utc>>)>),
+    Failure(Provenance, String, String, FailureRecord, DateTime<Utc>),
+}
+
+/// How many queued writes trigger a flush (one open of the database each).
+const FLUSH_EVERY: usize = 25;
 
 impl std::fmt::Debug for Collector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -171,6 +187,9 @@ impl Collector {
             http,
             github,
             clock,
+            queue: std::sync::Mutex::new(Vec::new()),
+            etags: std::sync::Mutex::new(HashMap::new()),
+            states: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -196,6 +215,44 @@ impl Collector {
 
     fn open(&self) -> StoreResult<Store> {
         Store::open_write(&self.db, self.config.store.lock_wait.0)
+    }
+
+    fn enqueue(&self, w: Pending) -> StoreResult<()> {
+        let full = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.push(w);
+            q.len() >= FLUSH_EVERY
+        };
+        if full { self.flush() } else { Ok(()) }
+    }
+
+    /// Applies queued writes: one open of the file, one transaction per item.
+    fn flush(&self) -> StoreResult<()> {
+        let items = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut store = self.open()?;
+        let mut repos = Vec::new();
+        let mut rest = Vec::new();
+        for item in items {
+            match item {
+                Pending::Repo(p, w) => repos.push((p, *w)),
+                other => rest.push(other),
+            }
+        }
+        store.write_repos(&repos)?;
+        for item in rest {
+            match item {
+                Pending::Repo(p, w) => store.write_repo(&p, &w)?,
+                Pending::Package(p, snap, rel, st) => store.write_package(&p, &snap, &rel, &st)?,
+                Pending::Torch(p, list) => store.write_torch_releases(&p, &list)?,
+                Pending::Failure(p, target, kind, rec, next) => {
+                    store.record_failure(&p, &target, &kind, &rec, next)?
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Runs one full pass. Only store failures are errors; upstream failures are recorded.
@@ -236,9 +293,12 @@ impl Collector {
             ..PassReport::default()
         };
         let before = snapshot_spent(&self.http);
-        let result = self
+        let mut result = self
             .pass_inner(run_id, force, &mut report, shutdown.clone())
             .await;
+        if let Err(e) = self.flush() {
+            result = result.and(Err(e));
+        }
         let after = snapshot_spent(&self.http);
         report.graphql_points = after.0 - before.0;
         report.rest_requests = after.1 - before.1;
@@ -525,25 +585,13 @@ impl Collector {
     }
 
     fn state_of(&self, target: &str) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-        let store = self.open()?;
-        store
-            .conn()
-            .query_row(
-                "SELECT coalesce(max(failures), 0), max(next_due_at) FROM collection_state \
-                 WHERE target = ?",
-                [target],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, Option<chrono::NaiveDateTime>>(1)?
-                            .map(|n| n.and_utc()),
-                    ))
-                },
-            )
-            .map_err(|source| StoreError::Db {
-                context: format!("read collection state of {target}"),
-                source,
-            })
+        Ok(self
+            .states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(target)
+            .copied()
+            .unwrap_or((0, None)))
     }
 
     fn fail(
@@ -573,7 +621,13 @@ impl Collector {
             kind: e.kind.to_string(),
             message: e.message.clone(),
         };
-        self.open()?.record_failure(&p, target, kind, &record, next)
+        self.enqueue(Pending::Failure(
+            p,
+            target.to_string(),
+            kind.to_string(),
+            record,
+            next,
+        ))
     }
 
     fn load_known(&self, slugs: &[String]) -> StoreResult<HashMap<String, Known>> {
@@ -583,6 +637,38 @@ impl Collector {
             source,
         };
         let mut out: HashMap<String, Known> = HashMap::new();
+        {
+            let mut stmt = store
+                .conn()
+                .prepare("SELECT url, etag FROM http_cache WHERE etag IS NOT NULL")
+                .map_err(ctx)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(ctx)?;
+            let mut etags = self.etags.lock().unwrap_or_else(|p| p.into_inner());
+            for row in rows {
+                let (url, tag) = row.map_err(ctx)?;
+                etags.insert(url, tag);
+            }
+            let mut stmt = store
+                .conn()
+                .prepare("SELECT target, failures, next_due_at FROM collection_state")
+                .map_err(ctx)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<chrono::NaiveDateTime>>(2)?,
+                    ))
+                })
+                .map_err(ctx)?;
+            let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+            for row in rows {
+                let (t, f, n) = row.map_err(ctx)?;
+                states.insert(t, (f, n.map(|n| n.and_utc())));
+            }
+        }
         let mut stmt = store
             .conn()
             .prepare(
@@ -860,32 +946,17 @@ impl Collector {
                 etag: etag_update.map(|(_, t)| t),
             },
         };
-        let mut store = self.open()?;
-        store.write_repo(&p, &write)?;
+        self.enqueue(Pending::Repo(p, Box::new(write)))?;
         Ok(!moved)
     }
 
     fn stored_etag(&self, url: &str) -> StoreResult<Option<String>> {
-        let store = self.open()?;
-        let mut stmt = store
-            .conn()
-            .prepare("SELECT etag FROM http_cache WHERE url = ?")
-            .map_err(|source| StoreError::Db {
-                context: format!("read ETag of {url}"),
-                source,
-            })?;
-        let mut rows = stmt.query([url]).map_err(|source| StoreError::Db {
-            context: format!("read ETag of {url}"),
-            source,
-        })?;
-        match rows.next() {
-            Ok(Some(r)) => Ok(r.get(0).ok()),
-            Ok(None) => Ok(None),
-            Err(source) => Err(StoreError::Db {
-                context: format!("read ETag of {url}"),
-                source,
-            }),
-        }
+        Ok(self
+            .etags
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(url)
+            .cloned())
     }
 
     async fn fetch_history(
@@ -1113,7 +1184,20 @@ impl Collector {
                         merges.push(PrMerge {
                             number: pr.number,
                             merged_at: at,
-                            merged_by: pr.merged_by.map(|a| a.login.to_lowercase()),
+                            // A GitHub App merges as a `Bot` whose login lacks the
+                            // `[bot]` suffix that its commits carry; add it so the
+                            // bot rules apply to merges too.
+                            merged_by: pr.merged_by.map(|a| {
+                                let login = a.login.to_lowercase();
+                                match a.on {
+                                    m::MergedPullsNodeOnRepositoryPullRequestsNodesMergedByOn::Bot
+                                        if !login.ends_with("[bot]") =>
+                                    {
+                                        format!("{login}[bot]")
+                                    }
+                                    _ => login,
+                                }
+                            }),
                         });
                     }
                 }
@@ -1177,7 +1261,7 @@ impl Collector {
                 latest_version: None,
                 repo_links: Vec::new(),
             };
-            self.open()?.write_package(&p, &snap, &[], &state)?;
+            self.enqueue(Pending::Package(p, snap, Vec::new(), state))?;
             return Ok(());
         }
         if !answer.status.is_success() {
@@ -1208,8 +1292,7 @@ impl Collector {
                 .filter(|r| !r.yanked)
                 .map(|r| (r.version.clone(), r.released_at))
                 .collect();
-            let mut store = self.open()?;
-            store.write_torch_releases(&p, &list)?;
+            self.enqueue(Pending::Torch(p.clone(), list))?;
             let snap = PackageSnapshot {
                 ecosystem: "pypi".into(),
                 package: "torch".into(),
@@ -1217,7 +1300,7 @@ impl Collector {
                 latest_version: parsed.latest_version.clone(),
                 repo_links: parsed.repo_links.clone(),
             };
-            store.write_package(&p, &snap, &[], &state)?;
+            self.enqueue(Pending::Package(p, snap, Vec::new(), state))?;
             return Ok(());
         }
         let latest = parsed.latest_version.clone();
@@ -1245,7 +1328,7 @@ impl Collector {
             latest_version: latest,
             repo_links: parsed.repo_links.clone(),
         };
-        self.open()?.write_package(&p, &snap, &releases, &state)?;
+        self.enqueue(Pending::Package(p, snap, releases, state))?;
         Ok(())
     }
 }

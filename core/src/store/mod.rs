@@ -223,8 +223,8 @@ impl Store {
         let exists: i64 = self
             .conn
             .query_row(
-                "SELECT count(*) FROM information_schema.tables \
-                 WHERE table_schema = 'main' AND table_name = 'schema_migrations'",
+                "SELECT count(*) FROM duckdb_tables() \
+                 WHERE schema_name = 'main' AND table_name = 'schema_migrations'",
                 [],
                 |r| r.get(0),
             )

@@ -293,126 +293,136 @@ impl Store {
     /// Writes everything collected for one repository, and the scheduler's state
     /// for it, in one transaction: a crash leaves either all of it or none.
     pub fn write_repo(&mut self, p: &Provenance, w: &RepoWrite) -> Result<()> {
-        let (snap, commits, ci, merges, releases) =
-            (&w.snapshot, &w.commits, &w.ci, &w.merges, &w.releases);
-        let node = snap.node_id.clone();
-        let what = || format!("write repository {} ({node})", snap.name_with_owner);
+        self.write_repos(&[(p.clone(), w.clone())])
+    }
+
+    /// Writes several repositories in one transaction with set-based inserts:
+    /// statements are prepared once per batch, rows go through appenders.
+    pub fn write_repos(&mut self, items: &[(Provenance, RepoWrite)]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let what = || {
+            let names: Vec<&str> = items
+                .iter()
+                .map(|(_, w)| w.snapshot.name_with_owner.as_str())
+                .collect();
+            format!("write repositories {}", names.join(", "))
+        };
         let tx = self.conn_mut().transaction().ctx(what)?;
-        tx.execute(
-            "INSERT INTO repos VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            params![snap.node_id, snap.database_id, ts(p.observed_at), p.source],
-        )
-        .ctx(what)?;
-        tx.execute(
-            "INSERT INTO repo_names VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            params![
-                snap.node_id,
-                snap.name_with_owner,
-                ts(p.observed_at),
-                p.source
-            ],
-        )
-        .ctx(what)?;
-        let sql = format!(
+        let snapshot_sql = format!(
             "INSERT INTO repo_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
              {l}, ?, {l}, {l}, {l}, ?, {l}, ?, ?, ?) ON CONFLICT DO NOTHING",
             l = SPLIT
         );
-        let (files, users, teams, emails, maint) = (
-            joined(&snap.layout_files),
-            joined(&snap.codeowners_users),
-            joined(&snap.codeowners_teams),
-            joined(&snap.codeowners_emails),
-            joined(&snap.maintainers_users),
-        );
-        tx.execute(
-            &sql,
-            params![
-                snap.node_id,
-                ts(p.observed_at),
-                p.run_id,
-                p.source,
-                snap.name_with_owner,
-                snap.stars,
-                snap.forks,
-                snap.is_archived,
-                snap.is_fork,
-                snap.is_empty,
-                snap.default_branch,
-                snap.head_oid,
-                ots(snap.head_committed_at),
-                ots(snap.pushed_at),
-                snap.license_spdx,
-                snap.license_key,
-                files,
-                files,
-                snap.codeowners_path,
-                users,
-                users,
-                teams,
-                teams,
-                emails,
-                emails,
-                snap.maintainers_path,
-                maint,
-                maint,
-                snap.governance_path,
-                snap.readme_governance,
-                snap.ci_head_state,
-            ],
-        )
-        .ctx(what)?;
-
-        if !commits.is_empty() {
-            tx.execute_batch(
-                "CREATE OR REPLACE TEMP TABLE tmp_commits AS SELECT * FROM commits LIMIT 0;
-                 CREATE OR REPLACE TEMP TABLE tmp_authors AS SELECT * FROM commit_authors LIMIT 0;",
-            )
-            .ctx(what)?;
-            {
-                let mut app = tx.appender("tmp_commits").ctx(what)?;
-                for c in commits {
-                    app.append_row(params![
-                        node,
-                        c.sha,
-                        ts(c.committed_at),
-                        ts(c.authored_at),
-                        c.parent_count,
+        for (p, w) in items {
+            let snap = &w.snapshot;
+            tx.prepare_cached("INSERT INTO repos VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .and_then(|mut st| {
+                    st.execute(params![
+                        snap.node_id,
+                        snap.database_id,
                         ts(p.observed_at),
-                        p.run_id,
                         p.source
                     ])
-                    .ctx(what)?;
-                }
-                app.flush().ctx(what)?;
-                let mut app = tx.appender("tmp_authors").ctx(what)?;
-                for c in commits {
-                    for (i, a) in c.authors.iter().enumerate() {
-                        app.append_row(params![
-                            node, c.sha, i as i32, a.name, a.email, a.login, a.identity, a.is_bot
-                        ])
-                        .ctx(what)?;
-                    }
-                }
-                app.flush().ctx(what)?;
-            }
-            tx.execute_batch(
-                "INSERT INTO commits SELECT * FROM tmp_commits ON CONFLICT DO NOTHING;
-                 INSERT INTO commit_authors SELECT * FROM tmp_authors ON CONFLICT DO NOTHING;
-                 DROP TABLE tmp_commits; DROP TABLE tmp_authors;",
-            )
-            .ctx(what)?;
+                })
+                .ctx(what)?;
+            tx.prepare_cached("INSERT INTO repo_names VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .and_then(|mut st| {
+                    st.execute(params![
+                        snap.node_id,
+                        snap.name_with_owner,
+                        ts(p.observed_at),
+                        p.source
+                    ])
+                })
+                .ctx(what)?;
+            let (files, users, teams, emails, maint) = (
+                joined(&snap.layout_files),
+                joined(&snap.codeowners_users),
+                joined(&snap.codeowners_teams),
+                joined(&snap.codeowners_emails),
+                joined(&snap.maintainers_users),
+            );
+            tx.prepare_cached(&snapshot_sql)
+                .and_then(|mut st| {
+                    st.execute(params![
+                        snap.node_id,
+                        ts(p.observed_at),
+                        p.run_id,
+                        p.source,
+                        snap.name_with_owner,
+                        snap.stars,
+                        snap.forks,
+                        snap.is_archived,
+                        snap.is_fork,
+                        snap.is_empty,
+                        snap.default_branch,
+                        snap.head_oid,
+                        ots(snap.head_committed_at),
+                        ots(snap.pushed_at),
+                        snap.license_spdx,
+                        snap.license_key,
+                        files,
+                        files,
+                        snap.codeowners_path,
+                        users,
+                        users,
+                        teams,
+                        teams,
+                        emails,
+                        emails,
+                        snap.maintainers_path,
+                        maint,
+                        maint,
+                        snap.governance_path,
+                        snap.readme_governance,
+                        snap.ci_head_state,
+                    ])
+                })
+                .ctx(what)?;
         }
 
-        if !ci.is_empty() {
-            tx.execute_batch(
-                "CREATE OR REPLACE TEMP TABLE tmp_ci AS SELECT * FROM ci_runs LIMIT 0",
-            )
-            .ctx(what)?;
-            {
-                let mut app = tx.appender("tmp_ci").ctx(what)?;
-                for r in ci {
-                    app.append_row(params![
+        tx.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE tmp_commits AS SELECT * FROM commits LIMIT 0;
+             CREATE OR REPLACE TEMP TABLE tmp_authors AS SELECT * FROM commit_authors LIMIT 0;
+             CREATE OR REPLACE TEMP TABLE tmp_ci AS SELECT * FROM ci_runs LIMIT 0;
+             CREATE OR REPLACE TEMP TABLE tmp_merges AS SELECT * FROM pr_merges LIMIT 0;
+             CREATE OR REPLACE TEMP TABLE tmp_rel AS SELECT * FROM releases LIMIT 0;",
+        )
+        .ctx(what)?;
+        {
+            let mut commits = tx.appender("tmp_commits").ctx(what)?;
+            let mut authors = tx.appender("tmp_authors").ctx(what)?;
+            let mut ci = tx.appender("tmp_ci").ctx(what)?;
+            let mut merges = tx.appender("tmp_merges").ctx(what)?;
+            let mut rel = tx.appender("tmp_rel").ctx(what)?;
+            for (p, w) in items {
+                let node = &w.snapshot.node_id;
+                for c in &w.commits {
+                    commits
+                        .append_row(params![
+                            node,
+                            c.sha,
+                            ts(c.committed_at),
+                            ts(c.authored_at),
+                            c.parent_count,
+                            ts(p.observed_at),
+                            p.run_id,
+                            p.source
+                        ])
+                        .ctx(what)?;
+                    for (i, a) in c.authors.iter().enumerate() {
+                        authors
+                            .append_row(params![
+                                node, c.sha, i as i32, a.name, a.email, a.login, a.identity,
+                                a.is_bot
+                            ])
+                            .ctx(what)?;
+                    }
+                }
+                for r in &w.ci {
+                    ci.append_row(params![
                         node,
                         r.run_key,
                         r.provider,
@@ -430,63 +440,86 @@ impl Store {
                     ])
                     .ctx(what)?;
                 }
+                for m in &w.merges {
+                    merges
+                        .append_row(params![
+                            node,
+                            m.number,
+                            ts(m.merged_at),
+                            m.merged_by,
+                            ts(p.observed_at),
+                            p.source
+                        ])
+                        .ctx(what)?;
+                }
+                for r in &w.releases {
+                    rel.append_row(params![
+                        "github",
+                        node,
+                        r.version,
+                        ots(r.released_at),
+                        r.is_prerelease,
+                        r.yanked,
+                        r.has_binary,
+                        r.has_sdist,
+                        r.requires_torch,
+                        ts(p.observed_at),
+                        p.run_id,
+                        p.source
+                    ])
+                    .ctx(what)?;
+                }
+            }
+            for app in [&mut commits, &mut authors, &mut ci, &mut merges, &mut rel] {
                 app.flush().ctx(what)?;
             }
-            // A run seen again with a new state (queued -> completed) replaces the old row.
-            tx.execute_batch(
-                "INSERT OR REPLACE INTO ci_runs SELECT * FROM tmp_ci; DROP TABLE tmp_ci;",
-            )
-            .ctx(what)?;
         }
+        // A CI run seen again with a new state (queued -> completed) replaces the old row;
+        // a commit, author or merge already stored is kept as first observed.
+        tx.execute_batch(&format!(
+            "INSERT INTO commits SELECT * FROM tmp_commits ON CONFLICT DO NOTHING;
+             INSERT INTO commit_authors SELECT * FROM tmp_authors ON CONFLICT DO NOTHING;
+             INSERT OR REPLACE INTO ci_runs SELECT * FROM tmp_ci;
+             INSERT INTO pr_merges SELECT * FROM tmp_merges ON CONFLICT DO NOTHING;
+             {RELEASE_UPSERT};
+             DROP TABLE tmp_commits; DROP TABLE tmp_authors; DROP TABLE tmp_ci;
+             DROP TABLE tmp_merges; DROP TABLE tmp_rel;"
+        ))
+        .ctx(what)?;
 
-        for m in merges {
-            tx.execute(
-                "INSERT INTO pr_merges VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                params![
-                    node,
-                    m.number,
-                    ts(m.merged_at),
-                    m.merged_by,
-                    ts(p.observed_at),
-                    p.source
-                ],
-            )
-            .ctx(what)?;
-        }
-        insert_releases(&tx, p, "github", &node, releases)?;
-        if let Some(since) = w.history_since {
-            // Every reachable commit since `since` was fetched: stored ones that are
-            // missing were force-pushed away; ones that came back are restored.
-            let shas = commits.iter().map(|c| c.sha.clone()).collect::<Vec<_>>();
-            let shas = joined(&shas);
-            tx.execute(
-                &format!(
+        for (p, w) in items {
+            let node = &w.snapshot.node_id;
+            if let Some(since) = w.history_since {
+                // Every reachable commit since `since` was fetched: stored ones that are
+                // missing were force-pushed away; ones that came back are restored.
+                let shas = joined(&w.commits.iter().map(|c| c.sha.clone()).collect::<Vec<_>>());
+                tx.prepare_cached(&format!(
                     "INSERT INTO commit_removals \
                      SELECT node_id, sha, ?, ?, ? FROM commits \
                      WHERE node_id = ? AND committed_at >= ? \
                        AND NOT list_contains({SPLIT}, sha) \
                      ON CONFLICT DO NOTHING"
-                ),
-                params![
-                    ts(p.observed_at),
-                    p.run_id,
-                    p.source,
-                    node,
-                    ts(since),
-                    shas,
-                    shas
-                ],
-            )
-            .ctx(what)?;
-            tx.execute(
-                &format!(
+                ))
+                .and_then(|mut st| {
+                    st.execute(params![
+                        ts(p.observed_at),
+                        p.run_id,
+                        p.source,
+                        node,
+                        ts(since),
+                        shas,
+                        shas
+                    ])
+                })
+                .ctx(what)?;
+                tx.prepare_cached(&format!(
                     "DELETE FROM commit_removals WHERE node_id = ? AND list_contains({SPLIT}, sha)"
-                ),
-                params![node, shas, shas],
-            )
-            .ctx(what)?;
+                ))
+                .and_then(|mut st| st.execute(params![node, shas, shas]))
+                .ctx(what)?;
+            }
+            upsert_state(&tx, &w.state, p.observed_at)?;
         }
-        upsert_state(&tx, &w.state, p.observed_at)?;
         tx.commit().ctx(what)?;
         Ok(())
     }
@@ -614,14 +647,16 @@ impl Store {
 
 /// Marks a target collected successfully (clears its failures).
 fn upsert_state(tx: &duckdb::Transaction<'_>, st: &TargetState, at: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO collection_state (target, kind, node_id, last_attempt_at, last_success_at, \
          failures, next_due_at, last_head_oid, last_stars) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?) \
          ON CONFLICT (target) DO UPDATE SET node_id = excluded.node_id, \
          last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at, \
          failures = 0, next_due_at = excluded.next_due_at, \
          last_head_oid = excluded.last_head_oid, last_stars = excluded.last_stars",
-        params![
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
             st.target,
             st.kind,
             st.node_id,
@@ -630,18 +665,23 @@ fn upsert_state(tx: &duckdb::Transaction<'_>, st: &TargetState, at: DateTime<Utc
             ots(st.next_due_at),
             st.head_oid,
             st.stars
-        ],
-    )
+        ])
+    })
     .ctx(|| format!("update collection state of {}", st.target))?;
     if let (Some(url), Some(etag)) = (&st.etag_url, &st.etag) {
-        tx.execute(
-            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, NULL, ?)",
-            params![url, etag, ts(at)],
-        )
-        .ctx(|| format!("remember ETag of {url}"))?;
+        tx.prepare_cached("INSERT OR REPLACE INTO http_cache VALUES (?, ?, NULL, ?)")
+            .and_then(|mut stmt| stmt.execute(params![url, etag, ts(at)]))
+            .ctx(|| format!("remember ETag of {url}"))?;
     }
     Ok(())
 }
+
+/// Moves `tmp_rel` into `releases`: a release seen again updates only what can
+/// change upstream (yanked, files, torch requirement).
+const RELEASE_UPSERT: &str = "INSERT INTO releases SELECT * FROM tmp_rel \
+     ON CONFLICT (ecosystem, package, version) DO UPDATE SET yanked = excluded.yanked, \
+     has_binary = excluded.has_binary, has_sdist = excluded.has_sdist, \
+     requires_torch = coalesce(excluded.requires_torch, releases.requires_torch)";
 
 /// Inserts releases; a release seen again updates only what can change upstream
 /// (yanked, files, torch requirement), keeping its first observation otherwise.
@@ -679,13 +719,7 @@ fn insert_releases(
         }
         app.flush().ctx(what)?;
     }
-    tx.execute_batch(
-        "INSERT INTO releases SELECT * FROM tmp_rel ON CONFLICT (ecosystem, package, version) \
-         DO UPDATE SET yanked = excluded.yanked, has_binary = excluded.has_binary, \
-         has_sdist = excluded.has_sdist, \
-         requires_torch = coalesce(excluded.requires_torch, releases.requires_torch); \
-         DROP TABLE tmp_rel;",
-    )
-    .ctx(what)?;
+    tx.execute_batch(&format!("{RELEASE_UPSERT}; DROP TABLE tmp_rel;"))
+        .ctx(what)?;
     Ok(())
 }
