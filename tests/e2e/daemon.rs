@@ -360,6 +360,38 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
         |r| r.get(0),
     )[0];
     assert_eq!(dup, 0);
+
+    // `tacometer status` reports every collected target and the budget GitHub announced.
+    let out = run(crate::util::tacometer()
+        .arg("--db")
+        .arg(&lab.db)
+        .args(["status", "--format", "json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: serde_json::Value =
+        serde_json::from_str(&crate::util::stdout(&out)).expect("status json");
+    let targets = status["targets"].as_array().expect("targets");
+    let repo_targets = targets.iter().filter(|t| t["kind"] == "repo").count();
+    assert_eq!(
+        repo_targets,
+        lab.fake
+            .world()
+            .projects
+            .iter()
+            .map(|p| p.repos.len())
+            .sum::<usize>()
+    );
+    assert!(
+        targets
+            .iter()
+            .all(|t| t["failures"] == 0 && !t["last_success_at"].is_null())
+    );
+    assert!(
+        status["github_budget"]["remaining"]
+            .as_i64()
+            .is_some_and(|r| r > 0)
+    );
+    assert_eq!(status["last_run"]["status"], "ok");
+
     let db_bytes = std::fs::read(&lab.db).expect("read db");
     assert!(
         !db_bytes

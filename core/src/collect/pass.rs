@@ -107,8 +107,11 @@ pub struct Collector {
     clock: Arc<dyn Clock>,
     queue: std::sync::Mutex<Vec<Pending>>,
     etags: std::sync::Mutex<HashMap<String, String>>,
-    states: std::sync::Mutex<HashMap<String, (i64, Option<DateTime<Utc>>)>>,
+    states: std::sync::Mutex<HashMap<String, TargetMemory>>,
 }
+
+/// A target's failure count and next due time, as loaded at the start of a pass.
+type TargetMemory = (i64, Option<DateTime<Utc>>);
 
 /// Writes waiting for the next flush. Each is applied in its own transaction,
 /// so a crash loses at most what is still queued (in-flight work), never part
@@ -1179,27 +1182,25 @@ impl Collector {
                 if pr.updated_at < since {
                     older = true;
                 }
-                if let Some(at) = pr.merged_at {
-                    if at >= since {
-                        merges.push(PrMerge {
-                            number: pr.number,
-                            merged_at: at,
-                            // A GitHub App merges as a `Bot` whose login lacks the
-                            // `[bot]` suffix that its commits carry; add it so the
-                            // bot rules apply to merges too.
-                            merged_by: pr.merged_by.map(|a| {
-                                let login = a.login.to_lowercase();
-                                match a.on {
-                                    m::MergedPullsNodeOnRepositoryPullRequestsNodesMergedByOn::Bot
-                                        if !login.ends_with("[bot]") =>
-                                    {
-                                        format!("{login}[bot]")
-                                    }
-                                    _ => login,
+                if let Some(at) = pr.merged_at.filter(|at| *at >= since) {
+                    merges.push(PrMerge {
+                        number: pr.number,
+                        merged_at: at,
+                        // A GitHub App merges as a `Bot` whose login lacks the
+                        // `[bot]` suffix that its commits carry; add it so the
+                        // bot rules apply to merges too.
+                        merged_by: pr.merged_by.map(|a| {
+                            let login = a.login.to_lowercase();
+                            match a.on {
+                                m::MergedPullsNodeOnRepositoryPullRequestsNodesMergedByOn::Bot
+                                    if !login.ends_with("[bot]") =>
+                                {
+                                    format!("{login}[bot]")
                                 }
-                            }),
-                        });
-                    }
+                                _ => login,
+                            }
+                        }),
+                    });
                 }
             }
             if older || !r.pull_requests.page_info.has_next_page {
