@@ -120,12 +120,45 @@ fn rows<T>(db: &Path, sql: &str, f: impl Fn(&duckdb::Row<'_>) -> duckdb::Result<
 }
 
 /// Everything the history holds that must equal the world's ground truth.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct Facts {
     commits: BTreeSet<(String, String)>,
     authors: BTreeSet<(String, String, i32, String)>,
     actions: BTreeSet<(String, String, Option<String>)>,
     releases: BTreeSet<(String, String, String)>,
+}
+
+impl std::fmt::Debug for Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} commits, {} authors, {} actions runs, {} releases",
+            self.commits.len(),
+            self.authors.len(),
+            self.actions.len(),
+            self.releases.len()
+        )
+    }
+}
+
+/// Says how two fact sets differ (a few examples of each difference).
+pub fn diff(got: &Facts, want: &Facts) -> String {
+    fn part<T: Ord + std::fmt::Debug>(name: &str, a: &BTreeSet<T>, b: &BTreeSet<T>) -> String {
+        let missing: Vec<_> = b.difference(a).take(3).collect();
+        let extra: Vec<_> = a.difference(b).take(3).collect();
+        if missing.is_empty() && extra.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{name}: {} missing (e.g. {missing:?}), {} extra (e.g. {extra:?}); ",
+            b.difference(a).count(),
+            a.difference(b).count()
+        )
+    }
+    part("commits", &got.commits, &want.commits)
+        + &part("authors", &got.authors, &want.authors)
+        + &part("actions", &got.actions, &want.actions)
+        + &part("releases", &got.releases, &want.releases)
 }
 
 /// Reads the facts from the database.
@@ -438,10 +471,11 @@ fn faults_and_a_missing_repo_converge_on_the_clean_data() {
             break;
         }
     }
-    assert_eq!(
-        facts(&faulty.db),
-        expected,
-        "converged after {passes} passes"
+    let got = facts(&faulty.db);
+    assert!(
+        got == expected,
+        "not converged after {passes} passes: {}",
+        diff(&got, &expected)
     );
     let errors: Vec<(String, String)> = rows(
         &faulty.db,
@@ -494,10 +528,11 @@ fn rate_limits_are_obeyed_and_the_pass_completes_after_the_wait() {
     assert!(limited > 0, "the limits were actually hit");
     let clean = Lab::with_backfill(w, 730);
     clean.once();
-    assert_eq!(
-        facts(&lab.db),
-        facts(&clean.db),
-        "the pass completed after waiting"
+    let (got, want) = (facts(&lab.db), facts(&clean.db));
+    assert!(
+        got == want,
+        "the pass completed after waiting: {}",
+        diff(&got, &want)
     );
 }
 
@@ -548,9 +583,10 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
     }
     lab.fake.set_faults(tacometer_fake::Faults::default());
     lab.once();
-    assert_eq!(
-        facts(&lab.db),
-        expected,
-        "interrupted history equals an uninterrupted one"
+    let got = facts(&lab.db);
+    assert!(
+        got == expected,
+        "interrupted history differs: {}",
+        diff(&got, &expected)
     );
 }

@@ -383,10 +383,13 @@ impl Collector {
             }
         }
         let known = self.load_known(&slugs)?;
+        // `force` (a `--once` pass, or the daemon's first) collects everything, failed
+        // targets included; otherwise intervals and failure backoff decide.
         let due = |target: &str| {
-            known
-                .get(target)
-                .is_none_or(|k| k.next_due.is_none_or(|d| d <= now) || (force && k.failures == 0))
+            force
+                || known
+                    .get(target)
+                    .is_none_or(|k| k.next_due.is_none_or(|d| d <= now))
         };
 
         // 1. Resolve unknown names.
@@ -572,7 +575,7 @@ impl Collector {
             }
             let target = format!("{eco}:{name}");
             let (failures, next_due) = self.state_of(&target)?;
-            if next_due.is_some_and(|d| d > now) && !(force && failures == 0) {
+            if !force && next_due.is_some_and(|d| d > now) {
                 continue;
             }
             match self.collect_package(run_id, &eco, &name, now).await {
