@@ -9,5 +9,6 @@ pub mod identity;
 pub mod landscape;
 pub mod model;
 pub mod output;
+pub mod requirements;
 pub mod store;
 pub mod time;

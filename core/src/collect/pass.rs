@@ -55,6 +55,23 @@ const LAYOUT_PREFIXES: &[&str] = &[
     "security",
 ];
 
+/// The entry names of one of the snapshot's tree objects (graphql_client generates
+/// one type per alias, so a macro rather than a function).
+macro_rules! tree_names {
+    ($field:expr, $ty:ident) => {
+        $field.as_ref().and_then(|t| match t {
+            q::snapshot_repos::$ty::Tree(t) => Some(
+                t.entries
+                    .iter()
+                    .flatten()
+                    .map(|e| e.name.clone())
+                    .collect::<Vec<String>>(),
+            ),
+            _ => None,
+        })
+    };
+}
+
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PassReport {
@@ -798,11 +815,21 @@ impl Collector {
                 }
             }
         };
-        let entries =
-            |o: Option<Vec<(String, String)>>| o.map(|v| v.into_iter().map(|(n, _)| n).collect());
-        tree("", entries(tree_entries_root(&repo)), &mut layout);
-        tree(".github/", entries(tree_entries_github(&repo)), &mut layout);
-        tree("docs/", entries(tree_entries_docs(&repo)), &mut layout);
+        tree(
+            "",
+            tree_names!(repo.root_tree, SnapshotReposNodesOnRepositoryRootTree),
+            &mut layout,
+        );
+        tree(
+            ".github/",
+            tree_names!(repo.github_tree, SnapshotReposNodesOnRepositoryGithubTree),
+            &mut layout,
+        );
+        tree(
+            "docs/",
+            tree_names!(repo.docs_tree, SnapshotReposNodesOnRepositoryDocsTree),
+            &mut layout,
+        );
 
         let mut snap = RepoSnapshot {
             node_id: node_id.clone(),
@@ -1382,56 +1409,5 @@ pub fn readme_links_governance(readme: &str) -> bool {
         let lower = l.to_lowercase();
         lower.contains("governance")
             && (lower.contains("](") || lower.trim_start().starts_with('#'))
-    })
-}
-
-fn tree_entries_root(
-    r: &q::snapshot_repos::SnapshotReposNodesOnRepository,
-) -> Option<Vec<(String, String)>> {
-    use q::snapshot_repos::SnapshotReposNodesOnRepositoryRootTree as On;
-    r.root_tree.as_ref().and_then(|t| match t {
-        On::Tree(t) => Some(
-            t.entries
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| (e.name, e.type_))
-                .collect(),
-        ),
-        _ => None,
-    })
-}
-
-fn tree_entries_github(
-    r: &q::snapshot_repos::SnapshotReposNodesOnRepository,
-) -> Option<Vec<(String, String)>> {
-    use q::snapshot_repos::SnapshotReposNodesOnRepositoryGithubTree as On;
-    r.github_tree.as_ref().and_then(|t| match t {
-        On::Tree(t) => Some(
-            t.entries
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| (e.name, e.type_))
-                .collect(),
-        ),
-        _ => None,
-    })
-}
-
-fn tree_entries_docs(
-    r: &q::snapshot_repos::SnapshotReposNodesOnRepository,
-) -> Option<Vec<(String, String)>> {
-    use q::snapshot_repos::SnapshotReposNodesOnRepositoryDocsTree as On;
-    r.docs_tree.as_ref().and_then(|t| match t {
-        On::Tree(t) => Some(
-            t.entries
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| (e.name, e.type_))
-                .collect(),
-        ),
-        _ => None,
     })
 }
