@@ -5,8 +5,9 @@
 //! `queries/sql/`, run by DuckDB; Rust only compares the result with the
 //! threshold. A value that was never observed is `unknown`, never zero.
 //!
-//! So far: `stars`, `commits` and `contributors`. The other requirements of the
-//! specification follow the same pattern.
+//! So far: `stars`, `commits`, `contributors`, `maintainers`, `license`,
+//! `files.*` and `governance`. `ci`, `packages` and `pytorch_support` follow the
+//! same pattern.
 
 use chrono::{DateTime, Duration, Utc};
 use duckdb::params;
@@ -17,6 +18,8 @@ use crate::store::{Result, Store, StoreError};
 const COMMITS: &str = include_str!("../../queries/sql/commits_in_window.sql");
 const CONTRIBUTORS: &str = include_str!("../../queries/sql/contributors_in_window.sql");
 const STARS_AT: &str = include_str!("../../queries/sql/stars_at.sql");
+const SNAPSHOT_AT: &str = include_str!("../../queries/sql/snapshot_at.sql");
+const MERGERS: &str = include_str!("../../queries/sql/mergers_in_window.sql");
 
 /// The outcome of one requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -73,6 +76,16 @@ impl Window {
     }
 }
 
+/// A measured value or a threshold: a count, or text (an SPDX id, a file name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A count.
+    Count(i64),
+    /// Text.
+    Text(String),
+}
+
 /// One measured requirement.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Measure {
@@ -81,9 +94,9 @@ pub struct Measure {
     /// Outcome.
     pub status: Status,
     /// The measured value (`None` when unknown).
-    pub value: Option<i64>,
+    pub value: Option<Value>,
     /// The threshold it is compared with.
-    pub threshold: i64,
+    pub threshold: Value,
     /// `value - threshold`.
     pub margin: Option<i64>,
     /// When the underlying data was observed (latest observation used).
@@ -105,8 +118,8 @@ fn count_measure(
     Measure {
         id,
         status: value.map_or(Status::Unknown, |v| Status::for_count(v, threshold)),
-        value,
-        threshold,
+        value: value.map(Value::Count),
+        threshold: Value::Count(threshold),
         margin: value.map(|v| v - threshold),
         observed_at,
         source,
@@ -274,6 +287,279 @@ pub fn stars(store: &Store, node: &str, as_of: DateTime<Utc>, min: u32) -> Resul
         "stargazers of the primary repository in its latest snapshot at or before the as-of date"
             .into(),
     ))
+}
+
+/// What the primary repo's latest snapshot at or before T says about its layout,
+/// license and declared maintainers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayoutFacts {
+    /// SPDX id (`NOASSERTION` for an unrecognised license), `None` for none.
+    pub license: Option<String>,
+    /// Layout files present (`README.md`, `.github/CODEOWNERS`, ...).
+    pub files: Vec<String>,
+    /// Users declared in CODEOWNERS.
+    pub codeowners_users: Vec<String>,
+    /// Teams declared in CODEOWNERS.
+    pub codeowners_teams: Vec<String>,
+    /// Users named in MAINTAINERS.
+    pub maintainers_users: Vec<String>,
+    /// README links a governance section.
+    pub readme_governance: bool,
+    /// When observed.
+    pub observed_at: DateTime<Utc>,
+    /// From which call.
+    pub source: String,
+}
+
+fn texts(v: duckdb::types::Value) -> Vec<String> {
+    match v {
+        duckdb::types::Value::List(items) => items
+            .into_iter()
+            .filter_map(|i| match i {
+                duckdb::types::Value::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The latest snapshot facts of `node` at or before `as_of` (None: never observed).
+pub fn layout_at(store: &Store, node: &str, as_of: DateTime<Utc>) -> Result<Option<LayoutFacts>> {
+    let mut stmt = store
+        .conn()
+        .prepare(SNAPSHOT_AT)
+        .map_err(db("prepare snapshot_at.sql"))?;
+    let mut rows = stmt
+        .query(params![node, as_of.naive_utc()])
+        .map_err(db("run snapshot_at.sql"))?;
+    let Some(r) = rows.next().map_err(db("read snapshot_at.sql"))? else {
+        return Ok(None);
+    };
+    let read = db("read snapshot_at.sql");
+    let facts = (|| -> duckdb::Result<LayoutFacts> {
+        Ok(LayoutFacts {
+            license: r.get(0)?,
+            files: texts(r.get(1)?),
+            codeowners_users: texts(r.get(3)?),
+            codeowners_teams: texts(r.get(4)?),
+            maintainers_users: texts(r.get(6)?),
+            readme_governance: r.get::<_, Option<bool>>(8)?.unwrap_or(false),
+            observed_at: r.get::<_, chrono::NaiveDateTime>(9)?.and_utc(),
+            source: r.get(10)?,
+        })
+    })()
+    .map_err(read)?;
+    Ok(Some(facts))
+}
+
+fn unknown(id: &'static str, threshold: Value, detail: &str) -> Measure {
+    Measure {
+        id,
+        status: Status::Unknown,
+        value: None,
+        threshold,
+        margin: None,
+        observed_at: None,
+        source: "no snapshot at or before the as-of date".into(),
+        detail: detail.into(),
+    }
+}
+
+/// `license`: permissive SPDX id passes, `NOASSERTION` (unrecognised) is caution, none fails.
+pub fn license(facts: Option<&LayoutFacts>, permissive: &[String]) -> Measure {
+    let threshold = Value::Text(permissive.join(" | "));
+    let Some(f) = facts else {
+        return unknown("license", threshold, "repository license");
+    };
+    let (status, detail) = match f.license.as_deref() {
+        Some(id) if permissive.iter().any(|p| p.eq_ignore_ascii_case(id)) => {
+            (Status::Pass, format!("{id} is a permissive license"))
+        }
+        Some("NOASSERTION") => (
+            Status::Caution,
+            "GitHub could not recognise the license: a person must read it".to_string(),
+        ),
+        Some(id) => (Status::Fail, format!("{id} is not in the permissive list")),
+        None => (Status::Fail, "no license detected".to_string()),
+    };
+    Measure {
+        id: "license",
+        status,
+        value: f.license.clone().map(Value::Text),
+        threshold,
+        margin: None,
+        observed_at: Some(f.observed_at),
+        source: f.source.clone(),
+        detail,
+    }
+}
+
+/// The required layout files: id, exact name, and the directories searched.
+pub const REQUIRED_FILES: &[(&str, &str, &[&str])] = &[
+    ("files.license", "LICENSE.md", &["", ".github/"]),
+    ("files.readme", "README.md", &["", ".github/"]),
+    ("files.contributing", "CONTRIBUTING.md", &["", ".github/"]),
+    ("files.codeowners", "CODEOWNERS", &["", ".github/", "docs/"]),
+    (
+        "files.code_of_conduct",
+        "CODE_OF_CONDUCT.md",
+        &["", ".github/"],
+    ),
+];
+
+/// One file requirement: the exact name passes, a variant (`LICENSE`, `LICENSE.txt`,
+/// `CONTRIBUTING.rst`, other letter case) is caution, absence fails.
+fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutFacts>) -> Measure {
+    let threshold = Value::Text(exact.to_string());
+    let Some(f) = f else {
+        return unknown(id, threshold, "layout file at the repo root or in .github/");
+    };
+    let stem = exact.split('.').next().unwrap_or(exact).to_lowercase();
+    let in_dirs = |path: &str| {
+        dirs.iter()
+            .any(|d| path.strip_prefix(d).is_some_and(|rest| !rest.contains('/')))
+    };
+    let exact_hit = f
+        .files
+        .iter()
+        .find(|p| in_dirs(p) && p.rsplit('/').next() == Some(exact));
+    let variant = f.files.iter().find(|p| {
+        in_dirs(p)
+            && p.rsplit('/')
+                .next()
+                .is_some_and(|n| n.to_lowercase().split('.').next() == Some(stem.as_str()))
+    });
+    let (status, value, detail) = match (exact_hit, variant) {
+        (Some(p), _) => (Status::Pass, Some(p.clone()), format!("{p} found")),
+        (None, Some(p)) => (
+            Status::Caution,
+            Some(p.clone()),
+            format!("{p} found; the requirement names {exact}"),
+        ),
+        (None, None) => (
+            Status::Fail,
+            None,
+            format!("no {exact} at the root or in .github/"),
+        ),
+    };
+    Measure {
+        id,
+        status,
+        value: value.map(Value::Text),
+        threshold,
+        margin: None,
+        observed_at: Some(f.observed_at),
+        source: f.source.clone(),
+        detail,
+    }
+}
+
+/// `files.*`, in the order of [`REQUIRED_FILES`].
+pub fn files(facts: Option<&LayoutFacts>) -> Vec<Measure> {
+    REQUIRED_FILES
+        .iter()
+        .map(|(id, exact, dirs)| file_measure(id, exact, dirs, facts))
+        .collect()
+}
+
+/// `governance`: GOVERNANCE.md passes; a variant or a governance section linked
+/// from the README is caution; nothing fails.
+pub fn governance(facts: Option<&LayoutFacts>) -> Measure {
+    let mut m = file_measure(
+        "governance",
+        "GOVERNANCE.md",
+        &["", ".github/", "docs/"],
+        facts,
+    );
+    if m.status == Status::Fail && facts.is_some_and(|f| f.readme_governance) {
+        m.status = Status::Caution;
+        m.value = Some(Value::Text("README.md#governance".into()));
+        m.detail = "no governance document, but the README has a governance section".into();
+    }
+    m
+}
+
+/// `maintainers`: distinct individual users declared in CODEOWNERS and MAINTAINERS.
+/// Fewer than the floor is caution when teams are declared (they cannot be counted
+/// as people) or when enough people merged pull requests in the window; else fail.
+pub fn maintainers(
+    store: &Store,
+    node: &str,
+    w: &Window,
+    facts: Option<&LayoutFacts>,
+    min: u32,
+    bots: &[String],
+) -> Result<Measure> {
+    let Some(f) = facts else {
+        return Ok(unknown(
+            "maintainers",
+            Value::Count(i64::from(min)),
+            "people declared in CODEOWNERS or MAINTAINERS",
+        ));
+    };
+    let mut declared: Vec<String> = f
+        .codeowners_users
+        .iter()
+        .chain(&f.maintainers_users)
+        .map(|u| u.to_lowercase())
+        .filter(|u| !crate::identity::is_bot(u, bots))
+        .collect();
+    declared.sort();
+    declared.dedup();
+    let bot_list = duckdb::types::Value::List(
+        bots.iter()
+            .map(|b| duckdb::types::Value::Text(b.to_lowercase()))
+            .collect(),
+    );
+    let mut stmt = store
+        .conn()
+        .prepare(MERGERS)
+        .map_err(db("prepare mergers_in_window.sql"))?;
+    let observed: Vec<String> = stmt
+        .query_map(
+            params![node, w.start.naive_utc(), w.end.naive_utc(), bot_list],
+            |r| r.get::<_, String>(0),
+        )
+        .map_err(db("run mergers_in_window.sql"))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db("read mergers_in_window.sql"))?;
+    let n = declared.len() as i64;
+    let floor = i64::from(min);
+    let mut status = Status::for_count(n, floor);
+    let mut detail = format!(
+        "declared: {}; merged pull requests in the window: {}",
+        if declared.is_empty() {
+            "nobody".to_string()
+        } else {
+            declared.join(", ")
+        },
+        if observed.is_empty() {
+            "nobody".to_string()
+        } else {
+            observed.join(", ")
+        }
+    );
+    if !f.codeowners_teams.is_empty() {
+        detail.push_str(&format!(
+            "; teams (not expanded): {}",
+            f.codeowners_teams.join(", ")
+        ));
+    }
+    if status == Status::Fail && (observed.len() as i64 >= floor || !f.codeowners_teams.is_empty())
+    {
+        status = Status::Caution;
+    }
+    Ok(Measure {
+        id: "maintainers",
+        status,
+        value: Some(Value::Count(n)),
+        threshold: Value::Count(floor),
+        margin: Some(n - floor),
+        observed_at: Some(f.observed_at),
+        source: f.source.clone(),
+        detail,
+    })
 }
 
 #[cfg(test)]

@@ -151,13 +151,13 @@ fn window_edges_co_authors_bots_noreply_and_shared_authors() {
     let m = commits(&store, &nodes, &w, 6).expect("measure");
     assert_eq!(
         (m.value, m.status, m.margin),
-        (Some(6), Status::Caution, Some(0)),
+        (Some(Value::Count(6)), Status::Caution, Some(0)),
         "exactly on the floor"
     );
     let m = contributors(&store, &nodes, &w, 5, &bots).expect("measure");
     assert_eq!(
         (m.value, m.status, m.margin),
-        (Some(3), Status::Fail, Some(-2))
+        (Some(Value::Count(3)), Status::Fail, Some(-2))
     );
     let m = commits(&store, &nodes, &w, 5).expect("measure");
     assert_eq!(m.status, Status::Pass);
@@ -231,7 +231,7 @@ fn never_observed_is_unknown_not_zero() {
     let m = stars(&store, "R_a", t(21, 0), 200).expect("stars");
     assert_eq!(
         (m.status, m.value, m.observed_at),
-        (Status::Caution, Some(200), Some(t(20, 0)))
+        (Status::Caution, Some(Value::Count(200)), Some(t(20, 0)))
     );
     let m = commits(
         &store,
@@ -242,7 +242,7 @@ fn never_observed_is_unknown_not_zero() {
     .expect("commits");
     assert_eq!(
         (m.status, m.value),
-        (Status::Fail, Some(0)),
+        (Status::Fail, Some(Value::Count(0))),
         "observed and zero is a real zero"
     );
     assert_eq!(
@@ -255,4 +255,158 @@ fn never_observed_is_unknown_not_zero() {
         Status::Unknown
     );
     assert_eq!(Status::worst([]), Status::Unknown);
+}
+
+fn facts(files: &[&str], license: Option<&str>) -> LayoutFacts {
+    LayoutFacts {
+        license: license.map(String::from),
+        files: files.iter().map(|f| f.to_string()).collect(),
+        observed_at: t(20, 0),
+        source: "fixture".into(),
+        ..LayoutFacts::default()
+    }
+}
+
+#[test]
+fn license_rules() {
+    let permissive: Vec<String> = ["MIT", "Apache-2.0", "BSD-3-Clause"]
+        .map(String::from)
+        .to_vec();
+    let status = |l: Option<&str>| license(Some(&facts(&[], l)), &permissive).status;
+    assert_eq!(status(Some("Apache-2.0")), Status::Pass);
+    assert_eq!(status(Some("NOASSERTION")), Status::Caution);
+    assert_eq!(status(Some("GPL-3.0")), Status::Fail);
+    assert_eq!(status(None), Status::Fail);
+    assert_eq!(license(None, &permissive).status, Status::Unknown);
+}
+
+#[test]
+fn layout_files_exact_variant_absent() {
+    let f = facts(
+        &[
+            "LICENSE",
+            "README.md",
+            ".github/CONTRIBUTING.md",
+            "docs/CODEOWNERS",
+            "code_of_conduct.rst",
+            "docs/README.md",
+        ],
+        None,
+    );
+    let got: Vec<(&str, Status, Option<Value>)> = files(Some(&f))
+        .into_iter()
+        .map(|m| (m.id, m.status, m.value))
+        .collect();
+    let text = |s: &str| Some(Value::Text(s.into()));
+    assert_eq!(
+        got,
+        [
+            ("files.license", Status::Caution, text("LICENSE")),
+            ("files.readme", Status::Pass, text("README.md")),
+            (
+                "files.contributing",
+                Status::Pass,
+                text(".github/CONTRIBUTING.md")
+            ),
+            ("files.codeowners", Status::Pass, text("docs/CODEOWNERS")),
+            (
+                "files.code_of_conduct",
+                Status::Caution,
+                text("code_of_conduct.rst")
+            ),
+        ]
+    );
+    let empty = facts(&[], None);
+    assert!(files(Some(&empty)).iter().all(|m| m.status == Status::Fail));
+    assert!(files(None).iter().all(|m| m.status == Status::Unknown));
+    assert_eq!(governance(Some(&empty)).status, Status::Fail);
+    let mut linked = empty.clone();
+    linked.readme_governance = true;
+    assert_eq!(governance(Some(&linked)).status, Status::Caution);
+    assert_eq!(
+        governance(Some(&facts(&["GOVERNANCE.md"], None))).status,
+        Status::Pass
+    );
+}
+
+#[test]
+fn maintainers_declared_teams_and_observed() {
+    let mut store = Store::open_in_memory().expect("open");
+    let w = window();
+    let bots = vec!["pytorchbot".to_string()];
+    let merge = |n: i64, by: &str, at: DateTime<Utc>| crate::store::write::PrMerge {
+        number: n,
+        merged_at: at,
+        merged_by: Some(by.into()),
+    };
+    let p = Provenance {
+        run_id: 1,
+        observed_at: t(30, 0),
+        source: "fixture".into(),
+    };
+    let rw = RepoWrite {
+        snapshot: RepoSnapshot {
+            node_id: "R_m".into(),
+            name_with_owner: "o/m".into(),
+            ..RepoSnapshot::default()
+        },
+        merges: vec![
+            merge(1, "alice", t(25, 0)),
+            merge(2, "bob", t(26, 0)),
+            merge(3, "renovate[bot]", t(26, 0)),
+            merge(4, "carol", w.start),
+        ],
+        state: TargetState {
+            target: "repo:o/m".into(),
+            kind: "repo".into(),
+            ..TargetState::default()
+        },
+        ..RepoWrite::default()
+    };
+    store.write_repo(&p, &rw).expect("write");
+    let mut f = facts(&["CODEOWNERS"], None);
+    let measure =
+        |f: &LayoutFacts| maintainers(&store, "R_m", &w, Some(f), 2, &bots).expect("measure");
+
+    f.codeowners_users = vec!["alice".into(), "bob".into(), "pytorchbot".into()];
+    let m = measure(&f);
+    assert_eq!(
+        (m.status, m.value.clone()),
+        (Status::Caution, Some(Value::Count(2))),
+        "exactly the floor; bots do not count"
+    );
+
+    f.maintainers_users = vec!["Dave".into(), "alice".into()];
+    assert_eq!(
+        measure(&f).status,
+        Status::Pass,
+        "MAINTAINERS adds people, distinct"
+    );
+
+    f.codeowners_users.clear();
+    f.maintainers_users.clear();
+    let m = measure(&f);
+    assert_eq!(
+        m.status,
+        Status::Caution,
+        "nobody declared, but two people merged in the window"
+    );
+    assert!(m.detail.contains("alice, bob"), "{}", m.detail);
+    assert!(
+        !m.detail.contains("carol"),
+        "a merge on the window's start is outside"
+    );
+
+    let far = Window::ending_at(t(10, 0), 5);
+    let m = maintainers(&store, "R_m", &far, Some(&f), 2, &bots).expect("measure");
+    assert_eq!(m.status, Status::Fail);
+
+    f.codeowners_teams = vec!["org/maintainers".into()];
+    let m = maintainers(&store, "R_m", &far, Some(&f), 2, &bots).expect("measure");
+    assert_eq!(
+        m.status,
+        Status::Caution,
+        "team-only CODEOWNERS is caution, never a silent count"
+    );
+    assert!(m.detail.contains("org/maintainers"));
 }
