@@ -5,9 +5,9 @@
 //! `queries/sql/`, run by DuckDB; Rust only compares the result with the
 //! threshold. A value that was never observed is `unknown`, never zero.
 //!
-//! So far: `stars`, `commits`, `contributors`, `maintainers`, `license`,
-//! `files.*` and `governance`. `ci`, `packages` and `pytorch_support` follow the
-//! same pattern.
+//! So far: `stars`, `commits`, `contributors`, `maintainers`, `ci`, `license`,
+//! `files.*` and `governance`. `packages` and `pytorch_support` follow the same
+//! pattern.
 
 use chrono::{DateTime, Duration, Utc};
 use duckdb::params;
@@ -20,6 +20,8 @@ const CONTRIBUTORS: &str = include_str!("../../queries/sql/contributors_in_windo
 const STARS_AT: &str = include_str!("../../queries/sql/stars_at.sql");
 const SNAPSHOT_AT: &str = include_str!("../../queries/sql/snapshot_at.sql");
 const MERGERS: &str = include_str!("../../queries/sql/mergers_in_window.sql");
+const CI_WINDOW: &str = include_str!("../../queries/sql/ci_in_window.sql");
+const CI_HEAD: &str = include_str!("../../queries/sql/ci_head_at.sql");
 
 /// The outcome of one requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -558,6 +560,85 @@ pub fn maintainers(
         margin: Some(n - floor),
         observed_at: Some(f.observed_at),
         source: f.source.clone(),
+        detail,
+    })
+}
+
+/// `ci`: pass when there was CI activity in the window and the head's latest
+/// completed state is green; caution when the head is red or pending, or fewer
+/// than half of the window's judged runs passed; fail with no CI activity at all.
+/// The value is the pass rate in percent.
+pub fn ci(store: &Store, node: &str, w: &Window) -> Result<Measure> {
+    let threshold = Value::Text("CI runs in the window, green head".into());
+    let head = store
+        .conn()
+        .query_row(CI_HEAD, params![node, w.end.naive_utc()], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, chrono::NaiveDateTime>(2)?.and_utc(),
+                r.get::<_, String>(3)?,
+            ))
+        });
+    let (head_state, head_oid, observed_at, source) = match head {
+        Ok(h) => h,
+        Err(duckdb::Error::QueryReturnedNoRows) => {
+            return Ok(unknown(
+                "ci",
+                threshold,
+                "default-branch CI runs and head state",
+            ));
+        }
+        Err(e) => return Err(db("run ci_head_at.sql")(e)),
+    };
+    let (runs, judged, green): (i64, i64, i64) = store
+        .conn()
+        .query_row(
+            CI_WINDOW,
+            params![node, w.start.naive_utc(), w.end.naive_utc()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(db("run ci_in_window.sql"))?;
+    let rate = (judged > 0).then(|| green * 100 / judged);
+    let head_text = head_state.clone().unwrap_or_else(|| "no status".into());
+    let (status, detail) = if runs == 0 {
+        (
+            Status::Fail,
+            format!("no CI activity in the {}-day window", w.days),
+        )
+    } else if head_state.as_deref() != Some("success") {
+        (
+            Status::Caution,
+            format!(
+                "{runs} runs in the window; head {} is {head_text}",
+                head_oid.as_deref().map_or("?", |o| &o[..o.len().min(10)])
+            ),
+        )
+    } else if rate.is_some_and(|r| r < 50) {
+        (
+            Status::Caution,
+            format!(
+                "{runs} runs in the window but only {}% passed",
+                rate.unwrap_or(0)
+            ),
+        )
+    } else {
+        (
+            Status::Pass,
+            format!(
+                "{runs} runs in the window, {}% passed; head is green",
+                rate.unwrap_or(100)
+            ),
+        )
+    };
+    Ok(Measure {
+        id: "ci",
+        status,
+        value: rate.map(Value::Count),
+        threshold,
+        margin: None,
+        observed_at: Some(observed_at),
+        source,
         detail,
     })
 }

@@ -410,3 +410,85 @@ fn maintainers_declared_teams_and_observed() {
     );
     assert!(m.detail.contains("org/maintainers"));
 }
+
+#[test]
+fn ci_green_red_absent_and_low_pass_rate() {
+    let w = window();
+    let run = |key: &str, at: DateTime<Utc>, conclusion: &str| crate::store::write::CiRun {
+        run_key: key.into(),
+        provider: "actions".into(),
+        name: Some("CI".into()),
+        head_sha: None,
+        branch: Some("main".into()),
+        event: Some("push".into()),
+        status: Some("completed".into()),
+        conclusion: Some(conclusion.into()),
+        created_at: at,
+        updated_at: None,
+        url: None,
+    };
+    let setup = |head: Option<&str>, runs: Vec<crate::store::write::CiRun>| {
+        let mut store = Store::open_in_memory().expect("open");
+        let p = Provenance {
+            run_id: 1,
+            observed_at: t(30, 0),
+            source: "fixture".into(),
+        };
+        let rw = RepoWrite {
+            snapshot: RepoSnapshot {
+                node_id: "R_c".into(),
+                name_with_owner: "o/c".into(),
+                default_branch: Some("main".into()),
+                head_oid: Some("abcdef0123456789".into()),
+                ci_head_state: head.map(String::from),
+                ..RepoSnapshot::default()
+            },
+            ci: runs,
+            state: TargetState {
+                target: "repo:o/c".into(),
+                kind: "repo".into(),
+                ..TargetState::default()
+            },
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p, &rw).expect("write");
+        store
+    };
+    let green = setup(
+        Some("success"),
+        vec![
+            run("a:1", t(25, 0), "success"),
+            run("a:2", t(26, 0), "cancelled"),
+        ],
+    );
+    let m = ci(&green, "R_c", &w).expect("ci");
+    assert_eq!((m.status, m.value), (Status::Pass, Some(Value::Count(100))));
+
+    let red = setup(Some("failure"), vec![run("a:1", t(25, 0), "success")]);
+    assert_eq!(ci(&red, "R_c", &w).expect("ci").status, Status::Caution);
+
+    let flaky = setup(
+        Some("success"),
+        vec![
+            run("a:1", t(25, 0), "failure"),
+            run("a:2", t(25, 1), "failure"),
+            run("a:3", t(26, 0), "success"),
+        ],
+    );
+    let m = ci(&flaky, "R_c", &w).expect("ci");
+    assert_eq!(
+        (m.status, m.value),
+        (Status::Caution, Some(Value::Count(33)))
+    );
+
+    let absent = setup(Some("success"), vec![run("a:1", w.start, "success")]);
+    let m = ci(&absent, "R_c", &w).expect("ci");
+    assert_eq!(
+        m.status,
+        Status::Fail,
+        "a run on the window's start is outside: no activity"
+    );
+
+    let never = Store::open_in_memory().expect("open");
+    assert_eq!(ci(&never, "R_c", &w).expect("ci").status, Status::Unknown);
+}
