@@ -6,7 +6,7 @@
 //! threshold. A value that was never observed is `unknown`, never zero.
 //!
 //! So far: `stars`, `commits`, `contributors`, `maintainers`, `ci`, `license`,
-//! `files.*` and `governance`. `packages` and `pytorch_support` follow the same
+//! `packages`, `files.*` and `governance`. `pytorch_support` follows the same
 //! pattern.
 
 use chrono::{DateTime, Duration, Utc};
@@ -22,6 +22,7 @@ const SNAPSHOT_AT: &str = include_str!("../../queries/sql/snapshot_at.sql");
 const MERGERS: &str = include_str!("../../queries/sql/mergers_in_window.sql");
 const CI_WINDOW: &str = include_str!("../../queries/sql/ci_in_window.sql");
 const CI_HEAD: &str = include_str!("../../queries/sql/ci_head_at.sql");
+const PACKAGES_AT: &str = include_str!("../../queries/sql/packages_at.sql");
 
 /// The outcome of one requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -638,6 +639,127 @@ pub fn ci(store: &Store, node: &str, w: &Window) -> Result<Measure> {
         threshold,
         margin: None,
         observed_at: Some(observed_at),
+        source,
+        detail,
+    })
+}
+
+/// `packages`: pass when a configured package exists, has a binary distribution
+/// (wheel or conda file) and its metadata links back to one of the project's
+/// repos; caution when it exists but does not link back or ships only an sdist;
+/// fail when none is configured or none exists. `packages` are keys like
+/// `pypi:pytorch-ignite` or `conda:conda-forge/ignite`; `repos` are `owner/name`.
+pub fn packages(
+    store: &Store,
+    packages: &[String],
+    repos: &[String],
+    as_of: DateTime<Utc>,
+) -> Result<Measure> {
+    let threshold = Value::Text("a package with a binary that links back to the repo".into());
+    if packages.is_empty() {
+        return Ok(Measure {
+            id: "packages",
+            status: Status::Fail,
+            value: None,
+            threshold,
+            margin: None,
+            observed_at: None,
+            source: "configuration".into(),
+            detail: "no PyPI or conda package is configured for the project".into(),
+        });
+    }
+    let keys = duckdb::types::Value::List(
+        packages
+            .iter()
+            .cloned()
+            .map(duckdb::types::Value::Text)
+            .collect(),
+    );
+    let mut stmt = store
+        .conn()
+        .prepare(PACKAGES_AT)
+        .map_err(db("prepare packages_at.sql"))?;
+    struct Seen {
+        key: String,
+        found: bool,
+        links: Vec<String>,
+        at: DateTime<Utc>,
+        source: String,
+        binary: bool,
+        sdist: bool,
+    }
+    let seen: Vec<Seen> = stmt
+        .query_map(params![keys, as_of.naive_utc()], |r| {
+            Ok(Seen {
+                key: format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                found: r.get(2)?,
+                links: texts(r.get(3)?),
+                at: r.get::<_, chrono::NaiveDateTime>(4)?.and_utc(),
+                source: r.get(5)?,
+                binary: r.get(6)?,
+                sdist: r.get(7)?,
+            })
+        })
+        .map_err(db("run packages_at.sql"))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db("read packages_at.sql"))?;
+    if seen.is_empty() {
+        return Ok(unknown(
+            "packages",
+            threshold,
+            "configured PyPI and conda packages",
+        ));
+    }
+    let repos: Vec<String> = repos.iter().map(|r| r.to_lowercase()).collect();
+    let rank = |s: &Seen| -> (Status, String) {
+        let links_back = s.links.iter().any(|l| repos.contains(l));
+        match (s.found, s.binary, links_back) {
+            (false, _, _) => (Status::Fail, format!("{} does not exist", s.key)),
+            (true, true, true) => (
+                Status::Pass,
+                format!("{} has a binary and links back", s.key),
+            ),
+            (true, true, false) => (
+                Status::Caution,
+                format!("{} does not link back to the repo", s.key),
+            ),
+            (true, false, _) if s.sdist => {
+                (Status::Caution, format!("{} ships only an sdist", s.key))
+            }
+            (true, false, _) => (Status::Caution, format!("{} has no release files", s.key)),
+        }
+    };
+    let ranked: Vec<(Status, String, &Seen)> = seen
+        .iter()
+        .map(|s| {
+            let (st, d) = rank(s);
+            (st, d, s)
+        })
+        .collect();
+    // The best package decides: one good package is enough.
+    let best = ranked
+        .iter()
+        .min_by_key(|(st, _, _)| *st)
+        .map(|(st, _, s)| (*st, s.key.clone(), s.at, s.source.clone()));
+    let Some((status, key, at, source)) = best else {
+        return Ok(unknown(
+            "packages",
+            threshold,
+            "configured PyPI and conda packages",
+        ));
+    };
+    let detail = ranked
+        .iter()
+        .map(|(_, d, _)| d.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(Measure {
+        id: "packages",
+        status,
+        value: Some(Value::Text(key)),
+        threshold,
+        margin: None,
+        observed_at: Some(at),
         source,
         detail,
     })

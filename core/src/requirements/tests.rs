@@ -492,3 +492,93 @@ fn ci_green_red_absent_and_low_pass_rate() {
     let never = Store::open_in_memory().expect("open");
     assert_eq!(ci(&never, "R_c", &w).expect("ci").status, Status::Unknown);
 }
+
+#[test]
+fn packages_binary_link_back_sdist_only_and_missing() {
+    use crate::store::write::{PackageSnapshot, ReleaseRecord};
+    let mut store = Store::open_in_memory().expect("open");
+    let p = Provenance {
+        run_id: 1,
+        observed_at: t(20, 0),
+        source: "fixture".into(),
+    };
+    let st = TargetState::default();
+    let rel = |v: &str, binary: bool, sdist: bool, yanked: bool| ReleaseRecord {
+        version: v.into(),
+        released_at: Some(t(10, 0)),
+        is_prerelease: None,
+        yanked,
+        has_binary: binary,
+        has_sdist: sdist,
+        requires_torch: None,
+    };
+    let snap = |pkg: &str, found: bool, links: &[&str]| PackageSnapshot {
+        ecosystem: "pypi".into(),
+        package: pkg.into(),
+        found,
+        latest_version: None,
+        repo_links: links.iter().map(|l| l.to_string()).collect(),
+    };
+    store
+        .write_package(
+            &p,
+            &snap("good", true, &["o/r"]),
+            &[rel("1.0", true, true, false)],
+            &st,
+        )
+        .expect("w");
+    store
+        .write_package(
+            &p,
+            &snap("nolink", true, &["x/y"]),
+            &[rel("1.0", true, false, false)],
+            &st,
+        )
+        .expect("w");
+    store
+        .write_package(
+            &p,
+            &snap("sdistonly", true, &["o/r"]),
+            &[
+                rel("1.0", false, true, false),
+                rel("0.9", true, false, true),
+            ],
+            &st,
+        )
+        .expect("w");
+    store
+        .write_package(&p, &snap("gone", false, &[]), &[], &st)
+        .expect("w");
+    let repos = vec!["O/R".to_string()];
+    let status = |keys: &[&str]| {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        packages(&store, &keys, &repos, t(21, 0))
+            .expect("measure")
+            .status
+    };
+    assert_eq!(status(&["pypi:good"]), Status::Pass);
+    assert_eq!(
+        status(&["pypi:nolink"]),
+        Status::Caution,
+        "exists but does not link back"
+    );
+    assert_eq!(
+        status(&["pypi:sdistonly"]),
+        Status::Caution,
+        "the only wheel is yanked"
+    );
+    assert_eq!(status(&["pypi:gone"]), Status::Fail);
+    assert_eq!(
+        status(&["pypi:gone", "pypi:good"]),
+        Status::Pass,
+        "one good package is enough"
+    );
+    assert_eq!(status(&[]), Status::Fail, "nothing configured");
+    let keys = vec!["pypi:good".to_string()];
+    let m = packages(&store, &keys, &repos, t(19, 0)).expect("measure");
+    assert_eq!(
+        m.status,
+        Status::Unknown,
+        "not observed before the as-of date"
+    );
+}
