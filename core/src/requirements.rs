@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use duckdb::params;
 use serde::Serialize;
 
-use crate::store::{Result, Store, StoreError};
+use crate::store::{Result, Store, StoreError, text_list, texts};
 
 const COMMITS: &str = include_str!("../../queries/sql/commits_in_window.sql");
 const CONTRIBUTORS: &str = include_str!("../../queries/sql/contributors_in_window.sql");
@@ -148,21 +148,11 @@ fn last_observed(
         .query_row(
             "SELECT max(observed_at) FROM repo_snapshots WHERE list_contains(?, node_id) \
              AND observed_at <= ?",
-            params![node_list(nodes), at.naive_utc()],
+            params![text_list(nodes), at.naive_utc()],
             |r| r.get::<_, Option<chrono::NaiveDateTime>>(0),
         )
         .map(|t| t.map(|n| n.and_utc()))
         .map_err(db("read the latest observation"))
-}
-
-fn node_list(nodes: &[String]) -> duckdb::types::Value {
-    duckdb::types::Value::List(
-        nodes
-            .iter()
-            .cloned()
-            .map(duckdb::types::Value::Text)
-            .collect(),
-    )
 }
 
 /// Commits counted in the window over the repos in scope, oldest first.
@@ -173,7 +163,7 @@ pub fn commits_in_window(store: &Store, nodes: &[String], w: &Window) -> Result<
         .map_err(db("prepare commits_in_window.sql"))?;
     let rows = stmt
         .query_map(
-            params![node_list(nodes), w.start.naive_utc(), w.end.naive_utc()],
+            params![text_list(nodes), w.start.naive_utc(), w.end.naive_utc()],
             |r| r.get::<_, String>(0),
         )
         .map_err(db("run commits_in_window.sql"))?;
@@ -188,11 +178,7 @@ pub fn contributors_in_window(
     w: &Window,
     bots: &[String],
 ) -> Result<Vec<(String, i64)>> {
-    let bots = duckdb::types::Value::List(
-        bots.iter()
-            .map(|b| duckdb::types::Value::Text(b.to_lowercase()))
-            .collect(),
-    );
+    let bots = text_list(bots.iter().map(|b| b.to_lowercase()));
     let mut stmt = store
         .conn()
         .prepare(CONTRIBUTORS)
@@ -200,7 +186,7 @@ pub fn contributors_in_window(
     let rows = stmt
         .query_map(
             params![
-                node_list(nodes),
+                text_list(nodes),
                 w.start.naive_utc(),
                 w.end.naive_utc(),
                 bots
@@ -312,19 +298,6 @@ pub struct LayoutFacts {
     pub observed_at: DateTime<Utc>,
     /// From which call.
     pub source: String,
-}
-
-fn texts(v: duckdb::types::Value) -> Vec<String> {
-    match v {
-        duckdb::types::Value::List(items) => items
-            .into_iter()
-            .filter_map(|i| match i {
-                duckdb::types::Value::Text(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The latest snapshot facts of `node` at or before `as_of` (None: never observed).
@@ -510,11 +483,7 @@ pub fn maintainers(
         .collect();
     declared.sort();
     declared.dedup();
-    let bot_list = duckdb::types::Value::List(
-        bots.iter()
-            .map(|b| duckdb::types::Value::Text(b.to_lowercase()))
-            .collect(),
-    );
+    let bot_list = text_list(bots.iter().map(|b| b.to_lowercase()));
     let mut stmt = store
         .conn()
         .prepare(MERGERS)
@@ -668,13 +637,7 @@ pub fn packages(
             detail: "no PyPI or conda package is configured for the project".into(),
         });
     }
-    let keys = duckdb::types::Value::List(
-        packages
-            .iter()
-            .cloned()
-            .map(duckdb::types::Value::Text)
-            .collect(),
-    );
+    let keys = text_list(packages);
     let mut stmt = store
         .conn()
         .prepare(PACKAGES_AT)

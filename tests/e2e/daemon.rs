@@ -212,18 +212,7 @@ fn assert_matches_world(db: &Path, world: &World, since: DateTime<Utc>) {
         })
         .collect();
     assert!(repos.len() > 30, "a world of realistic size");
-    let list = |v: duckdb::types::Value| -> Vec<String> {
-        match v {
-            duckdb::types::Value::List(items) => items
-                .into_iter()
-                .filter_map(|v| match v {
-                    duckdb::types::Value::Text(t) => Some(t),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+    let list = tacometer_core::store::texts;
     // The latest snapshot of every repository, in one query.
     let latest: BTreeMap<String, (i64, Vec<String>, Vec<String>)> = rows(
         db,

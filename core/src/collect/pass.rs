@@ -734,18 +734,7 @@ impl Collector {
                  QUALIFY row_number() OVER (PARTITION BY s.node_id ORDER BY s.observed_at DESC) = 1",
             )
             .map_err(ctx)?;
-        let list = |v: duckdb::types::Value| -> Vec<String> {
-            match v {
-                duckdb::types::Value::List(items) => items
-                    .into_iter()
-                    .filter_map(|i| match i {
-                        duckdb::types::Value::Text(t) => Some(t),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
+        let list = crate::store::texts;
         let rows = stmt
             .query_map([], |r| {
                 Ok(RepoSnapshot {

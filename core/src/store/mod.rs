@@ -99,6 +99,30 @@ pub enum StoreError {
     },
 }
 
+/// A `VARCHAR[]` query parameter from strings (bound parameters cannot be Rust slices).
+pub fn text_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> duckdb::types::Value {
+    duckdb::types::Value::List(
+        items
+            .into_iter()
+            .map(|s| duckdb::types::Value::Text(s.as_ref().to_string()))
+            .collect(),
+    )
+}
+
+/// The strings of a `VARCHAR[]` column value; anything else reads as an empty list.
+pub fn texts(v: duckdb::types::Value) -> Vec<String> {
+    match v {
+        duckdb::types::Value::List(items) => items
+            .into_iter()
+            .filter_map(|i| match i {
+                duckdb::types::Value::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
