@@ -213,26 +213,6 @@ impl Collector {
         })
     }
 
-    /// Replaces the retry policy (tests use short pauses).
-    pub fn set_retry(&mut self, retry: Retry) -> Result<(), CallError> {
-        let mut quotas = HashMap::new();
-        for (host, n) in &self.config.collect.requests_per_second {
-            quotas.insert(host.clone(), *n);
-        }
-        self.http = Http::new(
-            quotas,
-            self.config.github.tokens.clone(),
-            retry,
-            self.config.collect.item_timeout.0,
-        )?;
-        Ok(())
-    }
-
-    /// The HTTP client (budget and counters).
-    pub fn http(&self) -> &Http {
-        &self.http
-    }
-
     fn open(&self) -> StoreResult<Store> {
         Store::open_write(&self.db, self.config.store.lock_wait.0)
     }

@@ -577,17 +577,6 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers a conditional-request validator for a URL.
-    pub fn remember_etag(&self, url: &str, etag: &str, at: DateTime<Utc>) -> Result<()> {
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO http_cache VALUES (?, ?, NULL, ?)",
-                params![url, etag, ts(at)],
-            )
-            .ctx(|| format!("remember ETag of {url}"))?;
-        Ok(())
-    }
-
     /// Writes one package's snapshot and releases in one transaction.
     pub fn write_package(
         &mut self,
