@@ -1,28 +1,32 @@
 //! The requirement engine: rolling-window measures of the TAC's requirements.
 //!
 //! The window for an as-of instant T is `(T - window_days, T]`: a commit exactly
-//! `window_days` before T is out, one at T is in. The arithmetic is SQL in
-//! `queries/sql/`, run by DuckDB; Rust only compares the result with the
-//! threshold. A value that was never observed is `unknown`, never zero.
+//! `window_days` before T is out, one at T is in. The window arithmetic is SQL in
+//! `queries/sql/`, run by DuckDB over a whole batch of probes at once
+//! ([`fetch`]); the rules here only compare what it returns with the
+//! thresholds, and [`evaluate()`] assembles one [`Evaluation`] per probe.
 //!
-//! So far: `stars`, `commits`, `contributors`, `maintainers`, `ci`, `license`,
-//! `packages`, `files.*` and `governance`. `pytorch_support` follows the same
-//! pattern.
+//! Two kinds of evidence, two rules for `unknown` (never zero):
+//!
+//! * history (commits, co-authors, merged pull requests, CI runs) is dated by
+//!   upstream, so any collection that reached back far enough answers for a
+//!   past window: the primary repo must have been collected, with its backfill
+//!   (`backfill_days` before first collection) reaching the window's start;
+//! * state (stars, license, layout files, CODEOWNERS, the head's CI state,
+//!   packages) is only known from a snapshot taken at or before T.
+
+mod evaluate;
+pub mod fetch;
+mod torch;
 
 use chrono::{DateTime, Duration, Utc};
-use duckdb::params;
 use serde::Serialize;
 
-use crate::store::{Result, Store, StoreError, text_list, texts};
-
-const COMMITS: &str = include_str!("../../queries/sql/commits_in_window.sql");
-const CONTRIBUTORS: &str = include_str!("../../queries/sql/contributors_in_window.sql");
-const STARS_AT: &str = include_str!("../../queries/sql/stars_at.sql");
-const SNAPSHOT_AT: &str = include_str!("../../queries/sql/snapshot_at.sql");
-const MERGERS: &str = include_str!("../../queries/sql/mergers_in_window.sql");
-const CI_WINDOW: &str = include_str!("../../queries/sql/ci_in_window.sql");
-const CI_HEAD: &str = include_str!("../../queries/sql/ci_head_at.sql");
-const PACKAGES_AT: &str = include_str!("../../queries/sql/packages_at.sql");
+pub use evaluate::{
+    Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evidence, resolve_scopes,
+};
+pub use fetch::{CiCounts, PackageSeen, Snapshot, TorchRelease, WindowFacts};
+pub use torch::{latest_minors, pytorch_support};
 
 /// The outcome of one requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -61,8 +65,10 @@ impl Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Window {
     /// Exclusive start.
+    #[serde(serialize_with = "crate::time::serde_rfc3339")]
     pub start: DateTime<Utc>,
     /// Inclusive end (the as-of instant).
+    #[serde(serialize_with = "crate::time::serde_rfc3339")]
     pub end: DateTime<Utc>,
     /// Length in days.
     pub days: u32,
@@ -103,6 +109,7 @@ pub struct Measure {
     /// `value - threshold`.
     pub margin: Option<i64>,
     /// When the underlying data was observed (latest observation used).
+    #[serde(serialize_with = "crate::time::serde_rfc3339_opt")]
     pub observed_at: Option<DateTime<Utc>>,
     /// Where the data came from.
     pub source: String,
@@ -130,154 +137,6 @@ fn count_measure(
     }
 }
 
-fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_ {
-    move |source| StoreError::Db {
-        context: context.to_string(),
-        source,
-    }
-}
-
-/// The latest observation of any of `nodes` at or before `at` (None: never observed then).
-fn last_observed(
-    store: &Store,
-    nodes: &[String],
-    at: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>> {
-    store
-        .conn()
-        .query_row(
-            "SELECT max(observed_at) FROM repo_snapshots WHERE list_contains(?, node_id) \
-             AND observed_at <= ?",
-            params![text_list(nodes), at.naive_utc()],
-            |r| r.get::<_, Option<chrono::NaiveDateTime>>(0),
-        )
-        .map(|t| t.map(|n| n.and_utc()))
-        .map_err(db("read the latest observation"))
-}
-
-/// Commits counted in the window over the repos in scope, oldest first.
-pub fn commits_in_window(store: &Store, nodes: &[String], w: &Window) -> Result<Vec<String>> {
-    let mut stmt = store
-        .conn()
-        .prepare(COMMITS)
-        .map_err(db("prepare commits_in_window.sql"))?;
-    let rows = stmt
-        .query_map(
-            params![text_list(nodes), w.start.naive_utc(), w.end.naive_utc()],
-            |r| r.get::<_, String>(0),
-        )
-        .map_err(db("run commits_in_window.sql"))?;
-    rows.collect::<std::result::Result<_, _>>()
-        .map_err(db("read commits_in_window.sql"))
-}
-
-/// Contributors behind the counted commits, with their commit counts.
-pub fn contributors_in_window(
-    store: &Store,
-    nodes: &[String],
-    w: &Window,
-    bots: &[String],
-) -> Result<Vec<(String, i64)>> {
-    let bots = text_list(bots.iter().map(|b| b.to_lowercase()));
-    let mut stmt = store
-        .conn()
-        .prepare(CONTRIBUTORS)
-        .map_err(db("prepare contributors_in_window.sql"))?;
-    let rows = stmt
-        .query_map(
-            params![
-                text_list(nodes),
-                w.start.naive_utc(),
-                w.end.naive_utc(),
-                bots
-            ],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-        )
-        .map_err(db("run contributors_in_window.sql"))?;
-    rows.collect::<std::result::Result<_, _>>()
-        .map_err(db("read contributors_in_window.sql"))
-}
-
-/// `commits`: commits in the window over all repos in scope.
-pub fn commits(store: &Store, nodes: &[String], w: &Window, min: u32) -> Result<Measure> {
-    let seen = last_observed(store, nodes, w.end)?;
-    let value = match seen {
-        Some(_) => Some(commits_in_window(store, nodes, w)?.len() as i64),
-        None => None,
-    };
-    Ok(count_measure(
-        "commits",
-        value,
-        i64::from(min),
-        seen,
-        "queries/sql/commits_in_window.sql over commits".into(),
-        format!(
-            "commits on the default branch with committer date in the {}-day window",
-            w.days
-        ),
-    ))
-}
-
-/// `contributors`: distinct non-bot authors and co-authors of the counted commits.
-pub fn contributors(
-    store: &Store,
-    nodes: &[String],
-    w: &Window,
-    min: u32,
-    bots: &[String],
-) -> Result<Measure> {
-    let seen = last_observed(store, nodes, w.end)?;
-    let value = match seen {
-        Some(_) => Some(contributors_in_window(store, nodes, w, bots)?.len() as i64),
-        None => None,
-    };
-    Ok(count_measure(
-        "contributors",
-        value,
-        i64::from(min),
-        seen,
-        "queries/sql/contributors_in_window.sql over commit_authors".into(),
-        "distinct people (login, noreply login or email) who authored or co-authored them, bots excluded".into(),
-    ))
-}
-
-/// `stars`: the primary repo's stargazers in the latest snapshot at or before T.
-pub fn stars(store: &Store, node: &str, as_of: DateTime<Utc>, min: u32) -> Result<Measure> {
-    let mut stmt = store
-        .conn()
-        .prepare(STARS_AT)
-        .map_err(db("prepare stars_at.sql"))?;
-    let mut rows = stmt
-        .query(params![node, as_of.naive_utc()])
-        .map_err(db("run stars_at.sql"))?;
-    let row = rows.next().map_err(db("read stars_at.sql"))?;
-    let (value, observed_at, source) = match row {
-        Some(r) => (
-            Some(r.get::<_, i64>(0).map_err(db("read stars"))?),
-            Some(
-                r.get::<_, chrono::NaiveDateTime>(1)
-                    .map_err(db("read stars"))?
-                    .and_utc(),
-            ),
-            r.get::<_, String>(2).map_err(db("read stars"))?,
-        ),
-        None => (
-            None,
-            None,
-            "no snapshot at or before the as-of date".to_string(),
-        ),
-    };
-    Ok(count_measure(
-        "stars",
-        value,
-        i64::from(min),
-        observed_at,
-        source,
-        "stargazers of the primary repository in its latest snapshot at or before the as-of date"
-            .into(),
-    ))
-}
-
 /// What the primary repo's latest snapshot at or before T says about its layout,
 /// license and declared maintainers.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -300,36 +159,113 @@ pub struct LayoutFacts {
     pub source: String,
 }
 
-/// The latest snapshot facts of `node` at or before `as_of` (None: never observed).
-pub fn layout_at(store: &Store, node: &str, as_of: DateTime<Utc>) -> Result<Option<LayoutFacts>> {
-    let mut stmt = store
-        .conn()
-        .prepare(SNAPSHOT_AT)
-        .map_err(db("prepare snapshot_at.sql"))?;
-    let mut rows = stmt
-        .query(params![node, as_of.naive_utc()])
-        .map_err(db("run snapshot_at.sql"))?;
-    let Some(r) = rows.next().map_err(db("read snapshot_at.sql"))? else {
-        return Ok(None);
-    };
-    let read = db("read snapshot_at.sql");
-    let facts = (|| -> duckdb::Result<LayoutFacts> {
-        Ok(LayoutFacts {
-            license: r.get(0)?,
-            files: texts(r.get(1)?),
-            codeowners_users: texts(r.get(3)?),
-            codeowners_teams: texts(r.get(4)?),
-            maintainers_users: texts(r.get(6)?),
-            readme_governance: r.get::<_, Option<bool>>(8)?.unwrap_or(false),
-            observed_at: r.get::<_, chrono::NaiveDateTime>(9)?.and_utc(),
-            source: r.get(10)?,
-        })
-    })()
-    .map_err(read)?;
-    Ok(Some(facts))
+/// Whether collected history covers the window: the primary repo was collected,
+/// and its backfill reached the window's start. `Err` says why not.
+fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
+    match f.primary_first_seen {
+        None => Err("the primary repository was never collected".into()),
+        Some(first) => {
+            let from = first - Duration::days(i64::from(backfill_days));
+            if from <= w.start {
+                Ok(())
+            } else {
+                Err(format!(
+                    "collected history starts at {} (first collection minus {backfill_days} \
+                     backfill days), after the window's start",
+                    crate::time::rfc3339(from)
+                ))
+            }
+        }
+    }
 }
 
-fn unknown(id: &'static str, threshold: Value, detail: &str) -> Measure {
+/// A note when the latest observation is well before the as-of instant, so a
+/// stopped collector is visible in the detail.
+fn staleness(f: &WindowFacts, w: &Window) -> String {
+    match f.last_observed {
+        Some(seen) if w.end - seen > Duration::days(2) => format!(
+            "; note: last collected {}, {} days before the as-of date",
+            crate::time::rfc3339(seen),
+            (w.end - seen).num_days()
+        ),
+        _ => String::new(),
+    }
+}
+
+/// `commits`: distinct commits in the window over all repos in scope.
+pub fn commits(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -> Measure {
+    let source = "queries/sql/window_counts.sql over commits".to_string();
+    match history_covers(f, w, backfill_days) {
+        Err(why) => {
+            let mut m = count_measure("commits", None, i64::from(min), None, source, why);
+            m.observed_at = f.last_observed;
+            m
+        }
+        Ok(()) => count_measure(
+            "commits",
+            Some(f.commits),
+            i64::from(min),
+            f.last_observed,
+            source,
+            format!(
+                "commits on the default branch with committer date in the {}-day window, \
+                 distinct by sha over the project's repos, merges included{}",
+                w.days,
+                staleness(f, w)
+            ),
+        ),
+    }
+}
+
+/// `contributors`: distinct non-bot authors and co-authors of the counted commits.
+pub fn contributors(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -> Measure {
+    let source = "queries/sql/window_counts.sql over commit_authors".to_string();
+    match history_covers(f, w, backfill_days) {
+        Err(why) => {
+            let mut m = count_measure("contributors", None, i64::from(min), None, source, why);
+            m.observed_at = f.last_observed;
+            m
+        }
+        Ok(()) => count_measure(
+            "contributors",
+            Some(f.contributors),
+            i64::from(min),
+            f.last_observed,
+            source,
+            format!(
+                "distinct people (login, noreply login or email) who authored or co-authored \
+                 the counted commits, bots excluded{}",
+                staleness(f, w)
+            ),
+        ),
+    }
+}
+
+/// `stars`: the primary repo's stargazers in its latest snapshot at or before T.
+pub fn stars(snap: Option<&Snapshot>, min: u32) -> Measure {
+    let detail =
+        "stargazers of the primary repository in its latest snapshot at or before the as-of date";
+    match snap {
+        Some(s) => count_measure(
+            "stars",
+            Some(s.stars),
+            i64::from(min),
+            Some(s.layout.observed_at),
+            s.layout.source.clone(),
+            detail.into(),
+        ),
+        None => count_measure(
+            "stars",
+            None,
+            i64::from(min),
+            None,
+            "no snapshot at or before the as-of date".into(),
+            detail.into(),
+        ),
+    }
+}
+
+pub(crate) fn unknown(id: &'static str, threshold: Value, detail: &str) -> Measure {
     Measure {
         id,
         status: Status::Unknown,
@@ -459,20 +395,19 @@ pub fn governance(facts: Option<&LayoutFacts>) -> Measure {
 /// `maintainers`: distinct individual users declared in CODEOWNERS and MAINTAINERS.
 /// Fewer than the floor is caution when teams are declared (they cannot be counted
 /// as people) or when enough people merged pull requests in the window; else fail.
+/// `mergers` are the people who merged pull requests in the window.
 pub fn maintainers(
-    store: &Store,
-    node: &str,
-    w: &Window,
     facts: Option<&LayoutFacts>,
+    mergers: &[String],
     min: u32,
     bots: &[String],
-) -> Result<Measure> {
+) -> Measure {
     let Some(f) = facts else {
-        return Ok(unknown(
+        return unknown(
             "maintainers",
             Value::Count(i64::from(min)),
             "people declared in CODEOWNERS or MAINTAINERS",
-        ));
+        );
     };
     let mut declared: Vec<String> = f
         .codeowners_users
@@ -483,34 +418,24 @@ pub fn maintainers(
         .collect();
     declared.sort();
     declared.dedup();
-    let bot_list = text_list(bots.iter().map(|b| b.to_lowercase()));
-    let mut stmt = store
-        .conn()
-        .prepare(MERGERS)
-        .map_err(db("prepare mergers_in_window.sql"))?;
-    let observed: Vec<String> = stmt
-        .query_map(
-            params![node, w.start.naive_utc(), w.end.naive_utc(), bot_list],
-            |r| r.get::<_, String>(0),
-        )
-        .map_err(db("run mergers_in_window.sql"))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(db("read mergers_in_window.sql"))?;
+    let observed: Vec<&String> = mergers
+        .iter()
+        .filter(|m| !crate::identity::is_bot(&m.to_lowercase(), bots))
+        .collect();
     let n = declared.len() as i64;
     let floor = i64::from(min);
     let mut status = Status::for_count(n, floor);
+    let list = |v: Vec<&str>| {
+        if v.is_empty() {
+            "nobody".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     let mut detail = format!(
         "declared: {}; merged pull requests in the window: {}",
-        if declared.is_empty() {
-            "nobody".to_string()
-        } else {
-            declared.join(", ")
-        },
-        if observed.is_empty() {
-            "nobody".to_string()
-        } else {
-            observed.join(", ")
-        }
+        list(declared.iter().map(String::as_str).collect()),
+        list(observed.iter().map(|s| s.as_str()).collect())
     );
     if !f.codeowners_teams.is_empty() {
         detail.push_str(&format!(
@@ -522,7 +447,7 @@ pub fn maintainers(
     {
         status = Status::Caution;
     }
-    Ok(Measure {
+    Measure {
         id: "maintainers",
         status,
         value: Some(Value::Count(n)),
@@ -531,58 +456,39 @@ pub fn maintainers(
         observed_at: Some(f.observed_at),
         source: f.source.clone(),
         detail,
-    })
+    }
 }
 
 /// `ci`: pass when there was CI activity in the window and the head's latest
 /// completed state is green; caution when the head is red or pending, or fewer
 /// than half of the window's judged runs passed; fail with no CI activity at all.
-/// The value is the pass rate in percent.
-pub fn ci(store: &Store, node: &str, w: &Window) -> Result<Measure> {
+/// The value is the pass rate in percent. Unknown without a snapshot by T (the
+/// head's state is state, not history).
+pub fn ci(snap: Option<&Snapshot>, counts: CiCounts, w: &Window) -> Measure {
     let threshold = Value::Text("CI runs in the window, green head".into());
-    let head = store
-        .conn()
-        .query_row(CI_HEAD, params![node, w.end.naive_utc()], |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, chrono::NaiveDateTime>(2)?.and_utc(),
-                r.get::<_, String>(3)?,
-            ))
-        });
-    let (head_state, head_oid, observed_at, source) = match head {
-        Ok(h) => h,
-        Err(duckdb::Error::QueryReturnedNoRows) => {
-            return Ok(unknown(
-                "ci",
-                threshold,
-                "default-branch CI runs and head state",
-            ));
-        }
-        Err(e) => return Err(db("run ci_head_at.sql")(e)),
+    let Some(s) = snap else {
+        return unknown("ci", threshold, "default-branch CI runs and head state");
     };
-    let (runs, judged, green): (i64, i64, i64) = store
-        .conn()
-        .query_row(
-            CI_WINDOW,
-            params![node, w.start.naive_utc(), w.end.naive_utc()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .map_err(db("run ci_in_window.sql"))?;
+    let CiCounts {
+        runs,
+        judged,
+        green,
+    } = counts;
     let rate = (judged > 0).then(|| green * 100 / judged);
-    let head_text = head_state.clone().unwrap_or_else(|| "no status".into());
+    let head_text = s
+        .ci_head_state
+        .clone()
+        .unwrap_or_else(|| "no status".into());
+    let head = s.head_oid.as_deref().map_or("?", |o| &o[..o.len().min(10)]);
     let (status, detail) = if runs == 0 {
         (
             Status::Fail,
             format!("no CI activity in the {}-day window", w.days),
         )
-    } else if head_state.as_deref() != Some("success") {
+    } else if s.ci_head_state.as_deref() != Some("success") {
         (
             Status::Caution,
-            format!(
-                "{runs} runs in the window; head {} is {head_text}",
-                head_oid.as_deref().map_or("?", |o| &o[..o.len().min(10)])
-            ),
+            format!("{runs} runs in the window; head {head} is {head_text}"),
         )
     } else if rate.is_some_and(|r| r < 50) {
         (
@@ -596,37 +502,35 @@ pub fn ci(store: &Store, node: &str, w: &Window) -> Result<Measure> {
         (
             Status::Pass,
             format!(
-                "{runs} runs in the window, {}% passed; head is green",
+                "{runs} runs in the window, {}% passed; head {head} is green",
                 rate.unwrap_or(100)
             ),
         )
     };
-    Ok(Measure {
+    Measure {
         id: "ci",
         status,
         value: rate.map(Value::Count),
         threshold,
         margin: None,
-        observed_at: Some(observed_at),
-        source,
+        observed_at: Some(s.layout.observed_at),
+        source: format!(
+            "{} + queries/sql/ci_window.sql over ci_runs",
+            s.layout.source
+        ),
         detail,
-    })
+    }
 }
 
 /// `packages`: pass when a configured package exists, has a binary distribution
 /// (wheel or conda file) and its metadata links back to one of the project's
 /// repos; caution when it exists but does not link back or ships only an sdist;
-/// fail when none is configured or none exists. `packages` are keys like
-/// `pypi:pytorch-ignite` or `conda:conda-forge/ignite`; `repos` are `owner/name`.
-pub fn packages(
-    store: &Store,
-    packages: &[String],
-    repos: &[String],
-    as_of: DateTime<Utc>,
-) -> Result<Measure> {
+/// fail when none is configured or none exists. The best package decides.
+/// `configured` are keys like `pypi:pytorch-ignite`; `repos` are `owner/name`.
+pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -> Measure {
     let threshold = Value::Text("a package with a binary that links back to the repo".into());
-    if packages.is_empty() {
-        return Ok(Measure {
+    if configured.is_empty() {
+        return Measure {
             id: "packages",
             status: Status::Fail,
             value: None,
@@ -635,97 +539,52 @@ pub fn packages(
             observed_at: None,
             source: "configuration".into(),
             detail: "no PyPI or conda package is configured for the project".into(),
-        });
+        };
     }
-    let keys = text_list(packages);
-    let mut stmt = store
-        .conn()
-        .prepare(PACKAGES_AT)
-        .map_err(db("prepare packages_at.sql"))?;
-    struct Seen {
-        key: String,
-        found: bool,
-        links: Vec<String>,
-        at: DateTime<Utc>,
-        source: String,
-        binary: bool,
-        sdist: bool,
-    }
-    let seen: Vec<Seen> = stmt
-        .query_map(params![keys, as_of.naive_utc()], |r| {
-            Ok(Seen {
-                key: format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                found: r.get(2)?,
-                links: texts(r.get(3)?),
-                at: r.get::<_, chrono::NaiveDateTime>(4)?.and_utc(),
-                source: r.get(5)?,
-                binary: r.get(6)?,
-                sdist: r.get(7)?,
-            })
-        })
-        .map_err(db("run packages_at.sql"))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(db("read packages_at.sql"))?;
     if seen.is_empty() {
-        return Ok(unknown(
-            "packages",
-            threshold,
-            "configured PyPI and conda packages",
-        ));
+        return unknown("packages", threshold, "configured PyPI and conda packages");
     }
     let repos: Vec<String> = repos.iter().map(|r| r.to_lowercase()).collect();
-    let rank = |s: &Seen| -> (Status, String) {
-        let links_back = s.links.iter().any(|l| repos.contains(l));
-        match (s.found, s.binary, links_back) {
-            (false, _, _) => (Status::Fail, format!("{} does not exist", s.key)),
-            (true, true, true) => (
-                Status::Pass,
-                format!("{} has a binary and links back", s.key),
-            ),
-            (true, true, false) => (
-                Status::Caution,
-                format!("{} does not link back to the repo", s.key),
-            ),
-            (true, false, _) if s.sdist => {
-                (Status::Caution, format!("{} ships only an sdist", s.key))
-            }
-            (true, false, _) => (Status::Caution, format!("{} has no release files", s.key)),
-        }
-    };
-    let ranked: Vec<(Status, String, &Seen)> = seen
+    let ranked: Vec<(Status, String, &PackageSeen)> = seen
         .iter()
         .map(|s| {
-            let (st, d) = rank(s);
+            let links_back = s.links.iter().any(|l| repos.contains(l));
+            let (st, d) = match (s.found, s.binary, links_back) {
+                (false, _, _) => (Status::Fail, format!("{} does not exist", s.key)),
+                (true, true, true) => (
+                    Status::Pass,
+                    format!("{} has a binary and links back", s.key),
+                ),
+                (true, true, false) => (
+                    Status::Caution,
+                    format!("{} does not link back to the repo", s.key),
+                ),
+                (true, false, _) if s.sdist => {
+                    (Status::Caution, format!("{} ships only an sdist", s.key))
+                }
+                (true, false, _) => (Status::Caution, format!("{} has no release files", s.key)),
+            };
             (st, d, s)
         })
         .collect();
-    // The best package decides: one good package is enough.
-    let best = ranked
-        .iter()
-        .min_by_key(|(st, _, _)| *st)
-        .map(|(st, _, s)| (*st, s.key.clone(), s.at, s.source.clone()));
-    let Some((status, key, at, source)) = best else {
-        return Ok(unknown(
-            "packages",
-            threshold,
-            "configured PyPI and conda packages",
-        ));
+    let Some((status, _, best)) = ranked.iter().min_by_key(|(st, _, _)| *st) else {
+        return unknown("packages", threshold, "configured PyPI and conda packages");
     };
     let detail = ranked
         .iter()
         .map(|(_, d, _)| d.clone())
         .collect::<Vec<_>>()
         .join("; ");
-    Ok(Measure {
+    Measure {
         id: "packages",
-        status,
-        value: Some(Value::Text(key)),
+        status: *status,
+        value: Some(Value::Text(best.key.clone())),
         threshold,
         margin: None,
-        observed_at: Some(at),
-        source,
+        observed_at: Some(best.observed_at),
+        source: best.source.clone(),
         detail,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,22 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant"))
 }
 
+/// Serialises a time as [`rfc3339`] (`#[serde(serialize_with = ...)]`).
+pub fn serde_rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+/// Serialises an optional time as [`rfc3339`] or null.
+pub fn serde_rfc3339_opt<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,3 +52,4 @@ mod tests {
         assert!(parse_as_of("June 1st").is_err());
     }
 }
+

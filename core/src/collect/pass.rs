@@ -1260,6 +1260,7 @@ impl Collector {
                 found: false,
                 latest_version: None,
                 repo_links: Vec::new(),
+                torch_requirement: None,
             };
             self.enqueue(Pending::Package(p, snap, Vec::new(), state))?;
             return Ok(());
@@ -1299,6 +1300,7 @@ impl Collector {
                 found: true,
                 latest_version: parsed.latest_version.clone(),
                 repo_links: parsed.repo_links.clone(),
+                torch_requirement: None,
             };
             self.enqueue(Pending::Package(p, snap, Vec::new(), state))?;
             return Ok(());
@@ -1327,6 +1329,7 @@ impl Collector {
             found: true,
             latest_version: latest,
             repo_links: parsed.repo_links.clone(),
+            torch_requirement: (eco == "pypi").then(|| parsed.requires_torch.clone()),
         };
         self.enqueue(Pending::Package(p, snap, releases, state))?;
         Ok(())

@@ -2,8 +2,10 @@
 
 use chrono::TimeZone;
 
+use super::fetch::{self, Batch, ProbeScope};
 use super::*;
 use crate::identity::identity;
+use crate::store::Store;
 use crate::store::write::{
     CommitAuthor, CommitRecord, Provenance, RepoSnapshot, RepoWrite, TargetState,
 };
@@ -72,6 +74,126 @@ fn window() -> Window {
         .single()
         .expect("valid");
     Window::ending_at(end, 10)
+}
+
+// Single-probe views of the batched fetches, so each rule is tested on fixed rows.
+
+const BACKFILL: u32 = 365;
+
+fn batch<'a>(nodes: &'a [String], packages: &'a [String], w: Window, bots: &[String]) -> Batch {
+    Batch::new(
+        &[ProbeScope {
+            nodes,
+            primary_resolved: !nodes.is_empty(),
+            packages,
+            window: w,
+        }],
+        bots,
+    )
+}
+
+fn commits_in_window(
+    store: &Store,
+    nodes: &[String],
+    w: &Window,
+) -> crate::store::Result<Vec<String>> {
+    let (_, rows) = fetch::evidence_list(store, &batch(nodes, &[], *w, &[]), "commits")?;
+    Ok(rows[0]
+        .iter()
+        .map(|r| r[0].as_str().unwrap_or_default().to_string())
+        .collect())
+}
+
+fn contributors_in_window(
+    store: &Store,
+    nodes: &[String],
+    w: &Window,
+    bots: &[String],
+) -> crate::store::Result<Vec<(String, i64)>> {
+    let (_, rows) = fetch::evidence_list(store, &batch(nodes, &[], *w, bots), "contributors")?;
+    Ok(rows[0]
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or_default().to_string(),
+                r[1].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect())
+}
+
+fn window_facts(store: &Store, nodes: &[String], w: &Window, bots: &[String]) -> WindowFacts {
+    fetch::window_counts(store, &batch(nodes, &[], *w, bots)).expect("counts")[0].clone()
+}
+
+fn commits(store: &Store, nodes: &[String], w: &Window, min: u32) -> crate::store::Result<Measure> {
+    Ok(super::commits(
+        &window_facts(store, nodes, w, &[]),
+        w,
+        min,
+        BACKFILL,
+    ))
+}
+
+fn contributors(
+    store: &Store,
+    nodes: &[String],
+    w: &Window,
+    min: u32,
+    bots: &[String],
+) -> crate::store::Result<Measure> {
+    Ok(super::contributors(
+        &window_facts(store, nodes, w, bots),
+        w,
+        min,
+        BACKFILL,
+    ))
+}
+
+fn snapshot(store: &Store, node: &str, w: &Window) -> Option<Snapshot> {
+    let nodes = [node.to_string()];
+    fetch::snapshots(store, &batch(&nodes, &[], *w, &[])).expect("snapshots")[0].clone()
+}
+
+fn stars(
+    store: &Store,
+    node: &str,
+    as_of: DateTime<Utc>,
+    min: u32,
+) -> crate::store::Result<Measure> {
+    Ok(super::stars(
+        snapshot(store, node, &Window::ending_at(as_of, 90)).as_ref(),
+        min,
+    ))
+}
+
+fn maintainers(
+    store: &Store,
+    node: &str,
+    w: &Window,
+    facts: Option<&LayoutFacts>,
+    min: u32,
+    bots: &[String],
+) -> crate::store::Result<Measure> {
+    let nodes = [node.to_string()];
+    let mergers = fetch::mergers(store, &batch(&nodes, &[], *w, bots))?;
+    Ok(super::maintainers(facts, &mergers[0], min, bots))
+}
+
+fn ci(store: &Store, node: &str, w: &Window) -> crate::store::Result<Measure> {
+    let nodes = [node.to_string()];
+    let counts = fetch::ci_counts(store, &batch(&nodes, &[], *w, &[]))?;
+    Ok(super::ci(snapshot(store, node, w).as_ref(), counts[0], w))
+}
+
+fn packages(
+    store: &Store,
+    keys: &[String],
+    repos: &[String],
+    as_of: DateTime<Utc>,
+) -> crate::store::Result<Measure> {
+    let seen = fetch::packages(store, &batch(&[], keys, Window::ending_at(as_of, 90), &[]))?;
+    Ok(super::packages(&seen[0], keys, repos))
 }
 
 #[test]
@@ -226,8 +348,26 @@ fn never_observed_is_unknown_not_zero() {
         (Status::Unknown, None),
         "no snapshot before the as-of date"
     );
-    let m = commits(&store, &["R_a".to_string()], &early, 30).expect("commits");
+    let m = commits(&store, &["R_never".to_string()], &early, 30).expect("commits");
+    assert_eq!(
+        (m.status, m.value),
+        (Status::Unknown, None),
+        "a repo never collected"
+    );
+    // History is dated upstream: a window before the first snapshot is known
+    // when the backfill reached its start, and unknown when it did not.
+    let f = window_facts(&store, &["R_a".to_string()], &early, &[]);
+    assert_eq!(
+        super::commits(&f, &early, 30, BACKFILL).status,
+        Status::Fail
+    );
+    let m = super::commits(&f, &early, 30, 30);
     assert_eq!((m.status, m.value), (Status::Unknown, None));
+    assert!(
+        m.detail.contains("after the window's start"),
+        "{}",
+        m.detail
+    );
     let m = stars(&store, "R_a", t(21, 0), 200).expect("stars");
     assert_eq!(
         (m.status, m.value, m.observed_at),
@@ -518,6 +658,7 @@ fn packages_binary_link_back_sdist_only_and_missing() {
         found,
         latest_version: None,
         repo_links: links.iter().map(|l| l.to_string()).collect(),
+        torch_requirement: None,
     };
     store
         .write_package(
@@ -581,4 +722,181 @@ fn packages_binary_link_back_sdist_only_and_missing() {
         Status::Unknown,
         "not observed before the as-of date"
     );
+}
+
+#[test]
+fn torch_pin_against_the_latest_two_minors() {
+    let day = |d: u32| t(d, 0);
+    let torch: Vec<TorchRelease> = [
+        ("2.7.0", 1),
+        ("2.7.1", 3),
+        ("2.8.0", 5),
+        ("2.9.0rc1", 7),
+        ("2.9.0", 10),
+    ]
+    .iter()
+    .map(|(v, d)| TorchRelease {
+        version: v.to_string(),
+        released_at: day(*d),
+    })
+    .collect();
+    assert_eq!(
+        latest_minors(&torch, day(8)),
+        [(2, 8), (2, 7)],
+        "rc ignored"
+    );
+    assert_eq!(latest_minors(&torch, day(11)), [(2, 9), (2, 8)]);
+    let seen = |spec: Option<&str>| PackageSeen {
+        key: "pypi:pkg".into(),
+        found: true,
+        links: vec![],
+        observed_at: day(9),
+        source: "fixture".into(),
+        binary: true,
+        sdist: true,
+        torch: Some(("1.0".into(), spec.map(String::from))),
+    };
+    let keys = vec!["pypi:pkg".to_string()];
+    let judge =
+        |spec: Option<&str>, at: u32| pytorch_support(&[seen(spec)], &keys, &torch, day(at));
+    let m = judge(Some(">=2.4,<2.9"), 11);
+    assert_eq!(m.status, Status::Caution, "admits 2.8 but not 2.9");
+    assert!(m.detail.contains("admits 2.8 but not 2.9"), "{}", m.detail);
+    assert_eq!(m.threshold, Value::Text("torch 2.9 and 2.8".into()));
+    assert_eq!(
+        judge(Some(">=2.4,<2.9"), 8).status,
+        Status::Pass,
+        "before 2.9"
+    );
+    assert_eq!(judge(Some(">=2.10"), 11).status, Status::Fail);
+    assert_eq!(judge(Some("==2.8.*"), 11).status, Status::Caution);
+    assert_eq!(judge(Some(""), 11).status, Status::Pass, "unbounded");
+    let m = judge(None, 11);
+    assert_eq!(m.status, Status::Caution, "no torch dependency declared");
+    assert_eq!(m.value, Some(Value::Text("no torch dependency".into())));
+    assert_eq!(judge(Some("~=banana"), 11).status, Status::Caution);
+    assert_eq!(
+        pytorch_support(&[], &keys, &torch, day(11)).status,
+        Status::Unknown,
+        "no snapshot by then"
+    );
+    assert_eq!(
+        pytorch_support(&[seen(Some(">=2"))], &[], &torch, day(11)).status,
+        Status::Unknown,
+        "no PyPI package configured"
+    );
+    assert_eq!(
+        pytorch_support(&[seen(Some(">=2"))], &keys, &torch[..1], day(11)).status,
+        Status::Unknown,
+        "only one torch minor known"
+    );
+}
+
+#[test]
+fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
+    let mut store = Store::open_in_memory().expect("open");
+    let alice = person(Some("alice"), "a@x", &[]);
+    let mut rename = |name: &str, at: DateTime<Utc>, commits: Vec<CommitRecord>| {
+        let p = Provenance {
+            run_id: 1,
+            observed_at: at,
+            source: "fixture".into(),
+        };
+        let w = RepoWrite {
+            snapshot: RepoSnapshot {
+                node_id: "R_a".into(),
+                name_with_owner: name.into(),
+                stars: 500,
+                license_spdx: Some("MIT".into()),
+                layout_files: vec!["README.md".into(), "LICENSE".into()],
+                ..RepoSnapshot::default()
+            },
+            commits,
+            state: TargetState {
+                target: format!("repo:{}", name.to_lowercase()),
+                kind: "repo".into(),
+                node_id: Some("R_a".into()),
+                ..TargetState::default()
+            },
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p, &w).expect("write");
+    };
+    rename(
+        "old/name",
+        t(20, 0),
+        vec![commit("c1", t(19, 0), vec![alice.clone()])],
+    );
+    rename(
+        "New/Name",
+        t(25, 0),
+        vec![commit("c2", t(24, 0), vec![alice.clone()])],
+    );
+    write(
+        &mut store,
+        "R_b",
+        t(25, 0),
+        3,
+        vec![commit(
+            "c3",
+            t(24, 0),
+            vec![person(Some("bob"), "b@x", &[])],
+        )],
+    );
+    let config = crate::config::Config::parse(
+        r#"
+        [[projects]]
+        name = "Renamed"
+        repos = ["old/name", "o/R_b"]
+        "#,
+        crate::config::ConfigSource::Builtin,
+    )
+    .expect("config");
+    let projects: Vec<&crate::config::Project> = config.projects.iter().collect();
+    let scopes = resolve_scopes(&store, &projects).expect("scopes");
+    assert_eq!(
+        scopes[0].nodes,
+        ["R_a", "R_b"],
+        "the old name still resolves"
+    );
+    assert!(scopes[0].primary_resolved);
+    let as_of = crate::time::parse_as_of("2026-06-30").expect("date");
+    let e = evaluate_at(&store, &config.criteria, 365, &scopes, as_of).expect("evaluate");
+    let e = &e[0];
+    let ids: Vec<&str> = e.requirements.iter().map(|m| m.id).collect();
+    assert_eq!(ids, REQUIREMENT_IDS);
+    let get = |id: &str| e.measure(id).expect("present");
+    assert_eq!(
+        get("commits").value,
+        Some(Value::Count(3)),
+        "over both repos"
+    );
+    assert_eq!(get("contributors").value, Some(Value::Count(2)));
+    assert_eq!(
+        get("stars").value,
+        Some(Value::Count(500)),
+        "from the primary only"
+    );
+    assert_eq!(get("license").status, Status::Pass);
+    assert_eq!(get("files.readme").status, Status::Pass);
+    assert_eq!(
+        get("files.license").status,
+        Status::Caution,
+        "LICENSE is a variant"
+    );
+    assert_eq!(get("packages").status, Status::Fail, "none configured");
+    assert_eq!(e.status, Status::Fail);
+    let json = serde_json::to_value(e).expect("json");
+    assert_eq!(json["as_of"], "2026-06-30T23:59:59.999999Z");
+    assert_eq!(json["window"]["start"], "2026-04-01T23:59:59.999999Z");
+    assert_eq!(json["window"]["days"], 90);
+    assert_eq!(json["criteria_version"], "pytorch-ecosystem-1.0");
+    assert_eq!(json["repos"], serde_json::json!(["old/name", "o/R_b"]));
+    let commits = &json["requirements"][1];
+    assert_eq!(commits["id"], "commits");
+    assert_eq!(commits["value"], 3);
+    assert_eq!(commits["threshold"], 30);
+    assert_eq!(commits["margin"], -27);
+    assert_eq!(commits["status"], "fail");
+    assert_eq!(commits["observed_at"], "2026-06-25T00:00:00Z");
 }

@@ -26,11 +26,18 @@ impl Migration {
 }
 
 /// Every migration this build knows, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_initial",
-    sql: include_str!("../../../schema/migrations/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial",
+        sql: include_str!("../../../schema/migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_package_requirements",
+        sql: include_str!("../../../schema/migrations/0002_package_requirements.sql"),
+    },
+];
 
 /// The newest schema version this build writes.
 pub fn latest_version() -> i64 {

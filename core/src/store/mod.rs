@@ -89,6 +89,9 @@ pub enum StoreError {
     /// No database file where a reader expected one.
     #[error("no database at {0}: run `tacometerd` (or `tacometerd --once`) to collect one first")]
     Missing(PathBuf),
+    /// A request the store cannot answer (a bad name or argument).
+    #[error("{0}")]
+    Invalid(String),
     /// Any other DuckDB failure, with what we were doing.
     #[error("{context}: {source}")]
     Db {

@@ -4,11 +4,18 @@ use super::*;
 
 /// Checksums of landed migrations. Append a line for each new migration; a
 /// changed line means a landed migration was edited, which is never allowed.
-const PINNED: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_initial",
-    "9ee4c80a6f84af766f1a9767d58e389a2a7c15d655e53c9456f5f93a91ad6deb",
-)];
+const PINNED: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_initial",
+        "9ee4c80a6f84af766f1a9767d58e389a2a7c15d655e53c9456f5f93a91ad6deb",
+    ),
+    (
+        2,
+        "0002_package_requirements",
+        "89e436cf17bbba4066dcfaeb79c17a6a0870705e0a7d6e70b6d32ac2cab8b636",
+    ),
+];
 
 const TABLES: &[&str] = &[
     "collection_runs",
@@ -28,6 +35,7 @@ const TABLES: &[&str] = &[
     "package_snapshots",
     "releases",
     "torch_releases",
+    "package_requirements",
 ];
 
 fn table_names(store: &Store) -> Vec<String> {
@@ -460,6 +468,7 @@ mod writes {
             found: true,
             latest_version: Some("1.0".into()),
             repo_links: vec!["o/x".into()],
+            torch_requirement: Some(Some(">=2.4".into())),
         };
         let mut rel = ReleaseRecord {
             version: "1.0".into(),
@@ -494,6 +503,12 @@ mod writes {
             1
         );
         assert_eq!(n("SELECT count(*) FROM package_snapshots"), 2);
+        assert_eq!(
+            n("SELECT count(*) FROM package_requirements \
+               WHERE requires_torch AND torch_specifier = '>=2.4' AND version = '1.0'"),
+            2,
+            "the requirement is recorded beside each snapshot"
+        );
         store
             .finish_run(run, at(2, 2), "ok", 3, 4, 5)
             .expect("finish");

@@ -240,6 +240,10 @@ pub struct PackageSnapshot {
     pub latest_version: Option<String>,
     /// GitHub repos its metadata links to.
     pub repo_links: Vec<String>,
+    /// The torch requirement of the latest release, when the index says
+    /// (PyPI): `Some(None)` declares no torch dependency, `Some(Some(""))`
+    /// requires torch without bounds.
+    pub torch_requirement: Option<Option<String>>,
 }
 
 fn ts(t: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -606,6 +610,23 @@ impl Store {
             ],
         )
         .ctx(what)?;
+        if let (Some(req), Some(version)) = (&snap.torch_requirement, &snap.latest_version) {
+            tx.execute(
+                "INSERT INTO package_requirements VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT DO NOTHING",
+                params![
+                    snap.ecosystem,
+                    snap.package,
+                    ts(p.observed_at),
+                    version,
+                    req.is_some(),
+                    req,
+                    p.run_id,
+                    p.source
+                ],
+            )
+            .ctx(what)?;
+        }
         insert_releases(&tx, p, &snap.ecosystem, &snap.package, releases)?;
         upsert_state(&tx, state, p.observed_at)?;
         tx.commit().ctx(what)?;

@@ -1,0 +1,455 @@
+//! Batched reads behind the requirement rules: one DuckDB query per measure for
+//! a whole batch of probes (a probe is one project at one as-of instant).
+//!
+//! The SQL lives in `queries/sql/`; every query that looks at repositories
+//! starts with the `probes.sql` prelude, so the window arithmetic, the counted
+//! commits and the people behind them are written once.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use duckdb::params;
+
+use super::{LayoutFacts, Window};
+use crate::store::{Result, Store, StoreError, text_list, texts};
+
+const PRELUDE: &str = include_str!("../../../queries/sql/probes.sql");
+const WINDOW_COUNTS: &str = include_str!("../../../queries/sql/window_counts.sql");
+const SNAPSHOT: &str = include_str!("../../../queries/sql/snapshot.sql");
+const MERGERS: &str = include_str!("../../../queries/sql/mergers.sql");
+const CI_WINDOW: &str = include_str!("../../../queries/sql/ci_window.sql");
+const PACKAGES: &str = include_str!("../../../queries/sql/packages.sql");
+const COMMIT_LIST: &str = include_str!("../../../queries/sql/commit_list.sql");
+const CONTRIBUTOR_LIST: &str = include_str!("../../../queries/sql/contributor_list.sql");
+const STAR_LIST: &str = include_str!("../../../queries/sql/star_list.sql");
+const CI_LIST: &str = include_str!("../../../queries/sql/ci_list.sql");
+const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql");
+
+pub(crate) fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_ {
+    move |source| StoreError::Db {
+        context: context.to_string(),
+        source,
+    }
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// The repositories and packages of one probe, and its window.
+#[derive(Debug, Clone)]
+pub struct ProbeScope<'a> {
+    /// Node ids of the repos in scope, primary first (unresolved repos left out).
+    pub nodes: &'a [String],
+    /// Whether `nodes[0]` is the project's primary repo (false when the primary
+    /// never resolved: then nothing primary-only is known).
+    pub primary_resolved: bool,
+    /// Package keys (`pypi:name`, `conda:channel/name`).
+    pub packages: &'a [String],
+    /// The window.
+    pub window: Window,
+}
+
+/// A batch of probes flattened into the parallel lists the SQL unnests.
+pub struct Batch {
+    k: Vec<String>,
+    node: Vec<String>,
+    primary: Vec<String>,
+    start: Vec<String>,
+    end: Vec<String>,
+    bots: Vec<String>,
+    pkg_k: Vec<String>,
+    pkg_key: Vec<String>,
+    pkg_at: Vec<String>,
+    /// Number of probes.
+    pub len: usize,
+}
+
+impl Batch {
+    /// Flattens `probes`; `bots` are the configured bot logins.
+    pub fn new(probes: &[ProbeScope<'_>], bots: &[String]) -> Self {
+        let mut b = Batch {
+            k: Vec::new(),
+            node: Vec::new(),
+            primary: Vec::new(),
+            start: Vec::new(),
+            end: Vec::new(),
+            bots: bots.iter().map(|b| b.to_lowercase()).collect(),
+            pkg_k: Vec::new(),
+            pkg_key: Vec::new(),
+            pkg_at: Vec::new(),
+            len: probes.len(),
+        };
+        for (k, p) in probes.iter().enumerate() {
+            let (start, end) = (stamp(p.window.start), stamp(p.window.end));
+            for (i, node) in p.nodes.iter().enumerate() {
+                b.k.push(k.to_string());
+                b.node.push(node.clone());
+                b.primary.push((i == 0 && p.primary_resolved).to_string());
+                b.start.push(start.clone());
+                b.end.push(end.clone());
+            }
+            for key in p.packages {
+                b.pkg_k.push(k.to_string());
+                b.pkg_key.push(key.clone());
+                b.pkg_at.push(end.clone());
+            }
+        }
+        b
+    }
+
+    /// Runs one prelude query, handing each row to `row`.
+    fn each<F>(&self, store: &Store, name: &str, body: &str, mut row: F) -> Result<()>
+    where
+        F: FnMut(&duckdb::Row<'_>) -> duckdb::Result<()>,
+    {
+        if self.node.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("WITH {PRELUDE}\n{body}");
+        let mut stmt = store.conn().prepare_cached(&sql).map_err(db(name))?;
+        let mut rows = stmt
+            .query(params![
+                text_list(&self.k),
+                text_list(&self.node),
+                text_list(&self.primary),
+                text_list(&self.start),
+                text_list(&self.end),
+                text_list(&self.bots)
+            ])
+            .map_err(db(name))?;
+        while let Some(r) = rows.next().map_err(db(name))? {
+            row(r).map_err(db(name))?;
+        }
+        Ok(())
+    }
+
+    /// Runs one package query, handing each row to `row`.
+    fn each_package<F>(&self, store: &Store, name: &str, sql: &str, mut row: F) -> Result<()>
+    where
+        F: FnMut(&duckdb::Row<'_>) -> duckdb::Result<()>,
+    {
+        if self.pkg_key.is_empty() {
+            return Ok(());
+        }
+        let mut stmt = store.conn().prepare_cached(sql).map_err(db(name))?;
+        let mut rows = stmt
+            .query(params![
+                text_list(&self.pkg_k),
+                text_list(&self.pkg_key),
+                text_list(&self.pkg_at)
+            ])
+            .map_err(db(name))?;
+        while let Some(r) = rows.next().map_err(db(name))? {
+            row(r).map_err(db(name))?;
+        }
+        Ok(())
+    }
+
+    fn index(&self, r: &duckdb::Row<'_>) -> duckdb::Result<usize> {
+        Ok(usize::try_from(r.get::<_, i32>(0)?).unwrap_or(usize::MAX))
+    }
+}
+
+/// What the history says about a probe's window of commits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindowFacts {
+    /// When the primary repo was first collected (its history reaches back
+    /// `backfill_days` before that); `None`: never collected.
+    pub primary_first_seen: Option<DateTime<Utc>>,
+    /// The latest observation of any repo in scope.
+    pub last_observed: Option<DateTime<Utc>>,
+    /// Distinct counted commits.
+    pub commits: i64,
+    /// Distinct people behind them.
+    pub contributors: i64,
+}
+
+/// `window_counts.sql` for every probe.
+pub fn window_counts(store: &Store, b: &Batch) -> Result<Vec<WindowFacts>> {
+    let mut out = vec![WindowFacts::default(); b.len];
+    b.each(store, "window_counts.sql", WINDOW_COUNTS, |r| {
+        let k = b.index(r)?;
+        if let Some(slot) = out.get_mut(k) {
+            *slot = WindowFacts {
+                primary_first_seen: r.get::<_, Option<NaiveDateTime>>(1)?.map(utc),
+                last_observed: r.get::<_, Option<NaiveDateTime>>(2)?.map(utc),
+                commits: r.get(3)?,
+                contributors: r.get(4)?,
+            };
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The primary repo's latest snapshot at or before the as-of instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Stargazers.
+    pub stars: i64,
+    /// License, layout files, declared maintainers, governance, when and where.
+    pub layout: LayoutFacts,
+    /// The head commit's combined CI state (`success`, `failure`, `pending`, ...).
+    pub ci_head_state: Option<String>,
+    /// The head commit.
+    pub head_oid: Option<String>,
+    /// The name the repo had then.
+    pub name_with_owner: String,
+}
+
+/// `snapshot.sql` for every probe.
+pub fn snapshots(store: &Store, b: &Batch) -> Result<Vec<Option<Snapshot>>> {
+    let mut out = vec![None; b.len];
+    b.each(store, "snapshot.sql", SNAPSHOT, |r| {
+        let k = b.index(r)?;
+        let snap = Snapshot {
+            stars: r.get(1)?,
+            layout: LayoutFacts {
+                license: r.get(2)?,
+                files: texts(r.get(3)?),
+                codeowners_users: texts(r.get(4)?),
+                codeowners_teams: texts(r.get(5)?),
+                maintainers_users: texts(r.get(6)?),
+                readme_governance: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
+                observed_at: utc(r.get(12)?),
+                source: r.get(13)?,
+            },
+            ci_head_state: r.get(8)?,
+            head_oid: r.get(9)?,
+            name_with_owner: r.get(11)?,
+        };
+        if let Some(slot) = out.get_mut(k) {
+            *slot = Some(snap);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// `mergers.sql`: who merged pull requests in each probe's window, most first.
+pub fn mergers(store: &Store, b: &Batch) -> Result<Vec<Vec<String>>> {
+    let mut out = vec![Vec::new(); b.len];
+    b.each(store, "mergers.sql", MERGERS, |r| {
+        let k = b.index(r)?;
+        if let Some(slot) = out.get_mut(k) {
+            slot.push(r.get(1)?);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// CI runs in a window: all, judged (completed, not cancelled or skipped), green.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CiCounts {
+    /// Runs, checks and statuses created in the window.
+    pub runs: i64,
+    /// Those with a verdict.
+    pub judged: i64,
+    /// Those that passed.
+    pub green: i64,
+}
+
+/// `ci_window.sql` for every probe.
+pub fn ci_counts(store: &Store, b: &Batch) -> Result<Vec<CiCounts>> {
+    let mut out = vec![CiCounts::default(); b.len];
+    b.each(store, "ci_window.sql", CI_WINDOW, |r| {
+        let k = b.index(r)?;
+        if let Some(slot) = out.get_mut(k) {
+            *slot = CiCounts {
+                runs: r.get(1)?,
+                judged: r.get(2)?,
+                green: r.get(3)?,
+            };
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A configured package as last seen at or before the as-of instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageSeen {
+    /// `pypi:name` or `conda:channel/name`.
+    pub key: String,
+    /// The index knows it.
+    pub found: bool,
+    /// GitHub repos (`owner/name`, lower case) its metadata links to.
+    pub links: Vec<String>,
+    /// When observed.
+    pub observed_at: DateTime<Utc>,
+    /// From which call.
+    pub source: String,
+    /// A non-yanked release published by then has a wheel or conda file.
+    pub binary: bool,
+    /// ... or an sdist.
+    pub sdist: bool,
+    /// The latest release's torch requirement seen with the snapshot (PyPI):
+    /// `(version, None)` declares no torch dependency, `(version, Some(""))`
+    /// requires torch without bounds.
+    pub torch: Option<(String, Option<String>)>,
+}
+
+/// `packages.sql` for every probe.
+pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
+    let mut out = vec![Vec::new(); b.len];
+    b.each_package(store, "packages.sql", PACKAGES, |r| {
+        let k = b.index(r)?;
+        let torch = match (
+            r.get::<_, Option<String>>(9)?,
+            r.get::<_, Option<bool>>(10)?,
+        ) {
+            (Some(version), Some(true)) => Some((
+                version,
+                Some(r.get::<_, Option<String>>(11)?.unwrap_or_default()),
+            )),
+            (Some(version), Some(false)) => Some((version, None)),
+            _ => None,
+        };
+        let seen = PackageSeen {
+            key: format!("{}:{}", r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+            found: r.get(3)?,
+            links: texts(r.get(4)?)
+                .into_iter()
+                .map(|l| l.to_lowercase())
+                .collect(),
+            observed_at: utc(r.get(5)?),
+            source: r.get(6)?,
+            binary: r.get(7)?,
+            sdist: r.get(8)?,
+            torch,
+        };
+        if let Some(slot) = out.get_mut(k) {
+            slot.push(seen);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A torch release: version and publication time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TorchRelease {
+    /// Version as published.
+    pub version: String,
+    /// Publication time (observation time when PyPI did not say).
+    pub released_at: DateTime<Utc>,
+}
+
+/// Every torch release the history knows.
+pub fn torch_releases(store: &Store) -> Result<Vec<TorchRelease>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached(
+            "SELECT version, coalesce(released_at, observed_at) FROM torch_releases \
+             ORDER BY 2, 1",
+        )
+        .map_err(db("read torch_releases"))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(TorchRelease {
+                version: r.get(0)?,
+                released_at: utc(r.get(1)?),
+            })
+        })
+        .map_err(db("read torch_releases"))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(db("read torch_releases"))
+}
+
+/// Rows of one evidence list, as text cells (for CSV and Parquet), per probe.
+pub type ListRows = Vec<Vec<Vec<serde_json::Value>>>;
+
+/// The named evidence list for every probe: its column names and rows.
+/// `name` is one of `commits`, `contributors`, `stars`, `ci`, `releases`.
+pub fn evidence_list(store: &Store, b: &Batch, name: &str) -> Result<(Vec<String>, ListRows)> {
+    let (file, sql, packages) = match name {
+        "commits" => ("commit_list.sql", COMMIT_LIST, false),
+        "contributors" => ("contributor_list.sql", CONTRIBUTOR_LIST, false),
+        "stars" => ("star_list.sql", STAR_LIST, false),
+        "ci" => ("ci_list.sql", CI_LIST, false),
+        "releases" => ("release_list.sql", RELEASE_LIST, true),
+        other => {
+            return Err(StoreError::Invalid(format!(
+                "no evidence list named {other}"
+            )));
+        }
+    };
+    let mut columns = Vec::new();
+    let mut out: ListRows = vec![Vec::new(); b.len];
+    let mut take = |r: &duckdb::Row<'_>| -> duckdb::Result<()> {
+        let stmt = r.as_ref();
+        let n = stmt.column_count();
+        if columns.is_empty() {
+            columns = (1..n)
+                .map(|i| stmt.column_name(i).map(|s| s.to_string()))
+                .collect::<duckdb::Result<_>>()?;
+        }
+        let k = b.index(r)?;
+        let cells = (1..n)
+            .map(|i| {
+                r.get::<_, duckdb::types::Value>(i)
+                    .map(crate::store::to_json)
+            })
+            .collect::<duckdb::Result<Vec<_>>>()?;
+        if let Some(slot) = out.get_mut(k) {
+            slot.push(cells);
+        }
+        Ok(())
+    };
+    if packages {
+        b.each_package(store, file, sql, &mut take)?;
+    } else {
+        b.each(store, file, sql, &mut take)?;
+    }
+    if columns.is_empty() {
+        columns = list_columns(name);
+    }
+    Ok((columns, out))
+}
+
+/// Column names of an evidence list, for when it has no rows.
+fn list_columns(name: &str) -> Vec<String> {
+    let cols: &[&str] = match name {
+        "commits" => &[
+            "sha",
+            "committed_at",
+            "repo",
+            "is_merge",
+            "authors",
+            "observed_at",
+            "source",
+        ],
+        "contributors" => &["identity", "commits", "first_commit", "last_commit"],
+        "stars" => &["observed_at", "stars", "name_with_owner", "source"],
+        "ci" => &[
+            "provider",
+            "name",
+            "head_sha",
+            "branch",
+            "event",
+            "status",
+            "conclusion",
+            "created_at",
+            "url",
+            "observed_at",
+            "source",
+        ],
+        _ => &[
+            "ecosystem",
+            "package",
+            "version",
+            "released_at",
+            "is_prerelease",
+            "yanked",
+            "has_binary",
+            "has_sdist",
+            "observed_at",
+            "source",
+        ],
+    };
+    cols.iter().map(|c| c.to_string()).collect()
+}

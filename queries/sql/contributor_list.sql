@@ -1,0 +1,5 @@
+-- The people behind `contributors`, with how many counted commits each took
+-- part in and their first and last of them in the window.
+SELECT k, identity, commits, first_commit, last_commit
+FROM people
+ORDER BY k, commits DESC, identity

@@ -1,0 +1,51 @@
+-- Prelude of every batched requirement query (the text after WITH).
+--
+-- A probe is one (project, as-of instant) pair: `k` is its index in the batch,
+-- with one row per repository in the project's scope, the primary (first) one
+-- flagged. Its window is (start_at, end_at]: a row exactly at the start is out,
+-- one exactly at the end is in. `report` sends one probe per project, `trend`
+-- and `review` one per project and date, so each measure is one query per batch.
+--
+-- Parameters (VARCHAR[] of equal length): $1 k, $2 repository node id,
+-- $3 is primary ('true' / 'false'), $4 window start, $5 window end; $6 the
+-- configured bot logins (lower case).
+probes AS (
+    SELECT unnest($1::VARCHAR[])::INTEGER   AS k,
+           unnest($2::VARCHAR[])            AS node_id,
+           unnest($3::VARCHAR[])::BOOLEAN   AS is_primary,
+           unnest($4::VARCHAR[])::TIMESTAMP AS start_at,
+           unnest($5::VARCHAR[])::TIMESTAMP AS end_at
+),
+-- The commits `commits` counts: reachable from the default branch of a repo in
+-- scope, committer date in the window, merges included, and not force-pushed
+-- away at or before the window's end. One row per (probe, repo, sha): callers
+-- count DISTINCT sha, so a commit pushed to two repos of a project counts once.
+counted AS (
+    SELECT p.k, c.node_id, c.sha, c.committed_at, c.parent_count, c.observed_at, c.source
+    FROM probes p
+    JOIN commits c ON c.node_id = p.node_id
+    WHERE c.committed_at > p.start_at AND c.committed_at <= p.end_at
+      AND NOT EXISTS (SELECT 1 FROM commit_removals r
+                      WHERE r.node_id = c.node_id AND r.sha = c.sha
+                        AND r.removed_at <= p.end_at)
+),
+-- The people behind the counted commits: authors and co-authors by identity
+-- (login, noreply login, or lower-cased email), bots excluded: the `[bot]` rule
+-- is applied at collection (`is_bot`), the configured list ($6) here.
+people AS (
+    SELECT c.k, a.identity, count(DISTINCT c.sha) AS commits,
+           min(c.committed_at) AS first_commit, max(c.committed_at) AS last_commit
+    FROM counted c
+    JOIN commit_authors a ON a.node_id = c.node_id AND a.sha = c.sha
+    WHERE NOT a.is_bot AND NOT list_contains($6::VARCHAR[], a.identity)
+    GROUP BY c.k, a.identity
+),
+-- The primary repo's latest snapshot at or before each probe's end (none: the
+-- repo was never observed by then, and what it would tell is unknown).
+primary_snapshot AS (
+    SELECT p.k, s.*
+    FROM probes p
+    JOIN repo_snapshots s ON s.node_id = p.node_id AND s.observed_at <= p.end_at
+    WHERE p.is_primary
+    QUALIFY row_number() OVER (PARTITION BY p.k ORDER BY s.observed_at DESC) = 1
+)

@@ -1,0 +1,15 @@
+-- `commits` and `contributors` per probe, with what tells whether the window is
+-- covered by collected history: when the primary repo was first seen (its
+-- history was backfilled from `backfill_days` before that) and the latest
+-- observation of any repo in scope.
+SELECT s.k, s.primary_first_seen, o.last_observed,
+       coalesce(n.commits, 0) AS commits, coalesce(pp.people, 0) AS contributors
+FROM (SELECT p.k, max(r.first_seen_at) FILTER (WHERE p.is_primary) AS primary_first_seen
+      FROM probes p LEFT JOIN repos r ON r.node_id = p.node_id
+      GROUP BY p.k) s
+LEFT JOIN (SELECT p.k, max(x.observed_at) AS last_observed
+           FROM probes p JOIN repo_snapshots x ON x.node_id = p.node_id
+           GROUP BY p.k) o ON o.k = s.k
+LEFT JOIN (SELECT k, count(DISTINCT sha) AS commits FROM counted GROUP BY k) n ON n.k = s.k
+LEFT JOIN (SELECT k, count(*) AS people FROM people GROUP BY k) pp ON pp.k = s.k
+ORDER BY s.k
