@@ -38,6 +38,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Every requirement of one project, with status, value, threshold, margin and source.
+    Check(commands::check::Args),
+    /// All tracked projects against all requirements, as of a date.
+    Report(commands::report::Args),
+    /// The periodic review: failing requirements since when, deadlines, projects at risk.
+    Review(commands::review::Args),
+    /// A requirement's rolling value over time (sparkline, table, or an SVG chart).
+    Trend(commands::trend::Args),
+    /// The evidence bundle: summary plus the commits, people, stars, CI runs and releases.
+    Export(commands::export::Args),
+    /// Run the whole product offline against a built-in fake upstream.
+    Demo(commands::demo::Args),
     /// List the tracked projects with their repos and packages.
     Projects(commands::projects::Args),
     /// Run read-only SQL over the history.
@@ -58,6 +70,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    let explicit_db = cli.db.is_some();
+    let mut out = std::io::stdout().lock();
+    if let Command::Demo(args) = &cli.command {
+        // The demo brings its own world and configuration.
+        return commands::demo::run(args, &mut out);
+    }
     let overrides = Overrides {
         config: cli.config,
         db: cli.db,
@@ -66,8 +84,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     if let Some(wait) = cli.lock_wait {
         config.store.lock_wait.0 = wait;
     }
-    let mut out = std::io::stdout().lock();
     match cli.command {
+        Command::Check(args) => commands::check::run(&config, &args, explicit_db, &mut out),
+        Command::Report(args) => commands::report::run(&config, &args, &mut out),
+        Command::Review(args) => commands::review::run(&config, &args, &mut out),
+        Command::Trend(args) => commands::trend::run(&config, &args, &mut out),
+        Command::Export(args) => commands::export::run(&config, &args, &mut out),
+        Command::Demo(args) => commands::demo::run(&args, &mut out),
         Command::Projects(args) => commands::projects::run(&config, &args, &mut out),
         Command::Sql(args) => commands::sql::run(&config, &args, &mut out),
         Command::Status(args) => commands::status::run(&config, &args, &mut out),

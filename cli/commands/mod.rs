@@ -4,9 +4,16 @@ use std::io::IsTerminal;
 
 use tacometer_core::output::Format;
 
+pub mod check;
+pub mod demo;
+pub mod eval;
+pub mod export;
 pub mod projects;
+pub mod report;
+pub mod review;
 pub mod sql;
 pub mod status;
+pub mod trend;
 
 /// The format to use: the flag, else a table on a terminal and JSON elsewhere.
 pub fn pick_format(flag: Option<Format>) -> Format {

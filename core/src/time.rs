@@ -52,4 +52,3 @@ mod tests {
         assert!(parse_as_of("June 1st").is_err());
     }
 }
-

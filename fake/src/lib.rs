@@ -19,6 +19,7 @@ pub mod pypi;
 pub mod rest;
 pub mod server;
 pub mod state;
+pub mod truth;
 pub mod util;
 pub mod world;
 

@@ -33,7 +33,8 @@ counted AS (
 -- (login, noreply login, or lower-cased email), bots excluded: the `[bot]` rule
 -- is applied at collection (`is_bot`), the configured list ($6) here.
 people AS (
-    SELECT c.k, a.identity, count(DISTINCT c.sha) AS commits,
+    SELECT c.k, a.identity, arg_max(a.name, c.committed_at) AS name,
+           count(DISTINCT c.sha) AS commits,
            min(c.committed_at) AS first_commit, max(c.committed_at) AS last_commit
     FROM counted c
     JOIN commit_authors a ON a.node_id = c.node_id AND a.sha = c.sha

@@ -4,5 +4,6 @@
 
 mod cli;
 mod daemon;
+mod evaluate;
 mod locking;
 mod util;

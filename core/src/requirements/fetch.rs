@@ -423,7 +423,7 @@ fn list_columns(name: &str) -> Vec<String> {
             "observed_at",
             "source",
         ],
-        "contributors" => &["identity", "commits", "first_commit", "last_commit"],
+        "contributors" => &["identity", "name", "commits", "first_commit", "last_commit"],
         "stars" => &["observed_at", "stars", "name_with_owner", "source"],
         "ci" => &[
             "provider",

@@ -116,7 +116,7 @@ fn contributors_in_window(
         .map(|r| {
             (
                 r[0].as_str().unwrap_or_default().to_string(),
-                r[1].as_i64().unwrap_or(-1),
+                r[2].as_i64().unwrap_or(-1),
             )
         })
         .collect())

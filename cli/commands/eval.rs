@@ -1,0 +1,163 @@
+//! What `check`, `report`, `review`, `trend` and `export` share: choosing the
+//! projects and the as-of instant, evaluating them, and showing measures.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value as Json, json};
+use tacometer_core::config::{Config, Project};
+use tacometer_core::model::ProjectStatus;
+use tacometer_core::model::RepoSlug;
+use tacometer_core::output::Table;
+use tacometer_core::requirements::{Evaluation, Measure, Scope, Status, Value, resolve_scopes};
+use tacometer_core::store::Store;
+use tacometer_core::time::{parse_as_of, rfc3339};
+
+/// `--as-of`: a date (its end, UTC) or an RFC 3339 instant; now when absent.
+pub fn as_of(flag: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
+    match flag {
+        Some(text) => parse_as_of(text).map_err(|e| anyhow::anyhow!("--as-of {e}")),
+        None => Ok(now()),
+    }
+}
+
+/// The current instant, to the second.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+/// Opens the history for reading (waiting for the daemon's lock if needed).
+pub fn open(config: &Config) -> anyhow::Result<Store> {
+    Ok(Store::open_read(
+        &config.store.path,
+        config.store.lock_wait.0,
+    )?)
+}
+
+/// The projects a report covers: every configured project but retired ones.
+pub fn tracked(config: &Config) -> Vec<&Project> {
+    config
+        .projects
+        .iter()
+        .filter(|p| p.status != ProjectStatus::Retired)
+        .collect()
+}
+
+/// The project named by `key`: a configured project's name or one of its repos,
+/// else an `OWNER/REPO` nobody configured (answered from whatever was collected).
+pub fn project(config: &Config, key: &str) -> anyhow::Result<Project> {
+    if let Some(p) = config.find_project(key) {
+        return Ok(p.clone());
+    }
+    let slug = RepoSlug::parse(key).map_err(|_| {
+        anyhow::anyhow!(
+            "no project named `{key}` in {}: give a configured project's name or an \
+             OWNER/REPO (see `tacometer projects`)",
+            config.source
+        )
+    })?;
+    Ok(adhoc(slug))
+}
+
+/// A project made of one repository, for repos nobody configured.
+pub fn adhoc(slug: RepoSlug) -> Project {
+    Project {
+        name: slug.to_string(),
+        repos: vec![slug],
+        github_org: None,
+        pypi: Vec::new(),
+        conda: Vec::new(),
+        status: ProjectStatus::Applicant,
+        foundation: false,
+        category: None,
+        accepted: None,
+    }
+}
+
+/// Resolves projects to scopes, failing with a clear message when none of a
+/// project's repos was ever collected.
+pub fn scopes(store: &Store, projects: &[&Project]) -> anyhow::Result<Vec<Scope>> {
+    Ok(resolve_scopes(store, projects)?)
+}
+
+/// A short mark per status, for terminals.
+pub fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✓",
+        Status::Caution => "!",
+        Status::Unknown => "?",
+        Status::Fail => "✗",
+    }
+}
+
+/// The status word (`pass`, `caution`, ...).
+pub fn word(s: Status) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// A value as text (`-` when unknown).
+pub fn value_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Count(n)) => n.to_string(),
+        Some(Value::Text(t)) => t.clone(),
+        None => "-".into(),
+    }
+}
+
+/// A value as JSON (`null` when unknown).
+pub fn value_json(v: Option<&Value>) -> Json {
+    match v {
+        Some(Value::Count(n)) => json!(n),
+        Some(Value::Text(t)) => json!(t),
+        None => Json::Null,
+    }
+}
+
+/// The long-form rows of evaluations: one per project and requirement (the CSV
+/// of `check` and `report`, and the summary of `export`).
+pub fn long_table(evals: &[Evaluation]) -> Table {
+    let mut t = Table::new([
+        "project",
+        "requirement",
+        "status",
+        "value",
+        "threshold",
+        "margin",
+        "window_start",
+        "window_end",
+        "observed_at",
+        "source",
+        "criteria_version",
+        "detail",
+    ]);
+    for e in evals {
+        for m in &e.requirements {
+            t.push(long_row(e, m));
+        }
+    }
+    t
+}
+
+fn long_row(e: &Evaluation, m: &Measure) -> Vec<Json> {
+    vec![
+        json!(e.project),
+        json!(m.id),
+        json!(word(m.status)),
+        value_json(m.value.as_ref()),
+        value_json(Some(&m.threshold)),
+        m.margin.map_or(Json::Null, |x| json!(x)),
+        json!(rfc3339(e.window.start)),
+        json!(rfc3339(e.window.end)),
+        m.observed_at.map_or(Json::Null, |t| json!(rfc3339(t))),
+        json!(m.source),
+        json!(e.criteria_version),
+        json!(m.detail),
+    ]
+}
+
+/// The date part of an instant (`2026-06-30`).
+pub fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}

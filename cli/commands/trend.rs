@@ -1,0 +1,314 @@
+//! `tacometer trend PROJECT --metric ID`: a requirement's rolling value over time.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use tacometer_core::config::Config;
+use tacometer_core::output::{Format, Table};
+use tacometer_core::requirements::{REQUIREMENT_IDS, Scope, Status, Value, evaluate};
+use tacometer_core::time::rfc3339;
+
+use super::eval::{self, day, value_json, value_text, word};
+
+/// Flags of `trend`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A configured project's name or repo, or any collected OWNER/REPO.
+    project: String,
+    /// The requirement id (stars, commits, contributors, maintainers, ci, ...).
+    #[arg(long, value_name = "ID")]
+    metric: String,
+    /// First point (a date or RFC 3339 instant); default: 51 steps before --to.
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Last point; default now.
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Step between points (e.g. 1w, 1d, 30d).
+    #[arg(long, value_name = "DURATION", default_value = "1w", value_parser = humantime::parse_duration)]
+    every: StdDuration,
+    /// Also draw a labelled chart with the threshold line into FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Output format: table (with a sparkline), json, csv or markdown.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<Format>,
+}
+
+/// The most points one trend computes.
+const MAX_POINTS: i64 = 2000;
+
+/// One point of the series.
+struct Point {
+    at: DateTime<Utc>,
+    value: Option<Value>,
+    status: Status,
+}
+
+/// Runs `trend`.
+pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if !REQUIREMENT_IDS.contains(&args.metric.as_str()) {
+        anyhow::bail!(
+            "--metric {}: unknown requirement; expected one of {}",
+            args.metric,
+            REQUIREMENT_IDS.join(", ")
+        );
+    }
+    let step = Duration::from_std(args.every)
+        .ok()
+        .filter(|d| *d >= Duration::hours(1))
+        .ok_or_else(|| anyhow::anyhow!("--every must be at least 1h"))?;
+    let to = eval::as_of(args.to.as_deref())?;
+    let from = match &args.from {
+        Some(f) => eval::as_of(Some(f))?,
+        None => to - step * 51,
+    };
+    if from > to {
+        anyhow::bail!("--from {} is after --to {}", rfc3339(from), rfc3339(to));
+    }
+    let n = (to - from).num_seconds() / step.num_seconds() + 1;
+    if n > MAX_POINTS {
+        anyhow::bail!("{n} points requested; at most {MAX_POINTS}: use a longer --every");
+    }
+    // Points are laid back from --to, so the last one is exactly --to.
+    let dates: Vec<DateTime<Utc>> = (0..n).rev().map(|i| to - step * i as i32).collect();
+    let project = eval::project(config, &args.project)?;
+    let store = eval::open(config)?;
+    let scopes = eval::scopes(&store, &[&project])?;
+    let scope: &Scope = &scopes[0];
+    let probes: Vec<(&Scope, DateTime<Utc>)> = dates.iter().map(|d| (scope, *d)).collect();
+    let evals = evaluate(
+        &store,
+        &config.criteria,
+        config.collect.backfill_days.get(),
+        &probes,
+    )?;
+    let mut threshold = Value::Count(0);
+    let points: Vec<Point> = evals
+        .iter()
+        .filter_map(|e| e.measure(&args.metric).map(|m| (e, m)))
+        .map(|(e, m)| {
+            threshold = m.threshold.clone();
+            Point {
+                at: e.as_of,
+                value: m.value.clone(),
+                status: m.status,
+            }
+        })
+        .collect();
+    if let Some(path) = &args.plot {
+        let svg = svg(
+            &project.name,
+            &args.metric,
+            config.criteria.window_days.get(),
+            &points,
+            &threshold,
+        );
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("svg") => std::fs::write(path, svg)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+            _ => anyhow::bail!(
+                "--plot {}: the chart is written as SVG; name the file *.svg",
+                path.display()
+            ),
+        }
+    }
+    let format = super::pick_format(args.format);
+    if format == Format::Json {
+        let doc = json!({
+            "project": project.name,
+            "metric": args.metric,
+            "threshold": value_json(Some(&threshold)),
+            "window_days": config.criteria.window_days.get(),
+            "every_seconds": step.num_seconds(),
+            "points": points.iter().map(|p| json!({
+                "as_of": rfc3339(p.at),
+                "value": value_json(p.value.as_ref()),
+                "status": word(p.status),
+            })).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        return Ok(0);
+    }
+    if format == Format::Table {
+        let counts: Vec<Option<i64>> = points.iter().map(|p| count(p.value.as_ref())).collect();
+        writeln!(
+            out,
+            "{} of {} ({}-day window), {} points every {} from {} to {} (threshold {})",
+            args.metric,
+            project.name,
+            config.criteria.window_days.get(),
+            points.len(),
+            humantime::format_duration(args.every),
+            day(from),
+            day(to),
+            value_text(Some(&threshold))
+        )?;
+        writeln!(out, "{}", sparkline(&counts))?;
+        let known: Vec<i64> = counts.iter().flatten().copied().collect();
+        if let (Some(lo), Some(hi), Some(last)) =
+            (known.iter().min(), known.iter().max(), points.last())
+        {
+            writeln!(
+                out,
+                "min {lo}, max {hi}, latest {} ({})\n",
+                value_text(last.value.as_ref()),
+                word(last.status)
+            )?;
+        } else {
+            writeln!(out)?;
+        }
+    }
+    let mut t = Table::new(["as_of", "value", "status"]);
+    for p in &points {
+        t.push(vec![
+            json!(rfc3339(p.at)),
+            value_json(p.value.as_ref()),
+            json!(word(p.status)),
+        ]);
+    }
+    out.write_all(t.render(format).as_bytes())?;
+    Ok(0)
+}
+
+fn count(v: Option<&Value>) -> Option<i64> {
+    match v {
+        Some(Value::Count(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Block characters scaled from 0 to the maximum; unknown points are blank.
+pub fn sparkline(values: &[Option<i64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().flatten().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(x) => {
+                let i = (x.max(&0) * 7 + max / 2) / max;
+                BARS[usize::try_from(i).unwrap_or(0).min(7)]
+            }
+        })
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A labelled line chart: the series (gaps where unknown), status-coloured
+/// points, the threshold as a dashed line, dates on the x axis.
+fn svg(project: &str, metric: &str, window: u32, points: &[Point], threshold: &Value) -> String {
+    let (w, h) = (860.0_f64, 360.0_f64);
+    let (left, right, top, bottom) = (60.0, 20.0, 40.0, 50.0);
+    let counts: Vec<Option<i64>> = points.iter().map(|p| count(p.value.as_ref())).collect();
+    let th = count(Some(threshold));
+    let max = counts
+        .iter()
+        .flatten()
+        .copied()
+        .chain(th)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.1;
+    let n = points.len().max(2) as f64 - 1.0;
+    let x = |i: usize| left + (w - left - right) * i as f64 / n;
+    let y = |v: i64| top + (h - top - bottom) * (1.0 - v as f64 / max);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="{left}" y="22" font-size="15" font-weight="bold">{} of {} ({window}-day rolling window)</text>
+<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#333"/>
+<line x1="{left}" y1="{top}" x2="{left}" y2="{}" stroke="#333"/>
+"##,
+        esc(metric),
+        esc(project),
+        h - bottom,
+        w - right,
+        h - bottom,
+        h - bottom
+    );
+    for frac in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let v = (max / 1.1 * frac).round() as i64;
+        let _ = writeln!(
+            s,
+            r##"<text x="{}" y="{}" text-anchor="end">{v}</text><line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#eee"/>"##,
+            left - 6.0,
+            y(v) + 4.0,
+            y(v),
+            w - right,
+            y(v)
+        );
+    }
+    let labels = [0, points.len() / 2, points.len().saturating_sub(1)];
+    for &i in labels.iter().filter(|&&i| i < points.len()) {
+        let _ = writeln!(
+            s,
+            r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+            x(i),
+            h - bottom + 18.0,
+            day(points[i].at)
+        );
+    }
+    if let Some(t) = th {
+        let _ = writeln!(
+            s,
+            r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#c0392b" stroke-dasharray="6 4"/><text x="{}" y="{}" fill="#c0392b" text-anchor="end">threshold {t}</text>"##,
+            y(t),
+            w - right,
+            y(t),
+            w - right,
+            y(t) - 5.0
+        );
+    }
+    // The series, broken where a point is unknown.
+    let mut segment: Vec<String> = Vec::new();
+    let flush = |seg: &mut Vec<String>, s: &mut String| {
+        if seg.len() > 1 {
+            let _ = writeln!(
+                s,
+                r##"<polyline fill="none" stroke="#2c6fbb" stroke-width="2" points="{}"/>"##,
+                seg.join(" ")
+            );
+        }
+        seg.clear();
+    };
+    for (i, c) in counts.iter().enumerate() {
+        match c {
+            Some(v) => segment.push(format!("{:.1},{:.1}", x(i), y(*v))),
+            None => flush(&mut segment, &mut s),
+        }
+    }
+    flush(&mut segment, &mut s);
+    for (i, (p, c)) in points.iter().zip(&counts).enumerate() {
+        if let Some(v) = c {
+            let colour = match p.status {
+                Status::Pass => "#27ae60",
+                Status::Caution => "#e67e22",
+                Status::Unknown => "#7f8c8d",
+                Status::Fail => "#c0392b",
+            };
+            let _ = writeln!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{}: {v} ({})</title></circle>"##,
+                x(i),
+                y(*v),
+                day(p.at),
+                word(p.status)
+            );
+        }
+    }
+    s.push_str("</svg>\n");
+    s
+}

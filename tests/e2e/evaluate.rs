@@ -1,0 +1,623 @@
+//! The query side end to end: `check`, `report`, `review`, `trend` and `export`
+//! from the real binary over real DuckDB files, against ground truth computed
+//! independently from a generated world, and against golden files.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::Value;
+use tacometer_core::identity::identity;
+use tacometer_core::store::Store;
+use tacometer_core::store::write::{
+    CiRun, CommitAuthor, CommitRecord, PackageSnapshot, PrMerge, Provenance, ReleaseRecord,
+    RepoSnapshot, RepoWrite, TargetState,
+};
+use tacometer_fake::truth::{Ask, expected};
+
+use crate::daemon::{Lab, world};
+use crate::util::{run, stderr, stdout, tacometer, write_config};
+
+fn check_json(lab: &Lab, project: &str, as_of: &str) -> Value {
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&lab.db)
+        .arg("--config")
+        .arg(&lab.config)
+        .args(["check", project, "--format", "json", "--as-of", as_of]));
+    let code = out.status.code();
+    assert!(
+        code == Some(0) || code == Some(1),
+        "check {project} exited {code:?}: {}",
+        stderr(&out)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("check prints JSON");
+    let failing = v["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .any(|m| m["status"] == "fail");
+    assert_eq!(
+        code,
+        Some(if failing { 1 } else { 0 }),
+        "exit code of {project}"
+    );
+    v
+}
+
+#[test]
+fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
+    let w = world(61, 14, 2);
+    let lab = Lab::new(w.clone());
+    let before = Utc::now();
+    lab.once();
+    let after = Utc::now() + Duration::seconds(1);
+    let bots: Vec<String> = vec!["pytorchbot".into(), "facebook-github-bot".into()];
+    let permissive: Vec<String> = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"]
+        .map(String::from)
+        .to_vec();
+    let today = DateTime::from_timestamp(after.timestamp(), 0).expect("now");
+    let back = today - Duration::days(182);
+    let mut compared = 0;
+    let mut nonzero = 0;
+    for as_of in [today, back] {
+        let text = tacometer_core::time::rfc3339(as_of);
+        for p in &w.projects {
+            let got = check_json(&lab, &p.name, &text);
+            assert_eq!(got["project"], p.name.as_str());
+            assert_eq!(got["as_of"], text.as_str());
+            assert_eq!(got["window"]["days"], 90);
+            let want = expected(
+                &w,
+                p,
+                &Ask {
+                    as_of,
+                    window_days: 90,
+                    collected_at: before,
+                    bots: &bots,
+                    permissive: &permissive,
+                },
+            );
+            for (id, truth) in want.as_object().expect("object") {
+                let m = got["requirements"]
+                    .as_array()
+                    .expect("requirements")
+                    .iter()
+                    .find(|m| m["id"] == id.as_str())
+                    .unwrap_or_else(|| panic!("{} has no {id}", p.name));
+                assert_eq!(
+                    m["status"], truth["status"],
+                    "{} {id} as of {text}: got {m}, want {truth}",
+                    p.name
+                );
+                if let Some(v) = truth.get("value") {
+                    assert_eq!(&m["value"], v, "{} {id} as of {text}: {m}", p.name);
+                    if v.as_i64().is_some_and(|n| n > 0) {
+                        nonzero += 1;
+                    }
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 100, "compared {compared} requirement values");
+    assert!(nonzero > 20, "most counts are real, not zero: {nonzero}");
+    // `report` gives the same documents as `check`.
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&lab.db)
+        .arg("--config")
+        .arg(&lab.config)
+        .args(["report", "--format", "json", "--as-of"])
+        .arg(tacometer_core::time::rfc3339(back)));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let first = &w.projects[0].name;
+    let from_check = check_json(&lab, first, &tacometer_core::time::rfc3339(back));
+    let from_report = report
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["project"] == first.as_str())
+        .expect("in report");
+    assert_eq!(&from_check, from_report);
+}
+
+// ---- fixed rows, written through the store's writer ----
+
+fn at(days_before: f64, end: DateTime<Utc>) -> DateTime<Utc> {
+    end - Duration::seconds((days_before * 86_400.0) as i64)
+}
+
+fn author(login: Option<&str>, name: &str, email: &str) -> CommitAuthor {
+    let id = identity(login, Some(email), Some(name));
+    CommitAuthor {
+        name: Some(name.into()),
+        email: Some(email.into()),
+        login: login.map(String::from),
+        is_bot: id.ends_with("[bot]"),
+        identity: id,
+    }
+}
+
+fn commits(prefix: &str, n: usize, when: DateTime<Utc>, who: &[CommitAuthor]) -> Vec<CommitRecord> {
+    (0..n)
+        .map(|i| CommitRecord {
+            sha: format!("{prefix}{i:038}"),
+            committed_at: when + Duration::minutes(i as i64),
+            authored_at: when,
+            parent_count: 1,
+            authors: vec![who[i % who.len()].clone()],
+        })
+        .collect()
+}
+
+struct Fixture {
+    store: Store,
+}
+
+impl Fixture {
+    fn new(db: &Path) -> Self {
+        Self {
+            store: Store::open_write(db, StdDuration::from_secs(5)).expect("open"),
+        }
+    }
+
+    fn repo(
+        &mut self,
+        node: &str,
+        slug: &str,
+        observed: DateTime<Utc>,
+        f: impl FnOnce(&mut RepoWrite),
+    ) {
+        let p = Provenance {
+            run_id: 1,
+            observed_at: observed,
+            source: "github:graphql repos".into(),
+        };
+        let mut w = RepoWrite {
+            snapshot: RepoSnapshot {
+                node_id: node.into(),
+                name_with_owner: slug.into(),
+                stars: 250,
+                default_branch: Some("main".into()),
+                head_oid: Some(format!("{node}head0000000000000000000000000000000")),
+                license_spdx: Some("BSD-3-Clause".into()),
+                layout_files: [
+                    "README.md",
+                    "LICENSE",
+                    "CONTRIBUTING.md",
+                    ".github/CODEOWNERS",
+                    "CODE_OF_CONDUCT.md",
+                ]
+                .map(String::from)
+                .to_vec(),
+                codeowners_path: Some(".github/CODEOWNERS".into()),
+                codeowners_teams: vec!["@golden/maintainers".into()],
+                ci_head_state: Some("failure".into()),
+                ..RepoSnapshot::default()
+            },
+            state: TargetState {
+                target: format!("repo:{}", slug.to_lowercase()),
+                kind: "repo".into(),
+                node_id: Some(node.into()),
+                ..TargetState::default()
+            },
+            ..RepoWrite::default()
+        };
+        f(&mut w);
+        self.store.write_repo(&p, &w).expect("write repo");
+    }
+}
+
+/// The golden project: fixed rows as of the end of 2026-06-30.
+fn golden_db(dir: &Path) -> (PathBuf, PathBuf) {
+    let db = dir.join("golden.duckdb");
+    let end = Utc
+        .with_ymd_and_hms(2026, 6, 30, 23, 59, 59)
+        .single()
+        .expect("t");
+    let mut fx = Fixture::new(&db);
+    let people = [
+        author(Some("alice"), "Alice", "alice@example.com"),
+        author(None, "Bob", "4242+bob@users.noreply.github.com"),
+        author(
+            None,
+            "=HYPERLINK(\"http://evil.example\")",
+            "eve@example.com",
+        ),
+        author(
+            Some("dependabot[bot]"),
+            "dependabot[bot]",
+            "49699333+dependabot[bot]@users.noreply.github.com",
+        ),
+    ];
+    fx.repo("R_golden", "golden/core", at(5.0, end), |w| {
+        w.commits = commits("a", 31, at(40.0, end), &people);
+        w.ci = (0..4)
+            .map(|i| CiRun {
+                run_key: format!("actions:{i}"),
+                provider: "actions".into(),
+                name: Some("CI".into()),
+                head_sha: Some(format!("sha{i}")),
+                branch: Some("main".into()),
+                event: Some("push".into()),
+                status: Some("completed".into()),
+                conclusion: Some(if i == 3 { "failure" } else { "success" }.into()),
+                created_at: at(10.0 - i as f64, end),
+                updated_at: None,
+                url: Some(format!("https://github.com/golden/core/actions/runs/{i}")),
+            })
+            .collect();
+        w.merges = vec![PrMerge {
+            number: 7,
+            merged_at: at(3.0, end),
+            merged_by: Some("alice".into()),
+        }];
+    });
+    fx.repo("R_golden", "golden/core", at(1.0, end), |w| {
+        w.snapshot.stars = 260;
+    });
+    let p = Provenance {
+        run_id: 1,
+        observed_at: at(1.0, end),
+        source: "pypi:GET /pypi/golden/json".into(),
+    };
+    fx.store
+        .write_torch_releases(
+            &p,
+            &[
+                ("2.6.0".to_string(), Some(at(200.0, end))),
+                ("2.7.0".to_string(), Some(at(100.0, end))),
+                ("2.8.0".to_string(), Some(at(20.0, end))),
+            ],
+        )
+        .expect("torch");
+    fx.store
+        .write_package(
+            &p,
+            &PackageSnapshot {
+                ecosystem: "pypi".into(),
+                package: "golden".into(),
+                found: true,
+                latest_version: Some("1.1".into()),
+                repo_links: vec!["golden/core".into()],
+                torch_requirement: Some(Some("<2.8,>=2.6".into())),
+            },
+            &[
+                ReleaseRecord {
+                    version: "1.0".into(),
+                    released_at: Some(at(60.0, end)),
+                    is_prerelease: Some(false),
+                    yanked: false,
+                    has_binary: true,
+                    has_sdist: true,
+                    requires_torch: None,
+                },
+                ReleaseRecord {
+                    version: "1.1".into(),
+                    released_at: Some(at(10.0, end)),
+                    is_prerelease: Some(false),
+                    yanked: true,
+                    has_binary: true,
+                    has_sdist: false,
+                    requires_torch: Some("<2.8,>=2.6".into()),
+                },
+            ],
+            &TargetState {
+                target: "pypi:golden".into(),
+                kind: "pypi".into(),
+                ..TargetState::default()
+            },
+        )
+        .expect("package");
+    drop(fx);
+    let config = write_config(
+        dir,
+        "[[projects]]\nname = \"Golden\"\nrepos = [\"golden/core\"]\npypi = [\"golden\"]\n",
+    );
+    (db, config)
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// Compares with a golden file; `TACOMETER_UPDATE_GOLDEN=1` rewrites it.
+fn assert_golden(name: &str, got: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("TACOMETER_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, got).expect("write golden");
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (TACOMETER_UPDATE_GOLDEN=1 creates it)",
+            path.display()
+        )
+    });
+    assert_eq!(got, want, "{name} differs from its golden file");
+}
+
+#[test]
+fn golden_outputs_of_check_and_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let cmd = |args: &[&str]| {
+        let out = run(tacometer()
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&config)
+            .args(args));
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    for (format, file) in [
+        ("table", "check.txt"),
+        ("json", "check.json"),
+        ("csv", "check.csv"),
+        ("markdown", "check.md"),
+    ] {
+        let (code, out, err) = cmd(&[
+            "check",
+            "Golden",
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, Some(1), "a requirement fails: exit 1 ({err})");
+        assert_golden(file, &out);
+    }
+    let (code, out, err) = cmd(&["report", "--as-of", "2026-06-30", "--format", "markdown"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_golden("report.md", &out);
+    let (code, out, err) = cmd(&[
+        "trend",
+        "Golden",
+        "--metric",
+        "commits",
+        "--to",
+        "2026-06-30",
+        "--every",
+        "1w",
+        "--format",
+        "table",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_golden("trend.txt", &out);
+    // The verdicts the golden rows were built for.
+    let (_, json, _) = cmd(&[
+        "check",
+        "Golden",
+        "--as-of",
+        "2026-06-30",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&json).expect("json");
+    let status = |id: &str| {
+        v["requirements"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|m| m["id"] == id)
+            .map(|m| {
+                (
+                    m["status"].as_str().unwrap_or("").to_string(),
+                    m["value"].clone(),
+                )
+            })
+            .expect("present")
+    };
+    assert_eq!(status("commits"), ("pass".into(), Value::from(31)));
+    assert_eq!(
+        status("contributors"),
+        ("fail".into(), Value::from(3)),
+        "the bot is out"
+    );
+    assert_eq!(status("stars").0, "pass");
+    assert_eq!(status("ci").0, "caution", "red head");
+    assert_eq!(status("maintainers").0, "caution", "team-only CODEOWNERS");
+    assert_eq!(
+        status("pytorch_support").0,
+        "caution",
+        "admits 2.7 but not 2.8"
+    );
+    assert_eq!(
+        status("packages").0,
+        "pass",
+        "1.0 has a wheel; the yanked 1.1 does not count"
+    );
+    assert_eq!(status("files.license").0, "caution");
+    assert_eq!(status("governance").0, "fail");
+    // An unknown project is an error naming it, exit 2.
+    let (code, _, err) = cmd(&["check", "Nope Project"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("Nope Project"), "{err}");
+    let (code, _, err) = cmd(&["trend", "Golden", "--metric", "starz"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("starz"), "{err}");
+}
+
+#[test]
+fn export_lists_add_up_to_the_summary_and_are_neutralised() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let out_dir = dir.path().join("evidence");
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .args(["export", "Golden", "--as-of", "2026-06-30", "--out"])
+        .arg(&out_dir));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |name: &str| -> Vec<csv::StringRecord> {
+        let mut r = csv::Reader::from_path(out_dir.join(name)).expect("csv");
+        r.records().map(|x| x.expect("row")).collect()
+    };
+    let summary = read("summary.csv");
+    let value = |id: &str| -> String {
+        summary
+            .iter()
+            .find(|r| &r[1] == id)
+            .map(|r| r[3].to_string())
+            .expect("row")
+    };
+    assert_eq!(summary.len(), 14, "one row per requirement");
+    assert!(summary.iter().all(|r| &r[10] == "pytorch-ecosystem-1.0"));
+    let commits = read("commits.csv");
+    let people = read("contributors.csv");
+    assert_eq!(value("commits"), commits.len().to_string());
+    assert_eq!(value("contributors"), people.len().to_string());
+    assert_eq!(read("stars.csv").len(), 2, "two snapshots");
+    assert_eq!(read("ci.csv").len(), 4);
+    assert_eq!(read("releases.csv").len(), 2);
+    let text = std::fs::read_to_string(out_dir.join("contributors.csv")).expect("read");
+    assert!(text.contains("'=HYPERLINK"), "formula neutralised: {text}");
+    assert!(!text.contains(",=HYPERLINK"), "{text}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).expect("m"))
+            .expect("json");
+    assert_eq!(manifest["criteria_version"], "pytorch-ecosystem-1.0");
+    // Parquet: the same tables, read back by DuckDB.
+    let pq = dir.path().join("pq");
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "export",
+            "Golden",
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "parquet",
+            "--out",
+        ])
+        .arg(&pq));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+    let n: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(*) FROM '{}'",
+                pq.join("commits.parquet").display()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .expect("read parquet");
+    assert_eq!(n as usize, commits.len());
+    let name: String = conn
+        .query_row(
+            &format!(
+                "SELECT name FROM '{}' WHERE name LIKE '=%'",
+                pq.join("contributors.parquet").display()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .expect("raw name in parquet");
+    assert!(name.starts_with("=HYPERLINK"), "Parquet keeps data as is");
+}
+
+#[test]
+fn review_reports_a_window_passed_and_a_deadline_ahead() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("review.duckdb");
+    let end = Utc
+        .with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
+        .single()
+        .expect("t");
+    let team: Vec<CommitAuthor> = (0..6)
+        .map(|i| {
+            author(
+                Some(&format!("dev{i}")),
+                "Dev",
+                &format!("dev{i}@example.com"),
+            )
+        })
+        .collect();
+    let mut fx = Fixture::new(&db);
+    // 40 commits 130.5 days back leave the 90-day window 40.5 days back:
+    // failing since 40 days ago. The other project's leave 12.5 days back.
+    fx.repo("R_old", "late/old", at(1.0, end), |w| {
+        w.commits = commits("b", 40, at(130.5, end), &team);
+    });
+    fx.repo("R_new", "late/new", at(1.0, end), |w| {
+        w.commits = commits("c", 40, at(102.5, end), &team);
+    });
+    fx.repo("R_ok", "late/ok", at(1.0, end), |w| {
+        w.commits = commits("d", 32, at(20.0, end), &team);
+    });
+    drop(fx);
+    let config = write_config(
+        dir.path(),
+        "[[projects]]\nname = \"Forty\"\nrepos = [\"late/old\"]\n\n\
+         [[projects]]\nname = \"Twelve\"\nrepos = [\"late/new\"]\n\n\
+         [[projects]]\nname = \"Fine\"\nrepos = [\"late/ok\"]\n",
+    );
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .args(["review", "--as-of", "2026-09-30", "--format", "json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let commits_of = |project: &str| -> Value {
+        v["projects"]
+            .as_array()
+            .expect("projects")
+            .iter()
+            .find(|p| p["project"] == project)
+            .and_then(|p| {
+                p["failing"]
+                    .as_array()
+                    .and_then(|f| f.iter().find(|x| x["id"] == "commits").cloned())
+            })
+            .unwrap_or(Value::Null)
+    };
+    let forty = commits_of("Forty");
+    assert_eq!(forty["failing_since"], "2026-08-21", "{forty}");
+    assert_eq!(forty["deadline"], "2026-09-20");
+    assert_eq!(forty["past_deadline"], true);
+    assert_eq!(forty["days_left"], -10);
+    assert_eq!(forty["since_exact"], true);
+    let twelve = commits_of("Twelve");
+    assert_eq!(twelve["failing_since"], "2026-09-18", "{twelve}");
+    assert_eq!(twelve["deadline"], "2026-10-18");
+    assert_eq!(twelve["past_deadline"], false);
+    assert_eq!(twelve["days_left"], 18);
+    assert_eq!(commits_of("Fine"), Value::Null, "32 commits pass");
+    let fine = v["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["project"] == "Fine")
+        .expect("fine");
+    assert!(
+        fine["at_risk"]
+            .as_array()
+            .expect("at risk")
+            .iter()
+            .any(|a| a["id"] == "commits"),
+        "32 is within 10% of 30: {fine}"
+    );
+    // The table says it in words.
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .args(["review", "--as-of", "2026-09-30", "--format", "table"]));
+    let text = stdout(&out);
+    assert!(text.contains("past the 30-day window by 10 days"), "{text}");
+    assert!(text.contains("18 days left"), "{text}");
+}
