@@ -1,0 +1,187 @@
+//! Benchmark of the query side over a generated history (run it; it is not a test):
+//!
+//! ```text
+//! cargo run --release --example bench -- [--projects 1000] [--years 3] [--db FILE]
+//! ```
+//!
+//! It generates a world of `--projects` repositories with `--years` of history,
+//! serves it from the fake upstream on loopback, collects it once with the
+//! daemon's collector (backfilling the whole history), then adds one snapshot
+//! per repository per day for the whole period (copies of the collected one
+//! with shifted times and drifting stars), so the store holds a realistic
+//! 3-year history. With `--db` naming an existing file, it skips all that and
+//! measures that file. It then times, in process, what the CLI runs:
+//! `report` (every project at one as-of instant), `check` of one project and a
+//! 52-point weekly `trend`, each several times, and prints the figures.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use tacometer_core::collect::pass::{Collector, SystemClock};
+use tacometer_core::config::{Config, ConfigSource, Secret};
+use tacometer_core::requirements::{Scope, evaluate, evaluate_at, resolve_scopes};
+use tacometer_core::store::Store;
+use tacometer_fake::{GenSpec, generate, start};
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        last = Some(f());
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let out = last.expect("at least one run");
+    (times[0], times[times.len() / 2], out)
+}
+
+fn main() -> anyhow::Result<()> {
+    let projects: usize = arg("--projects").map_or(Ok(1000), |s| s.parse())?;
+    let years: u32 = arg("--years").map_or(Ok(3), |s| s.parse())?;
+    let db = arg("--db").map(PathBuf::from);
+    let now = Utc::now().duration_trunc(TimeDelta::hours(1))?;
+    let mut world = generate(&GenSpec {
+        seed: 1000,
+        repos: projects,
+        years,
+        now,
+        ..GenSpec::default()
+    });
+    world.limits.graphql = 10_000_000;
+    world.limits.core = 10_000_000;
+    let mut text = format!(
+        "[collect]\nbackfill_days = {}\n\n[collect.requests_per_second]\n\"127.0.0.1\" = 100000\n",
+        366 * years
+    );
+    for p in &world.projects {
+        text.push_str(&format!(
+            "\n[[projects]]\nname = {:?}\nrepos = {:?}\npypi = {:?}\nconda = {:?}\n",
+            p.name, p.repos, p.pypi, p.conda
+        ));
+    }
+    let mut config = Config::parse(&text, ConfigSource::Builtin)?;
+    let (path, _dir) = match &db {
+        Some(p) if p.exists() => (p.clone(), None),
+        other => {
+            let dir = tempfile::tempdir()?;
+            let path = other
+                .clone()
+                .unwrap_or_else(|| dir.path().join("bench.duckdb"));
+            config.store.path = path.clone();
+            config.github.tokens = vec![Secret::new("bench-token")];
+            let t = Instant::now();
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on({
+                let config = config.clone();
+                async move {
+                    let fake = start(world, "127.0.0.1:0".parse()?).await?;
+                    let mut config = config;
+                    config.upstream.github_api_url = fake.base_url();
+                    config.upstream.pypi_url = fake.base_url();
+                    config.upstream.anaconda_api_url = fake.base_url();
+                    let collector = Collector::new(config, Arc::new(SystemClock))?;
+                    let (_stop, rx) = tokio::sync::watch::channel(false);
+                    anyhow::Ok(collector.pass("once", rx).await?)
+                }
+            })?;
+            println!(
+                "collected {} repos ({} failed), {} packages in {:.1} s ({} GraphQL points)",
+                report.repos_ok,
+                report.repos_failed,
+                report.packages_ok,
+                t.elapsed().as_secs_f64(),
+                report.graphql_points
+            );
+            let t = Instant::now();
+            let store = Store::open_write(&path, Duration::from_secs(5))?;
+            // One snapshot per repo per day for the whole period, the stars
+            // drifting down into the past.
+            store.conn().execute_batch(&format!(
+                "INSERT INTO repo_snapshots
+                 SELECT s.* REPLACE (s.observed_at - to_days(d.i::INTEGER) AS observed_at,
+                                     greatest(0, s.stars - d.i // 3) AS stars)
+                 FROM repo_snapshots s, range(1, {}) d(i)",
+                366 * years
+            ))?;
+            println!(
+                "densified snapshots to daily in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            (path, Some(dir))
+        }
+    };
+    config.store.path = path.clone();
+    let store = Store::open_read(&path, Duration::from_secs(5))?;
+    let count = |table: &str| -> anyhow::Result<i64> {
+        Ok(store
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    };
+    println!(
+        "history: {} repo snapshots, {} commits, {} commit authors, {} CI runs, {} releases; {:.0} MB",
+        count("repo_snapshots")?,
+        count("commits")?,
+        count("commit_authors")?,
+        count("ci_runs")?,
+        count("releases")?,
+        std::fs::metadata(&path)?.len() as f64 / 1e6
+    );
+    let tracked: Vec<_> = config.projects.iter().collect();
+    let backfill = config.collect.backfill_days.get();
+    let as_of = Utc::now();
+    let (scopes_min, _, scopes): (_, _, Vec<Scope>) =
+        timed(3, || resolve_scopes(&store, &tracked).expect("scopes"));
+    let (min, median, evals) = timed(5, || {
+        let scopes = resolve_scopes(&store, &tracked).expect("scopes");
+        evaluate_at(&store, &config.criteria, backfill, &scopes, as_of).expect("report")
+    });
+    println!(
+        "report: {} projects x {} requirements: min {:.0} ms, median {:.0} ms (resolving scopes: {:.0} ms)",
+        evals.len(),
+        evals.first().map_or(0, |e| e.requirements.len()),
+        min.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3,
+        scopes_min.as_secs_f64() * 1e3
+    );
+    let one = &scopes[scopes.len() / 2];
+    let (min, median, _) = timed(10, || {
+        evaluate_at(
+            &store,
+            &config.criteria,
+            backfill,
+            std::slice::from_ref(one),
+            as_of,
+        )
+        .expect("check")
+    });
+    println!(
+        "check {}: min {:.1} ms, median {:.1} ms",
+        one.project,
+        min.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3
+    );
+    let probes: Vec<(&Scope, _)> = (0..52)
+        .rev()
+        .map(|i| (one, as_of - chrono::Duration::weeks(i)))
+        .collect();
+    let (min, median, _) = timed(5, || {
+        evaluate(&store, &config.criteria, backfill, &probes).expect("trend")
+    });
+    println!(
+        "trend {} (52 weekly points): min {:.0} ms, median {:.0} ms",
+        one.project,
+        min.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
