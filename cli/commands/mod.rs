@@ -8,6 +8,8 @@ pub mod check;
 pub mod demo;
 pub mod eval;
 pub mod export;
+pub mod font;
+pub mod plot;
 pub mod projects;
 pub mod report;
 pub mod review;

@@ -1,6 +1,5 @@
 //! `tacometer trend PROJECT --metric ID`: a requirement's rolling value over time.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
@@ -31,8 +30,8 @@ pub struct Args {
     /// Step between points (e.g. 1w, 1d, 30d).
     #[arg(long, value_name = "DURATION", default_value = "1w", value_parser = humantime::parse_duration)]
     every: StdDuration,
-    /// Also draw a labelled chart with the threshold line into FILE.svg.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw a labelled chart with the threshold line into FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     plot: Option<PathBuf>,
     /// Output format: table (with a sparkline), json, csv or markdown.
     #[arg(long, value_name = "FORMAT")]
@@ -101,21 +100,29 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         })
         .collect();
     if let Some(path) = &args.plot {
-        let svg = svg(
-            &project.name,
-            &args.metric,
-            config.criteria.window_days.get(),
-            &points,
-            &threshold,
-        );
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("svg") => std::fs::write(path, svg)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        let chart = super::plot::Chart {
+            title: format!(
+                "{} of {} ({}-day rolling window)",
+                args.metric,
+                project.name,
+                config.criteria.window_days.get()
+            ),
+            points: points
+                .iter()
+                .map(|p| (day(p.at), count(p.value.as_ref()), p.status))
+                .collect(),
+            threshold: count(Some(&threshold)),
+        };
+        let bytes = match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("svg") => chart.svg().into_bytes(),
+            Some(ext) if ext.eq_ignore_ascii_case("png") => chart.png()?,
             _ => anyhow::bail!(
-                "--plot {}: the chart is written as SVG; name the file *.svg",
+                "--plot {}: name the chart file *.svg or *.png",
                 path.display()
             ),
-        }
+        };
+        std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
     let format = super::pick_format(args.format);
     if format == Format::Json {
@@ -196,119 +203,4 @@ pub fn sparkline(values: &[Option<i64>]) -> String {
             }
         })
         .collect()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// A labelled line chart: the series (gaps where unknown), status-coloured
-/// points, the threshold as a dashed line, dates on the x axis.
-fn svg(project: &str, metric: &str, window: u32, points: &[Point], threshold: &Value) -> String {
-    let (w, h) = (860.0_f64, 360.0_f64);
-    let (left, right, top, bottom) = (60.0, 20.0, 40.0, 50.0);
-    let counts: Vec<Option<i64>> = points.iter().map(|p| count(p.value.as_ref())).collect();
-    let th = count(Some(threshold));
-    let max = counts
-        .iter()
-        .flatten()
-        .copied()
-        .chain(th)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64
-        * 1.1;
-    let n = points.len().max(2) as f64 - 1.0;
-    let x = |i: usize| left + (w - left - right) * i as f64 / n;
-    let y = |v: i64| top + (h - top - bottom) * (1.0 - v as f64 / max);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="#ffffff"/>
-<text x="{left}" y="22" font-size="15" font-weight="bold">{} of {} ({window}-day rolling window)</text>
-<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#333"/>
-<line x1="{left}" y1="{top}" x2="{left}" y2="{}" stroke="#333"/>
-"##,
-        esc(metric),
-        esc(project),
-        h - bottom,
-        w - right,
-        h - bottom,
-        h - bottom
-    );
-    for frac in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let v = (max / 1.1 * frac).round() as i64;
-        let _ = writeln!(
-            s,
-            r##"<text x="{}" y="{}" text-anchor="end">{v}</text><line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#eee"/>"##,
-            left - 6.0,
-            y(v) + 4.0,
-            y(v),
-            w - right,
-            y(v)
-        );
-    }
-    let labels = [0, points.len() / 2, points.len().saturating_sub(1)];
-    for &i in labels.iter().filter(|&&i| i < points.len()) {
-        let _ = writeln!(
-            s,
-            r##"<text x="{}" y="{}" text-anchor="middle">{}</text>"##,
-            x(i),
-            h - bottom + 18.0,
-            day(points[i].at)
-        );
-    }
-    if let Some(t) = th {
-        let _ = writeln!(
-            s,
-            r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#c0392b" stroke-dasharray="6 4"/><text x="{}" y="{}" fill="#c0392b" text-anchor="end">threshold {t}</text>"##,
-            y(t),
-            w - right,
-            y(t),
-            w - right,
-            y(t) - 5.0
-        );
-    }
-    // The series, broken where a point is unknown.
-    let mut segment: Vec<String> = Vec::new();
-    let flush = |seg: &mut Vec<String>, s: &mut String| {
-        if seg.len() > 1 {
-            let _ = writeln!(
-                s,
-                r##"<polyline fill="none" stroke="#2c6fbb" stroke-width="2" points="{}"/>"##,
-                seg.join(" ")
-            );
-        }
-        seg.clear();
-    };
-    for (i, c) in counts.iter().enumerate() {
-        match c {
-            Some(v) => segment.push(format!("{:.1},{:.1}", x(i), y(*v))),
-            None => flush(&mut segment, &mut s),
-        }
-    }
-    flush(&mut segment, &mut s);
-    for (i, (p, c)) in points.iter().zip(&counts).enumerate() {
-        if let Some(v) = c {
-            let colour = match p.status {
-                Status::Pass => "#27ae60",
-                Status::Caution => "#e67e22",
-                Status::Unknown => "#7f8c8d",
-                Status::Fail => "#c0392b",
-            };
-            let _ = writeln!(
-                s,
-                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{}: {v} ({})</title></circle>"##,
-                x(i),
-                y(*v),
-                day(p.at),
-                word(p.status)
-            );
-        }
-    }
-    s.push_str("</svg>\n");
-    s
 }

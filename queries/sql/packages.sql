@@ -11,8 +11,8 @@ WITH wanted AS (
 ), latest AS (
     SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observed_at, s.source
     FROM wanted w
-    JOIN package_snapshots s ON s.ecosystem || ':' || s.package = w.key AND s.observed_at <= w.at
-    QUALIFY row_number() OVER (PARTITION BY w.k, w.key ORDER BY s.observed_at DESC) = 1
+    ASOF JOIN (SELECT *, ecosystem || ':' || package AS key FROM package_snapshots) s
+         ON s.key = w.key AND w.at >= s.observed_at
 )
 SELECT l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.source,
        coalesce(bool_or(r.has_binary), false) AS has_binary,

@@ -42,11 +42,10 @@ people AS (
     GROUP BY c.k, a.identity
 ),
 -- The primary repo's latest snapshot at or before each probe's end (none: the
--- repo was never observed by then, and what it would tell is unknown).
+-- repo was never observed by then, and what it would tell is unknown). An ASOF
+-- join finds it without sorting the snapshot history.
 primary_snapshot AS (
     SELECT p.k, s.*
-    FROM probes p
-    JOIN repo_snapshots s ON s.node_id = p.node_id AND s.observed_at <= p.end_at
-    WHERE p.is_primary
-    QUALIFY row_number() OVER (PARTITION BY p.k ORDER BY s.observed_at DESC) = 1
+    FROM (SELECT * FROM probes WHERE is_primary) p
+    ASOF JOIN repo_snapshots s ON s.node_id = p.node_id AND p.end_at >= s.observed_at
 )

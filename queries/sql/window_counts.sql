@@ -7,8 +7,10 @@ SELECT s.k, s.primary_first_seen, o.last_observed,
 FROM (SELECT p.k, max(r.first_seen_at) FILTER (WHERE p.is_primary) AS primary_first_seen
       FROM probes p LEFT JOIN repos r ON r.node_id = p.node_id
       GROUP BY p.k) s
-LEFT JOIN (SELECT p.k, max(x.observed_at) AS last_observed
-           FROM probes p JOIN repo_snapshots x ON x.node_id = p.node_id
+LEFT JOIN (SELECT p.k, max(x.last_observed) AS last_observed
+           FROM probes p
+           JOIN (SELECT node_id, max(observed_at) AS last_observed
+                 FROM repo_snapshots GROUP BY node_id) x ON x.node_id = p.node_id
            GROUP BY p.k) o ON o.k = s.k
 LEFT JOIN (SELECT k, count(DISTINCT sha) AS commits FROM counted GROUP BY k) n ON n.k = s.k
 LEFT JOIN (SELECT k, count(*) AS people FROM people GROUP BY k) pp ON pp.k = s.k

@@ -389,6 +389,53 @@ fn golden_outputs_of_check_and_report() {
     ]);
     assert_eq!(code, Some(0), "{err}");
     assert_golden("trend.txt", &out);
+    // Charts: SVG with its threshold line and labels, PNG that decodes.
+    let svg = dir.path().join("commits.svg");
+    let png_path = dir.path().join("commits.png");
+    for plot in [&svg, &png_path] {
+        let out = run(tacometer()
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "trend",
+                "Golden",
+                "--metric",
+                "commits",
+                "--to",
+                "2026-06-30",
+                "--plot",
+            ])
+            .arg(plot));
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(
+        text.starts_with("<svg") && text.contains("threshold 30"),
+        "{text}"
+    );
+    assert!(text.contains("2026-06-30") && text.contains("commits of Golden"));
+    assert_eq!(
+        text.matches("<circle").count(),
+        41,
+        "one dot per known point"
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).expect("png"),
+    ));
+    let reader = decoder.read_info().expect("a valid PNG");
+    assert_eq!((reader.info().width, reader.info().height), (860, 360));
+    let (code, _, err) = cmd(&[
+        "trend",
+        "Golden",
+        "--metric",
+        "commits",
+        "--plot",
+        "chart.gif",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("chart.gif"), "{err}");
     // The verdicts the golden rows were built for.
     let (_, json, _) = cmd(&[
         "check",
@@ -620,4 +667,65 @@ fn review_reports_a_window_passed_and_a_deadline_ahead() {
     let text = stdout(&out);
     assert!(text.contains("past the 30-day window by 10 days"), "{text}");
     assert!(text.contains("18 days left"), "{text}");
+}
+
+#[test]
+fn check_live_collects_an_untracked_repo_on_the_spot() {
+    let w = world(62, 3, 1);
+    let target = w.projects[0].clone();
+    let lab = Lab::new(w);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        "[collect.requests_per_second]\n\"127.0.0.1\" = 1000\n\n\
+         [[projects]]\nname = \"Someone else\"\nrepos = [\"other/repo\"]\n",
+    );
+    let base = lab.fake.base_url();
+    let mut cmd = tacometer();
+    cmd.current_dir(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "--live", &target.repos[0], "--format", "json"])
+        .env("GITHUB_API_URL", &base)
+        .env("PYPI_URL", &base)
+        .env("ANACONDA_API_URL", &base)
+        .env("GITHUB_TOKEN", crate::daemon::CANARY);
+    for p in &target.pypi {
+        cmd.args(["--pypi", p]);
+    }
+    let out = run(&mut cmd);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{}",
+        stderr(&out)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["repos"][0], target.repos[0].as_str());
+    let commits = v["requirements"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|m| m["id"] == "commits")
+        .expect("commits");
+    assert!(commits["value"].is_i64(), "measured live: {commits}");
+    assert!(stderr(&out).contains("collected"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(crate::daemon::CANARY));
+    assert!(
+        !dir.path().join("tacometer.duckdb").exists(),
+        "a temporary database, not the default one"
+    );
+    // Without --live, an untracked repo with no history is an error that says what to do.
+    lab.once();
+    let out = run(tacometer()
+        .arg("--config")
+        .arg(&lab.config)
+        .arg("--db")
+        .arg(&lab.db)
+        .args(["check", "nobody/tracks-this"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("nobody/tracks-this") && err.contains("--live"),
+        "{err}"
+    );
 }
