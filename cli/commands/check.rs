@@ -43,7 +43,6 @@ pub fn run(
     explicit_db: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let as_of = eval::as_of(args.as_of.as_deref())?;
     let mut project = eval::project(config, &args.project)?;
     let mut config = config.clone();
     let _live_dir = if args.live {
@@ -63,19 +62,12 @@ pub fn run(
     } else {
         None
     };
+    // After a live collection, "now" is after what it wrote.
+    let as_of = eval::as_of(args.as_of.as_deref())?;
     let store = eval::open(&config)?;
     let scopes = eval::scopes(&store, &[&project])?;
-    if !args.live && scopes.iter().all(|s| s.nodes.is_empty()) {
-        anyhow::bail!(
-            "{} has no collected history in {}: is it tracked by tacometerd? For a repo \
-             nobody tracks, run `tacometer check --live {}`",
-            args.project,
-            config.store.path.display(),
-            project
-                .repos
-                .first()
-                .map_or(args.project.clone(), |r| r.to_string())
-        );
+    if !args.live {
+        eval::require_history(&scopes[0], &args.project, &config)?;
     }
     let evals = evaluate_at(
         &store,
@@ -271,7 +263,7 @@ pub fn markdown(e: &Evaluation) -> String {
     s.push_str(&format!(
         "\nEvidence lists: `tacometer export \"{}\" --as-of {} --out evidence/`\n",
         e.project,
-        eval::day(e.as_of)
+        rfc3339(e.as_of)
     ));
     s
 }
@@ -289,7 +281,10 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
         return format!("`{}`", m.source);
     };
     let gh = format!("https://github.com/{repo}");
-    let (since, until) = (eval::day(e.window.start), eval::day(e.window.end));
+    // The first day inside the window (its start is exclusive) and the last.
+    let since = eval::day(e.window.start + chrono::Duration::microseconds(1));
+    let until = eval::day(e.window.end);
+    let as_of = rfc3339(e.as_of);
     match m.id {
         "stars" => format!("<{gh}/stargazers>"),
         "commits" => {
@@ -301,7 +296,7 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
             format!("<{gh}/commits?since={since}&until={until}>{more}")
         }
         "contributors" => format!(
-            "`tacometer export \"{}\" --as-of {until} --out evidence/` (contributors.csv)",
+            "`tacometer export \"{}\" --as-of {as_of} --out evidence/` (contributors.csv)",
             e.project
         ),
         "maintainers" => format!("<{gh}/pulls?q=is%3Apr+is%3Amerged+merged%3A{since}..{until}>"),

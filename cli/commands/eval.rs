@@ -19,10 +19,10 @@ pub fn as_of(flag: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     }
 }
 
-/// The current instant, to the second.
+/// The current instant, to the microsecond (the precision of stored times).
 pub fn now() -> DateTime<Utc> {
     let t = Utc::now();
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
 /// Opens the history for reading (waiting for the daemon's lock if needed).
@@ -73,10 +73,23 @@ pub fn adhoc(slug: RepoSlug) -> Project {
     }
 }
 
-/// Resolves projects to scopes, failing with a clear message when none of a
-/// project's repos was ever collected.
+/// Resolves projects to scopes.
 pub fn scopes(store: &Store, projects: &[&Project]) -> anyhow::Result<Vec<Scope>> {
     Ok(resolve_scopes(store, projects)?)
+}
+
+/// Fails with a clear message when none of the project's repos was ever
+/// collected (a typo, or a repo nobody tracks).
+pub fn require_history(scope: &Scope, key: &str, config: &Config) -> anyhow::Result<()> {
+    if !scope.nodes.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{key} has no collected history in {}: is it tracked by tacometerd? For a repo \
+         nobody tracks, run `tacometer check --live {}`",
+        config.store.path.display(),
+        scope.repos.first().map_or(key, String::as_str)
+    )
 }
 
 /// A short mark per status, for terminals.

@@ -64,6 +64,9 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         None => eval::tracked(config),
     };
     let scopes = eval::scopes(&store, &projects)?;
+    if let Some(key) = &args.project {
+        eval::require_history(&scopes[0], key, config)?;
+    }
     let evals = evaluate_at(
         &store,
         &config.criteria,
@@ -142,7 +145,9 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Writes a table as Parquet through an in-memory DuckDB: the rows go in as a
 /// raw CSV (no spreadsheet neutralisation: Parquet is not opened by
-/// spreadsheets) whose column types DuckDB detects.
+/// spreadsheets), read as text so nothing is guessed (a version `1.10` stays
+/// `1.10`); counts become BIGINT and flags BOOLEAN by column name, and times
+/// stay RFC 3339 text as in the CSV.
 fn write_parquet(table: &Table, path: &Path) -> anyhow::Result<()> {
     let dir = tempfile::Builder::new()
         .prefix("tacometer-export-")
@@ -159,9 +164,26 @@ fn write_parquet(table: &Table, path: &Path) -> anyhow::Result<()> {
     w.flush()?;
     drop(w);
     let conn = duckdb::Connection::open_in_memory()?;
+    let casts: Vec<String> = table
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let ty = match c.as_str() {
+                "commits" | "stars" | "margin" => "BIGINT",
+                "is_merge" | "is_prerelease" | "yanked" | "has_binary" | "has_sdist" => "BOOLEAN",
+                _ => return None,
+            };
+            Some(format!("CAST(\"{c}\" AS {ty}) AS \"{c}\""))
+        })
+        .collect();
+    let replace = if casts.is_empty() {
+        String::new()
+    } else {
+        format!(" REPLACE ({})", casts.join(", "))
+    };
     let sql = format!(
-        "COPY (SELECT * FROM read_csv('{}', header = true, auto_detect = true)) TO '{}' \
-         (FORMAT parquet)",
+        "COPY (SELECT *{replace} FROM read_csv('{}', header = true, all_varchar = true)) \
+         TO '{}' (FORMAT parquet)",
         csv_path.display().to_string().replace('\'', "''"),
         path.display().to_string().replace('\'', "''")
     );

@@ -236,7 +236,7 @@ fn review(e: &Evaluation, past: &[Evaluation], as_of: DateTime<Utc>) -> ProjectR
             && let (Some(Value::Count(v)), Value::Count(th)) = (&m.value, &m.threshold)
             && *th > 0
             && *v >= *th
-            && (*v as f64) < (*th as f64) * (1.0 + AT_RISK)
+            && (*v as f64) <= (*th as f64) * (1.0 + AT_RISK)
         {
             at_risk.push(AtRisk {
                 id: m.id,

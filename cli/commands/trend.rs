@@ -79,6 +79,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let store = eval::open(config)?;
     let scopes = eval::scopes(&store, &[&project])?;
     let scope: &Scope = &scopes[0];
+    eval::require_history(scope, &args.project, config)?;
     let probes: Vec<(&Scope, DateTime<Utc>)> = dates.iter().map(|d| (scope, *d)).collect();
     let evals = evaluate(
         &store,

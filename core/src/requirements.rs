@@ -149,6 +149,8 @@ pub struct LayoutFacts {
     pub codeowners_users: Vec<String>,
     /// Teams declared in CODEOWNERS.
     pub codeowners_teams: Vec<String>,
+    /// E-mail addresses declared in CODEOWNERS (individual people).
+    pub codeowners_emails: Vec<String>,
     /// Users named in MAINTAINERS.
     pub maintainers_users: Vec<String>,
     /// README links a governance section.
@@ -159,36 +161,34 @@ pub struct LayoutFacts {
     pub source: String,
 }
 
-/// Whether collected history covers the window: the primary repo was collected,
-/// and its backfill reached the window's start. `Err` says why not.
-fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
-    match f.primary_first_seen {
-        None => Err("the primary repository was never collected".into()),
-        Some(first) => {
-            let from = first - Duration::days(i64::from(backfill_days));
-            if from <= w.start {
-                Ok(())
-            } else {
-                Err(format!(
-                    "collected history starts at {} (first collection minus {backfill_days} \
-                     backfill days), after the window's start",
-                    crate::time::rfc3339(from)
-                ))
-            }
-        }
-    }
-}
+/// How long collection may have been quiet before the as-of instant while its
+/// history still counts as complete.
+pub const STALE_AFTER_DAYS: i64 = 2;
 
-/// A note when the latest observation is well before the as-of instant, so a
-/// stopped collector is visible in the detail.
-fn staleness(f: &WindowFacts, w: &Window) -> String {
+/// Whether collected history covers the window: the primary repo was collected,
+/// every repo's backfill (`backfill_days` before its first collection) reached
+/// the window's start, and collection was still running within
+/// [`STALE_AFTER_DAYS`] of the window's end. `Err` says why not.
+fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
+    let (Some(_), Some(latest)) = (f.primary_first_seen, f.latest_first_seen) else {
+        return Err("the primary repository was never collected".into());
+    };
+    let from = latest - Duration::days(i64::from(backfill_days));
+    if from > w.start {
+        return Err(format!(
+            "collected history starts at {} (first collection minus {backfill_days} backfill \
+             days), after the window's start",
+            crate::time::rfc3339(from)
+        ));
+    }
     match f.last_observed {
-        Some(seen) if w.end - seen > Duration::days(2) => format!(
-            "; note: last collected {}, {} days before the as-of date",
+        Some(seen) if w.end - seen > Duration::days(STALE_AFTER_DAYS) => Err(format!(
+            "history was last collected {}, {} days before the as-of date: the window is \
+             not fully collected",
             crate::time::rfc3339(seen),
             (w.end - seen).num_days()
-        ),
-        _ => String::new(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -205,13 +205,12 @@ pub fn commits(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -> Mea
             "commits",
             Some(f.commits),
             i64::from(min),
-            f.last_observed,
+            f.fetched_at.or(f.last_observed),
             source,
             format!(
                 "commits on the default branch with committer date in the {}-day window, \
-                 distinct by sha over the project's repos, merges included{}",
-                w.days,
-                staleness(f, w)
+                 distinct by sha over the project's repos, merges included",
+                w.days
             ),
         ),
     }
@@ -230,13 +229,11 @@ pub fn contributors(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -
             "contributors",
             Some(f.contributors),
             i64::from(min),
-            f.last_observed,
+            f.fetched_at.or(f.last_observed),
             source,
-            format!(
-                "distinct people (login, noreply login or email) who authored or co-authored \
-                 the counted commits, bots excluded{}",
-                staleness(f, w)
-            ),
+            "distinct people (login, noreply login or email) who authored or co-authored \
+             the counted commits, bots excluded"
+                .into(),
         ),
     }
 }
@@ -320,6 +317,22 @@ pub const REQUIRED_FILES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// What a layout file's name stands for, ignoring case, extension and spelling:
+/// `LICENCE`, `COPYING`, `LICENSE-MIT` and `license.txt` are all `license`;
+/// `CODE-OF-CONDUCT.md` is `code_of_conduct`.
+fn file_stem(name: &str) -> String {
+    let lower = name.to_lowercase().replace('-', "_");
+    let stem = lower.split('.').next().unwrap_or(&lower).to_string();
+    if stem == "licence"
+        || stem == "copying"
+        || stem.starts_with("license_")
+        || stem.starts_with("licence_")
+    {
+        return "license".into();
+    }
+    stem
+}
+
 /// One file requirement: the exact name passes, a variant (`LICENSE`, `LICENSE.txt`,
 /// `CONTRIBUTING.rst`, other letter case) is caution, absence fails.
 fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutFacts>) -> Measure {
@@ -327,7 +340,7 @@ fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutF
     let Some(f) = f else {
         return unknown(id, threshold, "layout file at the repo root or in .github/");
     };
-    let stem = exact.split('.').next().unwrap_or(exact).to_lowercase();
+    let stem = file_stem(exact);
     let in_dirs = |path: &str| {
         dirs.iter()
             .any(|d| path.strip_prefix(d).is_some_and(|rest| !rest.contains('/')))
@@ -336,12 +349,10 @@ fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutF
         .files
         .iter()
         .find(|p| in_dirs(p) && p.rsplit('/').next() == Some(exact));
-    let variant = f.files.iter().find(|p| {
-        in_dirs(p)
-            && p.rsplit('/')
-                .next()
-                .is_some_and(|n| n.to_lowercase().split('.').next() == Some(stem.as_str()))
-    });
+    let variant = f
+        .files
+        .iter()
+        .find(|p| in_dirs(p) && p.rsplit('/').next().is_some_and(|n| file_stem(n) == stem));
     let (status, value, detail) = match (exact_hit, variant) {
         (Some(p), _) => (Status::Pass, Some(p.clone()), format!("{p} found")),
         (None, Some(p)) => (
@@ -352,7 +363,13 @@ fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutF
         (None, None) => (
             Status::Fail,
             None,
-            format!("no {exact} at the root or in .github/"),
+            format!(
+                "no {exact} at the root{}",
+                dirs.iter()
+                    .filter(|d| !d.is_empty())
+                    .map(|d| format!(" or in {d}"))
+                    .collect::<String>()
+            ),
         ),
     };
     Measure {
@@ -413,6 +430,7 @@ pub fn maintainers(
         .codeowners_users
         .iter()
         .chain(&f.maintainers_users)
+        .chain(&f.codeowners_emails)
         .map(|u| u.to_lowercase())
         .filter(|u| !crate::identity::is_bot(u, bots))
         .collect();
@@ -443,7 +461,9 @@ pub fn maintainers(
             f.codeowners_teams.join(", ")
         ));
     }
-    if status == Status::Fail && (observed.len() as i64 >= floor || !f.codeowners_teams.is_empty())
+    // Teams cannot be expanded into people, so they always need a human look.
+    if (status == Status::Fail && observed.len() as i64 >= floor)
+        || (status != Status::Caution && !f.codeowners_teams.is_empty())
     {
         status = Status::Caution;
     }
@@ -489,6 +509,11 @@ pub fn ci(snap: Option<&Snapshot>, counts: CiCounts, w: &Window) -> Measure {
         (
             Status::Caution,
             format!("{runs} runs in the window; head {head} is {head_text}"),
+        )
+    } else if rate.is_none() {
+        (
+            Status::Caution,
+            format!("{runs} runs in the window, none completed with a verdict to judge"),
         )
     } else if rate.is_some_and(|r| r < 50) {
         (

@@ -156,15 +156,19 @@ impl Batch {
 /// What the history says about a probe's window of commits.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WindowFacts {
-    /// When the primary repo was first collected (its history reaches back
-    /// `backfill_days` before that); `None`: never collected.
+    /// When the primary repo was first collected; `None`: never collected.
     pub primary_first_seen: Option<DateTime<Utc>>,
+    /// The latest first collection among the repos in scope: history of every
+    /// repo reaches back `backfill_days` before it.
+    pub latest_first_seen: Option<DateTime<Utc>>,
     /// The latest observation of any repo in scope.
     pub last_observed: Option<DateTime<Utc>>,
     /// Distinct counted commits.
     pub commits: i64,
     /// Distinct people behind them.
     pub contributors: i64,
+    /// When the counted commits were last fetched.
+    pub fetched_at: Option<DateTime<Utc>>,
 }
 
 /// `window_counts.sql` for every probe.
@@ -175,9 +179,11 @@ pub fn window_counts(store: &Store, b: &Batch) -> Result<Vec<WindowFacts>> {
         if let Some(slot) = out.get_mut(k) {
             *slot = WindowFacts {
                 primary_first_seen: r.get::<_, Option<NaiveDateTime>>(1)?.map(utc),
-                last_observed: r.get::<_, Option<NaiveDateTime>>(2)?.map(utc),
-                commits: r.get(3)?,
-                contributors: r.get(4)?,
+                latest_first_seen: r.get::<_, Option<NaiveDateTime>>(2)?.map(utc),
+                last_observed: r.get::<_, Option<NaiveDateTime>>(3)?.map(utc),
+                commits: r.get(4)?,
+                contributors: r.get(5)?,
+                fetched_at: r.get::<_, Option<NaiveDateTime>>(6)?.map(utc),
             };
         }
         Ok(())
@@ -213,6 +219,7 @@ pub fn snapshots(store: &Store, b: &Batch) -> Result<Vec<Option<Snapshot>>> {
                 codeowners_users: texts(r.get(4)?),
                 codeowners_teams: texts(r.get(5)?),
                 maintainers_users: texts(r.get(6)?),
+                codeowners_emails: texts(r.get(14)?),
                 readme_governance: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
                 observed_at: utc(r.get(12)?),
                 source: r.get(13)?,

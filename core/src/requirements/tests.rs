@@ -835,7 +835,7 @@ fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
     write(
         &mut store,
         "R_b",
-        t(25, 0),
+        t(30, 0),
         3,
         vec![commit(
             "c3",
@@ -869,7 +869,8 @@ fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
     assert_eq!(
         get("commits").value,
         Some(Value::Count(3)),
-        "over both repos"
+        "over both repos: {}",
+        get("commits").detail
     );
     assert_eq!(get("contributors").value, Some(Value::Count(2)));
     assert_eq!(
@@ -898,5 +899,79 @@ fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
     assert_eq!(commits["threshold"], 30);
     assert_eq!(commits["margin"], -27);
     assert_eq!(commits["status"], "fail");
-    assert_eq!(commits["observed_at"], "2026-06-25T00:00:00Z");
+    assert_eq!(
+        commits["observed_at"], "2026-06-30T00:00:00Z",
+        "when the counted commits were fetched"
+    );
+    // A week later nothing was collected: the window is not fully known.
+    let later = crate::time::parse_as_of("2026-07-07").expect("date");
+    let e = evaluate_at(&store, &config.criteria, 365, &scopes, later).expect("evaluate");
+    let m = e[0].measure("commits").expect("commits");
+    assert_eq!((m.status, m.value.clone()), (Status::Unknown, None));
+    assert!(m.detail.contains("last collected"), "{}", m.detail);
+}
+
+#[test]
+fn spelling_variants_teams_emails_and_unjudged_ci() {
+    let f = facts(
+        &[
+            "LICENCE",
+            "docs/CODE-OF-CONDUCT.md",
+            ".github/CODE-OF-CONDUCT.md",
+        ],
+        None,
+    );
+    let m = files(Some(&f));
+    assert_eq!(m[0].status, Status::Caution, "LICENCE is a license variant");
+    assert_eq!(
+        m[4].status,
+        Status::Caution,
+        "CODE-OF-CONDUCT.md in .github/"
+    );
+    let f = facts(&["COPYING"], None);
+    assert_eq!(files(Some(&f))[0].status, Status::Caution);
+    let f = facts(&["LICENSE-APACHE", "LICENSE-MIT"], None);
+    assert_eq!(files(Some(&f))[0].status, Status::Caution);
+    let m = governance(Some(&facts(&[], None)));
+    assert!(m.detail.contains("docs/"), "{}", m.detail);
+
+    let mut f = facts(&["CODEOWNERS"], None);
+    f.codeowners_users = vec!["alice".into(), "bob".into(), "carol".into()];
+    assert_eq!(
+        super::maintainers(Some(&f), &[], 2, &[]).status,
+        Status::Pass
+    );
+    f.codeowners_teams = vec!["@org/core".into()];
+    assert_eq!(
+        super::maintainers(Some(&f), &[], 2, &[]).status,
+        Status::Caution,
+        "a team that cannot be expanded always needs a look"
+    );
+    let mut f = facts(&["CODEOWNERS"], None);
+    f.codeowners_users = vec!["alice".into()];
+    f.codeowners_emails = vec!["dan@example.com".into()];
+    let m = super::maintainers(Some(&f), &[], 2, &[]);
+    assert_eq!(
+        (m.status, m.value),
+        (Status::Caution, Some(Value::Count(2))),
+        "an e-mail owner is a person"
+    );
+
+    let snap = Snapshot {
+        stars: 1,
+        layout: facts(&[], None),
+        ci_head_state: Some("success".into()),
+        head_oid: Some("abc".into()),
+        name_with_owner: "o/r".into(),
+    };
+    let m = super::ci(
+        Some(&snap),
+        CiCounts {
+            runs: 3,
+            judged: 0,
+            green: 0,
+        },
+        &window(),
+    );
+    assert_eq!((m.status, m.value), (Status::Caution, None), "{}", m.detail);
 }
