@@ -148,3 +148,41 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
         .expect("count");
     assert_eq!(n, 4, "run ids stay unique");
 }
+
+#[test]
+fn report_and_check_wait_for_the_writer_then_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    seed(&db, 1);
+    let config = crate::util::write_config(
+        dir.path(),
+        "[[projects]]\nname = \"Waits\"\nrepos = [\"o/waits\"]\n",
+    );
+    let writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
+    let spawn = |args: &[&str]| {
+        tacometer()
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&config)
+            .args(["--lock-wait", "30s"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start reader")
+    };
+    let mut report = spawn(&["report", "--format", "json", "--as-of", "2026-11-01"]);
+    let mut trend = spawn(&["review", "--format", "json", "--as-of", "2026-11-01"]);
+    sleep(Duration::from_millis(1500));
+    assert!(report.try_wait().expect("poll").is_none(), "report waits");
+    assert!(trend.try_wait().expect("poll").is_none(), "review waits");
+    drop(writer);
+    for child in [report, trend] {
+        let out = child.wait_with_output().expect("reader ends");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+        assert!(v.is_array() || v["projects"].is_array(), "{v}");
+    }
+    assert_eq!(count_runs(&db), 1, "readers never write");
+}
