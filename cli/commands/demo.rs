@@ -123,20 +123,23 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     )?;
     let format = super::pick_format(args.format);
     super::report::render(&evals, format, out)?;
-    if format == Format::Table {
-        let first = evals
-            .first()
-            .map_or("PROJECT".to_string(), |e| e.project.clone());
-        writeln!(
-            out,
-            "\nThe history is in {db}, the world's projects in {cfg}. Try:\n  \
+    // The way on: on stdout under the table, on stderr when stdout is data.
+    let first = evals
+        .first()
+        .map_or("PROJECT".to_string(), |e| e.project.clone());
+    let hint = format!(
+        "\nThe history is in {db}, the world's projects in {cfg}. Try:\n  \
              tacometer --db {db} --config {cfg} check {first:?} --format markdown\n  \
              tacometer --db {db} --config {cfg} trend {first:?} --metric commits\n  \
              tacometer --db {db} --config {cfg} review\n  \
              tacometer --db {db} --config {cfg} export --all --out evidence/",
-            db = db.display(),
-            cfg = config_path.display()
-        )?;
+        db = db.display(),
+        cfg = config_path.display()
+    );
+    if format == Format::Table {
+        writeln!(out, "{hint}")?;
+    } else {
+        eprintln!("{hint}");
     }
     Ok(0)
 }
