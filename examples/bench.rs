@@ -12,7 +12,10 @@
 //! 3-year history. With `--db` naming an existing file, it skips all that and
 //! measures that file. It then times, in process, what the CLI runs:
 //! `report` (every project at one as-of instant), `check` of one project and a
-//! 52-point weekly `trend`, each several times, and prints the figures.
+//! 52-point weekly `trend`, each several times, and prints the figures. With
+//! `--db`, the world's config is written beside the database (`FILE.toml`), so
+//! the CLI can be timed on the same history:
+//! `time tacometer --db FILE --config FILE.toml report --format json > /dev/null`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,6 +73,10 @@ fn main() -> anyhow::Result<()> {
         ));
     }
     let mut config = Config::parse(&text, ConfigSource::Builtin)?;
+    if let Some(path) = &db {
+        // The projects beside the database, for timing the CLI on it too.
+        std::fs::write(path.with_extension("toml"), &text)?;
+    }
     let (path, _dir) = match &db {
         Some(p) if p.exists() => (p.clone(), None),
         other => {
