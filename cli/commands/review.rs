@@ -2,6 +2,7 @@
 //! requirements it fails, since when (from history), the end of its 30-day
 //! remediation window, and the requirements within 10% of their threshold.
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use chrono::{DateTime, Duration, Utc};
@@ -17,8 +18,9 @@ use super::eval;
 
 /// Days a failing project has to fix things before it is retired.
 pub const REMEDIATION_DAYS: i64 = 30;
-/// How far back the start of a failure is looked for, in days.
-pub const LOOKBACK_DAYS: i64 = 180;
+/// How far back the start of a failure is looked for, in weeks: weekly points
+/// find the week it began in, daily points inside that week find the day.
+pub const LOOKBACK_WEEKS: i64 = 26;
 /// A passing count within this fraction above its threshold is at risk.
 const AT_RISK: f64 = 0.10;
 
@@ -81,30 +83,52 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let backfill = config.collect.backfill_days.get();
     let now: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
     let current = evaluate(&store, &config.criteria, backfill, &now)?;
-    // History of the failing projects, one probe per day back.
+    // The failing projects' history: weekly points back, then daily points
+    // inside the week each failure began in. (A pass between two weekly points
+    // is not seen; the weekly sampling keeps a review of hundreds of failing
+    // projects to a few batches.)
     let failing: Vec<usize> = current
         .iter()
         .enumerate()
         .filter(|(_, e)| e.requirements.iter().any(|m| m.status == Status::Fail))
         .map(|(i, _)| i)
         .collect();
-    let mut back: Vec<(&Scope, DateTime<Utc>)> = Vec::new();
+    let mut seen: HashMap<(usize, i64), Evaluation> = HashMap::new();
+    let weekly: Vec<(usize, i64)> = failing
+        .iter()
+        .flat_map(|&i| (1..=LOOKBACK_WEEKS).map(move |w| (i, 7 * w)))
+        .collect();
+    remember(&mut seen, &weekly, &scopes, as_of, &store, config)?;
+    let mut daily: BTreeSet<(usize, i64)> = BTreeSet::new();
     for &i in &failing {
-        for n in 1..=LOOKBACK_DAYS {
-            back.push((&scopes[i], as_of - Duration::days(n)));
+        for m in current[i]
+            .requirements
+            .iter()
+            .filter(|m| m.status == Status::Fail)
+        {
+            let status = |n: i64| {
+                seen.get(&(i, n))
+                    .and_then(|e| e.measure(m.id))
+                    .map(|x| x.status)
+            };
+            let w = (1..=LOOKBACK_WEEKS)
+                .find(|w| status(7 * w) != Some(Status::Fail))
+                .unwrap_or(LOOKBACK_WEEKS + 1);
+            if w <= LOOKBACK_WEEKS {
+                daily.extend((7 * (w - 1) + 1..7 * w).map(|n| (i, n)));
+            }
         }
     }
-    let history = evaluate(&store, &config.criteria, backfill, &back)?;
+    let daily: Vec<(usize, i64)> = daily.into_iter().collect();
+    remember(&mut seen, &daily, &scopes, as_of, &store, config)?;
     let mut reviews = Vec::new();
     for (i, e) in current.iter().enumerate() {
-        let past: &[Evaluation] = match failing.iter().position(|&f| f == i) {
-            Some(slot) => {
-                let from = slot * LOOKBACK_DAYS as usize;
-                &history[from..from + LOOKBACK_DAYS as usize]
-            }
-            None => &[],
+        let status = |n: i64, id: &str| {
+            seen.get(&(i, n))
+                .and_then(|e| e.measure(id))
+                .map(|m| m.status)
         };
-        reviews.push(review(e, past, as_of));
+        reviews.push(review(e, &status, as_of));
     }
     let format = super::pick_format(args.format);
     if format == Format::Json {
@@ -196,27 +220,59 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     Ok(0)
 }
 
-/// The review of one project: `past[n]` is its evaluation `n + 1` days before.
-fn review(e: &Evaluation, past: &[Evaluation], as_of: DateTime<Utc>) -> ProjectReview {
+/// Evaluates the (project, days back) points and keeps them in `seen`.
+fn remember(
+    seen: &mut HashMap<(usize, i64), Evaluation>,
+    points: &[(usize, i64)],
+    scopes: &[Scope],
+    as_of: DateTime<Utc>,
+    store: &tacometer_core::store::Store,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let probes: Vec<(&Scope, DateTime<Utc>)> = points
+        .iter()
+        .map(|&(i, n)| (&scopes[i], as_of - Duration::days(n)))
+        .collect();
+    let evals = evaluate(
+        store,
+        &config.criteria,
+        config.collect.backfill_days.get(),
+        &probes,
+    )?;
+    seen.extend(points.iter().copied().zip(evals));
+    Ok(())
+}
+
+/// The review of one project; `status(n, id)` is a requirement's status `n`
+/// days before the as-of date, where it was evaluated.
+fn review(
+    e: &Evaluation,
+    status: &dyn Fn(i64, &str) -> Option<Status>,
+    as_of: DateTime<Utc>,
+) -> ProjectReview {
     let mut failing = Vec::new();
     let mut at_risk = Vec::new();
     for m in &e.requirements {
         let value = eval::value_json(m.value.as_ref());
         let threshold = eval::value_json(Some(&m.threshold));
         if m.status == Status::Fail {
-            // The streak: consecutive earlier days on which it also failed.
-            let streak = past
-                .iter()
-                .take_while(|p| p.measure(m.id).is_some_and(|x| x.status == Status::Fail))
-                .count();
+            // The streak: the week it began in, then the day within that week.
+            let fails = |n: i64| status(n, m.id) == Some(Status::Fail);
+            let week = (1..=LOOKBACK_WEEKS).find(|w| !fails(7 * w));
             // Exact when the day before the streak was measured and not failing;
             // when it was unknown (nothing collected yet) or the streak runs
             // through the whole look-back, the failure started on or before.
-            let exact = past
-                .get(streak)
-                .and_then(|p| p.measure(m.id))
-                .is_some_and(|x| x.status != Status::Unknown);
-            let streak = streak as i64;
+            let (streak, exact) = match week {
+                None => (7 * LOOKBACK_WEEKS, false),
+                Some(w) => {
+                    let mut n = 7 * (w - 1);
+                    while n + 1 < 7 * w && fails(n + 1) {
+                        n += 1;
+                    }
+                    let before = status(n + 1, m.id);
+                    (n, before.is_some_and(|s| s != Status::Unknown))
+                }
+            };
             let since = as_of - Duration::days(streak);
             let since_day = since.date_naive();
             let deadline = since_day + Duration::days(REMEDIATION_DAYS);

@@ -42,10 +42,18 @@ people AS (
     GROUP BY c.k, a.identity
 ),
 -- The primary repo's latest snapshot at or before each probe's end (none: the
--- repo was never observed by then, and what it would tell is unknown). An ASOF
--- join finds it without sorting the snapshot history.
+-- repo was never observed by then, and what it would tell is unknown). It is
+-- picked on the two key columns only; the wide row is then fetched by its key,
+-- so the snapshot history's list columns are read for the chosen rows only.
+primary_pick AS (
+    SELECT p.k, p.node_id, max(s.observed_at) AS observed_at
+    FROM probes p
+    JOIN repo_snapshots s ON s.node_id = p.node_id AND s.observed_at <= p.end_at
+    WHERE p.is_primary
+    GROUP BY p.k, p.node_id
+),
 primary_snapshot AS (
-    SELECT p.k, s.*
-    FROM (SELECT * FROM probes WHERE is_primary) p
-    ASOF JOIN repo_snapshots s ON s.node_id = p.node_id AND p.end_at >= s.observed_at
+    SELECT k.k, s.*
+    FROM primary_pick k
+    JOIN repo_snapshots s ON s.node_id = k.node_id AND s.observed_at = k.observed_at
 )

@@ -30,6 +30,16 @@ pub(crate) fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_
     }
 }
 
+/// With `TACOMETER_TRACE_SQL` set, says how long each batched query took.
+fn trace(name: &str, probes: usize, started: std::time::Instant) {
+    if std::env::var_os("TACOMETER_TRACE_SQL").is_some() {
+        eprintln!(
+            "tacometer: {name}: {probes} probes in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
 fn stamp(t: DateTime<Utc>) -> String {
     t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
@@ -108,6 +118,7 @@ impl Batch {
         if self.node.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let sql = format!("WITH {PRELUDE}\n{body}");
         let mut stmt = store.conn().prepare_cached(&sql).map_err(db(name))?;
         let mut rows = stmt
@@ -123,6 +134,7 @@ impl Batch {
         while let Some(r) = rows.next().map_err(db(name))? {
             row(r).map_err(db(name))?;
         }
+        trace(name, self.len, started);
         Ok(())
     }
 
@@ -134,6 +146,7 @@ impl Batch {
         if self.pkg_key.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let mut stmt = store.conn().prepare_cached(sql).map_err(db(name))?;
         let mut rows = stmt
             .query(params![
@@ -145,6 +158,7 @@ impl Batch {
         while let Some(r) = rows.next().map_err(db(name))? {
             row(r).map_err(db(name))?;
         }
+        trace(name, self.len, started);
         Ok(())
     }
 
