@@ -56,4 +56,23 @@ primary_snapshot AS (
     SELECT k.k, s.*
     FROM primary_pick k
     JOIN repo_snapshots s ON s.node_id = k.node_id AND s.observed_at = k.observed_at
+),
+-- The CI that `ci` judges: the primary repo's runs, check runs and commit
+-- statuses created in the window on its default branch (the one of the latest
+-- snapshot at or before the window's end; external CI such as Buildkite
+-- counts). Pull-request runs are out (a fork's branch can share the default
+-- branch's name), and a commit's check runs, which repeat its Actions jobs,
+-- count only for commits without Actions runs.
+window_ci AS (
+    SELECT p.k, r.*
+    FROM probes p
+    JOIN ci_runs r ON r.node_id = p.node_id
+    LEFT JOIN primary_snapshot s ON s.k = p.k
+    WHERE p.is_primary AND r.created_at > p.start_at AND r.created_at <= p.end_at
+      AND (r.branch IS NULL OR r.branch = s.default_branch)
+      AND (r.event IS NULL OR r.event NOT IN ('pull_request', 'pull_request_target'))
+      AND NOT (r.provider = 'check' AND EXISTS (
+            SELECT 1 FROM ci_runs a
+            WHERE a.node_id = r.node_id AND a.provider = 'actions'
+              AND a.head_sha = r.head_sha))
 )
