@@ -8,7 +8,7 @@ use tacometer_core::collect::pass::{Collector, SystemClock};
 use tacometer_core::config::{Config, Project};
 use tacometer_core::model::{CondaPackage, PypiName};
 use tacometer_core::output::{Format, Table};
-use tacometer_core::requirements::{Evaluation, Measure, Status, Value, evaluate_at};
+use tacometer_core::requirements::{Evaluation, Measure, Status, Value};
 use tacometer_core::time::rfc3339;
 
 use super::eval::{self, mark, value_text, word};
@@ -69,13 +69,7 @@ pub fn run(
     if !args.live {
         eval::require_history(&scopes[0], &args.project, &config)?;
     }
-    let evals = evaluate_at(
-        &store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &scopes,
-        as_of,
-    )?;
+    let evals = eval::evaluate_at(&store, &config, &scopes, as_of)?;
     let Some(e) = evals.first() else {
         anyhow::bail!("nothing to evaluate for {}", args.project);
     };

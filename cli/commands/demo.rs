@@ -14,7 +14,6 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use tacometer_core::collect::pass::{Collector, SystemClock};
 use tacometer_core::config::{Config, ConfigSource, Secret};
 use tacometer_core::output::Format;
-use tacometer_core::requirements::evaluate_at;
 use tacometer_fake::{GenSpec, generate, start};
 
 use super::eval;
@@ -114,13 +113,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let store = eval::open(&config)?;
     let tracked = eval::tracked(&config);
     let scopes = eval::scopes(&store, &tracked)?;
-    let evals = evaluate_at(
-        &store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &scopes,
-        eval::now(),
-    )?;
+    let evals = eval::evaluate_at(&store, &config, &scopes, eval::now())?;
     let format = super::pick_format(args.format);
     super::report::render(&evals, format, out)?;
     // The way on: on stdout under the table, on stderr when stdout is data.

@@ -7,7 +7,9 @@ use tacometer_core::config::{Config, Project};
 use tacometer_core::model::ProjectStatus;
 use tacometer_core::model::RepoSlug;
 use tacometer_core::output::Table;
-use tacometer_core::requirements::{Evaluation, Measure, Scope, Status, Value, resolve_scopes};
+use tacometer_core::requirements::{
+    self, Evaluation, Measure, Scope, Status, Value, resolve_scopes,
+};
 use tacometer_core::store::Store;
 use tacometer_core::time::{parse_as_of, rfc3339};
 
@@ -90,6 +92,32 @@ pub fn require_history(scope: &Scope, key: &str, config: &Config) -> anyhow::Res
         config.store.path.display(),
         scope.repos.first().map_or(key, String::as_str)
     )
+}
+
+/// Evaluates each (scope, as-of instant) probe under the config's criteria and
+/// backfill.
+pub fn evaluate(
+    store: &Store,
+    config: &Config,
+    probes: &[(&Scope, DateTime<Utc>)],
+) -> anyhow::Result<Vec<Evaluation>> {
+    Ok(requirements::evaluate(
+        store,
+        &config.criteria,
+        config.collect.backfill_days.get(),
+        probes,
+    )?)
+}
+
+/// Evaluates every scope at one instant.
+pub fn evaluate_at(
+    store: &Store,
+    config: &Config,
+    scopes: &[Scope],
+    as_of: DateTime<Utc>,
+) -> anyhow::Result<Vec<Evaluation>> {
+    let probes: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
+    evaluate(store, config, &probes)
 }
 
 /// A short mark per status, for terminals.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value as Json, json};
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table, plain};
-use tacometer_core::requirements::{evaluate_at, evidence};
+use tacometer_core::requirements::evidence;
 use tacometer_core::time::rfc3339;
 
 use super::eval;
@@ -67,13 +67,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     if let Some(key) = &args.project {
         eval::require_history(&scopes[0], key, config)?;
     }
-    let evals = evaluate_at(
-        &store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &scopes,
-        as_of,
-    )?;
+    let evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out.display()))?;
     let mut tables: Vec<(&str, Table)> = vec![("summary", eval::long_table(&evals))];

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde_json::json;
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
-use tacometer_core::requirements::{Evaluation, Status, evaluate_at};
+use tacometer_core::requirements::{Evaluation, Status};
 use tacometer_core::time::rfc3339;
 
 use super::eval::{self, mark, value_text, word};
@@ -44,13 +44,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let store = eval::open(config)?;
     let projects = eval::tracked(config);
     let scopes = eval::scopes(&store, &projects)?;
-    let mut evals = evaluate_at(
-        &store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &scopes,
-        as_of,
-    )?;
+    let mut evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
     if let Some(want) = &args.status {
         let want = want.to_lowercase();
         if !["pass", "caution", "unknown", "fail"].contains(&want.as_str()) {

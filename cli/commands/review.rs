@@ -11,7 +11,7 @@ use serde_json::json;
 use tacometer_core::config::Config;
 use tacometer_core::model::ProjectStatus;
 use tacometer_core::output::{Format, Table};
-use tacometer_core::requirements::{Evaluation, Scope, Status, Value, evaluate};
+use tacometer_core::requirements::{Evaluation, Scope, Status, Value};
 use tacometer_core::time::rfc3339;
 
 use super::eval;
@@ -80,9 +80,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         .filter(|p| p.status == ProjectStatus::Active)
         .collect();
     let scopes = eval::scopes(&store, &projects)?;
-    let backfill = config.collect.backfill_days.get();
-    let now: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
-    let current = evaluate(&store, &config.criteria, backfill, &now)?;
+    let current = eval::evaluate_at(&store, config, &scopes, as_of)?;
     // The failing projects' history: weekly points back, then daily points
     // inside the week each failure began in. (A pass between two weekly points
     // is not seen; the weekly sampling keeps a review of hundreds of failing
@@ -233,12 +231,7 @@ fn remember(
         .iter()
         .map(|&(i, n)| (&scopes[i], as_of - Duration::days(n)))
         .collect();
-    let evals = evaluate(
-        store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &probes,
-    )?;
+    let evals = eval::evaluate(store, config, &probes)?;
     seen.extend(points.iter().copied().zip(evals));
     Ok(())
 }

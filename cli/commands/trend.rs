@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
-use tacometer_core::requirements::{REQUIREMENT_IDS, Scope, Status, Value, evaluate};
+use tacometer_core::requirements::{REQUIREMENT_IDS, Scope, Status, Value};
 use tacometer_core::time::rfc3339;
 
 use super::eval::{self, day, value_json, value_text, word};
@@ -81,12 +81,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let scope: &Scope = &scopes[0];
     eval::require_history(scope, &args.project, config)?;
     let probes: Vec<(&Scope, DateTime<Utc>)> = dates.iter().map(|d| (scope, *d)).collect();
-    let evals = evaluate(
-        &store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &probes,
-    )?;
+    let evals = eval::evaluate(&store, config, &probes)?;
     let mut threshold = Value::Count(0);
     let points: Vec<Point> = evals
         .iter()

@@ -18,13 +18,17 @@ use tacometer_fake::truth::{Ask, expected};
 use crate::daemon::{Lab, world};
 use crate::util::{run, stderr, stdout, tacometer, write_config};
 
+/// `tacometer` on one database and config.
+fn on(db: &Path, config: &Path) -> std::process::Command {
+    let mut cmd = tacometer();
+    cmd.arg("--db").arg(db).arg("--config").arg(config);
+    cmd
+}
+
 fn check_json(lab: &Lab, project: &str, as_of: &str) -> Value {
-    let out = run(tacometer()
-        .arg("--db")
-        .arg(&lab.db)
-        .arg("--config")
-        .arg(&lab.config)
-        .args(["check", project, "--format", "json", "--as-of", as_of]));
+    let out = run(
+        on(&lab.db, &lab.config).args(["check", project, "--format", "json", "--as-of", as_of])
+    );
     let code = out.status.code();
     assert!(
         code == Some(0) || code == Some(1),
@@ -103,11 +107,7 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
     assert!(compared > 100, "compared {compared} requirement values");
     assert!(nonzero > 20, "most counts are real, not zero: {nonzero}");
     // `report` gives the same documents as `check`.
-    let out = run(tacometer()
-        .arg("--db")
-        .arg(&lab.db)
-        .arg("--config")
-        .arg(&lab.config)
+    let out = run(on(&lab.db, &lab.config)
         .args(["report", "--format", "json", "--as-of"])
         .arg(tacometer_core::time::rfc3339(back)));
     assert!(out.status.success(), "{}", stderr(&out));
@@ -347,12 +347,7 @@ fn golden_outputs_of_check_and_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (db, config) = golden_db(dir.path());
     let cmd = |args: &[&str]| {
-        let out = run(tacometer()
-            .arg("--db")
-            .arg(&db)
-            .arg("--config")
-            .arg(&config)
-            .args(args));
+        let out = run(on(&db, &config).args(args));
         (out.status.code(), stdout(&out), stderr(&out))
     };
     for (format, file) in [
@@ -393,11 +388,7 @@ fn golden_outputs_of_check_and_report() {
     let svg = dir.path().join("commits.svg");
     let png_path = dir.path().join("commits.png");
     for plot in [&svg, &png_path] {
-        let out = run(tacometer()
-            .arg("--db")
-            .arg(&db)
-            .arg("--config")
-            .arg(&config)
+        let out = run(on(&db, &config)
             .args([
                 "trend",
                 "Golden",
@@ -495,11 +486,7 @@ fn export_lists_add_up_to_the_summary_and_are_neutralised() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (db, config) = golden_db(dir.path());
     let out_dir = dir.path().join("evidence");
-    let out = run(tacometer()
-        .arg("--db")
-        .arg(&db)
-        .arg("--config")
-        .arg(&config)
+    let out = run(on(&db, &config)
         .args(["export", "Golden", "--as-of", "2026-06-30", "--out"])
         .arg(&out_dir));
     assert!(out.status.success(), "{}", stderr(&out));
@@ -533,11 +520,7 @@ fn export_lists_add_up_to_the_summary_and_are_neutralised() {
     assert_eq!(manifest["criteria_version"], "pytorch-ecosystem-1.0");
     // Parquet: the same tables, read back by DuckDB.
     let pq = dir.path().join("pq");
-    let out = run(tacometer()
-        .arg("--db")
-        .arg(&db)
-        .arg("--config")
-        .arg(&config)
+    let out = run(on(&db, &config)
         .args([
             "export",
             "Golden",
@@ -610,12 +593,7 @@ fn review_reports_a_window_passed_and_a_deadline_ahead() {
          [[projects]]\nname = \"Twelve\"\nrepos = [\"late/new\"]\n\n\
          [[projects]]\nname = \"Fine\"\nrepos = [\"late/ok\"]\n",
     );
-    let out = run(tacometer()
-        .arg("--db")
-        .arg(&db)
-        .arg("--config")
-        .arg(&config)
-        .args(["review", "--as-of", "2026-09-30", "--format", "json"]));
+    let out = run(on(&db, &config).args(["review", "--as-of", "2026-09-30", "--format", "json"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let commits_of = |project: &str| -> Value {
@@ -658,12 +636,7 @@ fn review_reports_a_window_passed_and_a_deadline_ahead() {
         "32 is within 10% of 30: {fine}"
     );
     // The table says it in words.
-    let out = run(tacometer()
-        .arg("--db")
-        .arg(&db)
-        .arg("--config")
-        .arg(&config)
-        .args(["review", "--as-of", "2026-09-30", "--format", "table"]));
+    let out = run(on(&db, &config).args(["review", "--as-of", "2026-09-30", "--format", "table"]));
     let text = stdout(&out);
     assert!(text.contains("past the 30-day window by 10 days"), "{text}");
     assert!(text.contains("18 days left"), "{text}");
