@@ -1,9 +1,11 @@
 //! `tacometerd`: the collector, the only writer of the history database.
 //!
-//! Wiring only: flags, configuration, logging, signals; the library does the work.
+//! Wiring only: flags, configuration, logging, signals; the library does the
+//! work (`collect::daemon::run`, the loop of passes).
 //! Exit codes: 0 after a clean stop or a finished `--once` pass (even when some
-//! repositories failed: those are recorded in the database), 2 on a fatal error
-//! such as an unusable configuration or database.
+//! repositories failed: those are recorded in the database), 2 on a fatal error:
+//! an unusable configuration, or a database newer than this binary. A busy
+//! database or a failed write is waited for and retried, never fatal.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,8 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use tacometer_core::collect::daemon::{self, Schedule};
 use tacometer_core::collect::pass::{Collector, SystemClock};
 use tacometer_core::config::{Config, Overrides, ProcessEnv};
+use tacometer_core::store::{Store, StoreError};
 use tokio::sync::watch;
 
 /// Collects GitHub, PyPI and conda signals of every tracked project into DuckDB.
@@ -86,9 +90,17 @@ fn run(args: &Args) -> anyhow::Result<()> {
         once = args.once,
         "starting"
     );
+    // An unusable database (newer than this binary, an edited migration) stops
+    // the daemon here; a busy one is waited for.
+    open_once(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let schedule = Schedule {
+        once: args.once,
+        pause: interval,
+        grace: STOP_GRACE,
+    };
     runtime.block_on(async move {
         let collector = Collector::new(config, Arc::new(SystemClock))?;
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -97,34 +109,23 @@ fn run(args: &Args) -> anyhow::Result<()> {
             tracing::info!("stop requested; finishing the write in progress");
             let _ = stop_tx.send(true);
         });
-        let mut first = true;
-        loop {
-            let kind = if args.once { "once" } else { "daemon" };
-            let force = args.once || first;
-            first = false;
-            let pass = collector.pass_with(kind, force, stop_rx.clone());
-            tokio::pin!(pass);
-            let mut stop = stop_rx.clone();
-            tokio::select! {
-                result = &mut pass => { result?; }
-                _ = stop.wait_for(|s| *s) => {
-                    // Let the pass notice the stop and close its run; give up after the grace.
-                    if tokio::time::timeout(STOP_GRACE, &mut pass).await.is_err() {
-                        tracing::warn!("pass did not stop in time; leaving (its run is closed at next start)");
-                    }
-                    return Ok(());
-                }
-            }
-            if args.once || *stop_rx.borrow() {
-                return Ok(());
-            }
-            let mut stop = stop_rx.clone();
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.wait_for(|s| *s) => return Ok(()),
-            }
-        }
+        daemon::run(&collector, schedule, stop_rx).await?;
+        collector.stop_writer();
+        Ok(())
     })
+}
+
+/// Opens (and migrates) the database once, waiting as long as it is busy.
+fn open_once(config: &Config) -> anyhow::Result<()> {
+    loop {
+        match Store::open_write(&config.store.path, config.store.lock_wait.0) {
+            Ok(_) => return Ok(()),
+            Err(e @ StoreError::Locked { .. }) => {
+                tracing::warn!(error = %e, "waiting for the database");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -144,11 +144,22 @@ pub struct Collect {
     pub github_interval: Interval,
     /// How often PyPI and conda signals are collected.
     pub packages_interval: Interval,
-    /// Time limit for collecting one repo or package.
+    /// Time limit for one upstream request, and for one repository's share of
+    /// history backfill in a pass (an unfinished backfill resumes at the next
+    /// pass where it stopped).
     pub item_timeout: Interval,
+    /// How far before the stored head's committer date an incremental history
+    /// fetch reaches back, so commits of merged branches with older committer
+    /// dates are still seen.
+    pub history_overlap: Interval,
+    /// Repositories (and packages) collected at the same time.
+    pub concurrency: NonZeroU32,
     /// Requests per second allowed to each upstream host (`host = n`), besides
     /// what the upstream itself says.
     pub requests_per_second: BTreeMap<String, NonZeroU32>,
+    /// Requests in flight at once to each upstream host (`host = n`; hosts not
+    /// listed: 4).
+    pub max_in_flight: BTreeMap<String, NonZeroU32>,
 }
 
 impl Default for Collect {
@@ -163,12 +174,27 @@ impl Default for Collect {
                 rps.insert(host.to_string(), n);
             }
         }
+        // GitHub's secondary limits allow 100 concurrent requests; four stay far
+        // inside them while hiding most of the latency of a history page.
+        let mut in_flight = BTreeMap::new();
+        for (host, n) in [
+            ("api.github.com", 4),
+            ("pypi.org", 4),
+            ("api.anaconda.org", 2),
+        ] {
+            if let Some(n) = NonZeroU32::new(n) {
+                in_flight.insert(host.to_string(), n);
+            }
+        }
         Self {
             backfill_days: NonZeroU32::new(365).unwrap_or(NonZeroU32::MIN),
             github_interval: Interval(Duration::from_secs(3600)),
             packages_interval: Interval(Duration::from_secs(6 * 3600)),
             item_timeout: Interval(Duration::from_secs(120)),
+            history_overlap: Interval(Duration::from_secs(24 * 3600)),
+            concurrency: NonZeroU32::new(8).unwrap_or(NonZeroU32::MIN),
             requests_per_second: rps,
+            max_in_flight: in_flight,
         }
     }
 }

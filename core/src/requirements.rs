@@ -166,18 +166,34 @@ pub struct LayoutFacts {
 pub const STALE_AFTER_DAYS: i64 = 2;
 
 /// Whether collected history covers the window: the primary repo was collected,
-/// every repo's backfill (`backfill_days` before its first collection) reached
-/// the window's start, and collection was still running within
-/// [`STALE_AFTER_DAYS`] of the window's end. `Err` says why not.
+/// the history of every repo in scope is complete from the window's start (its
+/// recorded backfill reached it; for repos collected before progress was
+/// recorded, `backfill_days` before their first collection), and history was
+/// brought up to the head within [`STALE_AFTER_DAYS`] of the window's end.
+/// `Err` says why not: a partial count is never reported as known.
 fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
-    let (Some(_), Some(latest)) = (f.primary_first_seen, f.latest_first_seen) else {
+    if f.primary_first_seen.is_none() {
         return Err("the primary repository was never collected".into());
-    };
-    let from = latest - Duration::days(i64::from(backfill_days));
-    if from > w.start {
+    }
+    if let Some(latest) = f.latest_first_seen {
+        let from = latest - Duration::days(i64::from(backfill_days));
+        if from > w.start {
+            return Err(format!(
+                "collected history starts at {} (first collection minus {backfill_days} \
+                 backfill days), after the window's start",
+                crate::time::rfc3339(from)
+            ));
+        }
+    }
+    if f.history_pending > 0 {
+        return Err(
+            "the history backfill has not stored its first page yet: the count is not known".into(),
+        );
+    }
+    if let Some(from) = f.history_from.filter(|from| *from > w.start) {
         return Err(format!(
-            "collected history starts at {} (first collection minus {backfill_days} backfill \
-             days), after the window's start",
+            "collected history reaches back to {} so far (the backfill resumes at the next \
+             pass), after the window's start",
             crate::time::rfc3339(from)
         ));
     }

@@ -1,21 +1,32 @@
 -- `commits` and `contributors` per probe, with what tells whether collected
--- history covers the window: when the primary repo was first collected, the
--- latest first collection of any repo in scope (history reaches back
--- `backfill_days` before it), the latest observation of any repo in scope, and
--- when the counted commits were fetched.
-SELECT s.k, s.primary_first_seen, s.latest_first_seen, o.last_observed,
+-- history covers the window:
+--   * when the primary repo was first collected;
+--   * `history_from`: the latest `covered_from` among the repos in scope whose
+--     history is walked with recorded progress (`history_progress`): stored
+--     history is complete from there on; `history_pending` counts those whose
+--     backfill has not stored a page yet;
+--   * `latest_first_seen`: for repos collected before progress was recorded,
+--     the latest first collection (their history reaches back `backfill_days`
+--     before it);
+--   * `last_observed`: the earliest, over the repos in scope, of when history
+--     was last brought up to the head (the latest snapshot for older repos);
+--   * when the counted commits were fetched.
+SELECT s.k, s.primary_first_seen, s.latest_first_seen, s.last_observed,
        coalesce(n.commits, 0) AS commits, coalesce(pp.people, 0) AS contributors,
-       n.fetched_at
+       n.fetched_at, s.history_from, s.history_pending
 FROM (SELECT p.k,
              max(r.first_seen_at) FILTER (WHERE p.is_primary) AS primary_first_seen,
-             max(r.first_seen_at) AS latest_first_seen
-      FROM probes p LEFT JOIN repos r ON r.node_id = p.node_id
-      GROUP BY p.k) s
-LEFT JOIN (SELECT p.k, max(x.last_observed) AS last_observed
-           FROM probes p
-           JOIN (SELECT node_id, max(observed_at) AS last_observed
+             max(r.first_seen_at) FILTER (WHERE h.node_id IS NULL) AS latest_first_seen,
+             min(coalesce(h.synced_at, x.last_observed)) AS last_observed,
+             max(h.covered_from) AS history_from,
+             count(*) FILTER (WHERE h.node_id IS NOT NULL AND h.covered_from IS NULL)
+                 AS history_pending
+      FROM probes p
+      LEFT JOIN repos r ON r.node_id = p.node_id
+      LEFT JOIN history_progress h ON h.node_id = p.node_id
+      LEFT JOIN (SELECT node_id, max(observed_at) AS last_observed
                  FROM repo_snapshots GROUP BY node_id) x ON x.node_id = p.node_id
-           GROUP BY p.k) o ON o.k = s.k
+      GROUP BY p.k) s
 LEFT JOIN (SELECT k, count(DISTINCT sha) AS commits, max(observed_at) AS fetched_at
            FROM counted GROUP BY k) n ON n.k = s.k
 LEFT JOIN (SELECT k, count(*) AS people FROM people GROUP BY k) pp ON pp.k = s.k

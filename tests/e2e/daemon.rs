@@ -40,14 +40,20 @@ impl Lab {
 
     /// Like [`Lab::new`] with another backfill.
     pub fn with_backfill(world: World, backfill_days: u32) -> Self {
+        Self::with_settings(world, backfill_days, "item_timeout = \"60s\"\n", "")
+    }
+
+    /// Like [`Lab::new`] with another backfill, more `[collect]` lines, and
+    /// more tables (e.g. `[store]`) after them.
+    pub fn with_settings(world: World, backfill_days: u32, collect: &str, tables: &str) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let mut text = format!(
-            "[collect]\nbackfill_days = {backfill_days}\nitem_timeout = \"60s\"\n\n\
-             [collect.requests_per_second]\n\"127.0.0.1\" = 1000\n"
+            "[collect]\nbackfill_days = {backfill_days}\n{collect}\n\
+             [collect.requests_per_second]\n\"127.0.0.1\" = 1000\n\n{tables}\n"
         );
         for p in &world.projects {
             text.push_str(&format!(

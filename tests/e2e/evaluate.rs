@@ -176,7 +176,7 @@ impl Fixture {
             source: "github:graphql repos".into(),
         };
         let mut w = RepoWrite {
-            snapshot: RepoSnapshot {
+            snapshot: Some(RepoSnapshot {
                 node_id: node.into(),
                 name_with_owner: slug.into(),
                 stars: 250,
@@ -196,13 +196,13 @@ impl Fixture {
                 codeowners_teams: vec!["@golden/maintainers".into()],
                 ci_head_state: Some("failure".into()),
                 ..RepoSnapshot::default()
-            },
-            state: TargetState {
+            }),
+            state: Some(TargetState {
                 target: format!("repo:{}", slug.to_lowercase()),
                 kind: "repo".into(),
                 node_id: Some(node.into()),
                 ..TargetState::default()
-            },
+            }),
             ..RepoWrite::default()
         };
         f(&mut w);

@@ -3,6 +3,7 @@
 //! loopback HTTP. One test binary on purpose: each links all of DuckDB.
 
 mod cli;
+mod converge;
 mod daemon;
 mod evaluate;
 mod locking;

@@ -266,9 +266,20 @@ impl Github {
         Ok(out)
     }
 
-    /// Fetches Actions workflow runs of the default branch: the first page with
-    /// the stored ETag (a 304 costs nothing and means no change), then older
-    /// pages while runs are newer than `since`.
+    /// The first page's URL of [`Github::workflow_runs`] (the key of its ETag).
+    pub fn runs_url(api_url: &str, slug: &str, branch: &str, since: DateTime<Utc>) -> String {
+        format!(
+            "{api_url}/repos/{slug}/actions/runs?branch={}&created={}&per_page=100",
+            urlencode(branch),
+            urlencode(&format!(">={}", since.format("%Y-%m-%dT%H:%M:%SZ")))
+        )
+    }
+
+    /// Fetches Actions workflow runs of the default branch created since
+    /// `since`: the first page with the stored ETag (a 304 costs nothing and
+    /// means no change), then older pages. `since` is the newest stored run's
+    /// creation minus an overlap, so it stays the same, and the URL with it,
+    /// until a new run appears: an unchanged repository answers 304.
     pub async fn workflow_runs(
         &self,
         http: &Http,
@@ -277,11 +288,7 @@ impl Github {
         etag: Option<&str>,
         since: DateTime<Utc>,
     ) -> Result<RunsPage, CallError> {
-        let mut url = format!(
-            "{}/repos/{slug}/actions/runs?branch={}&per_page=100",
-            self.api_url,
-            urlencode(branch)
-        );
+        let mut url = Self::runs_url(&self.api_url, slug, branch, since);
         let mut runs = Vec::new();
         let mut first_etag = None;
         let mut first = true;

@@ -83,6 +83,8 @@ pub struct Budget {
 struct Gate {
     limiter: DefaultDirectRateLimiter,
     hold_until: Mutex<Option<Instant>>,
+    /// Requests in flight to the host at once (`[collect] max_in_flight`).
+    in_flight: tokio::sync::Semaphore,
 }
 
 /// Counters of what a pass spent.
@@ -97,6 +99,9 @@ pub struct Spent {
     /// GitHub REST answers that were 304 Not Modified.
     pub not_modified: AtomicI64,
 }
+
+/// Requests in flight at once to a host without a `[collect] max_in_flight` entry.
+const DEFAULT_IN_FLIGHT: usize = 4;
 
 /// Retry policy.
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +133,7 @@ pub struct Http {
     gates: Mutex<HashMap<String, Arc<Gate>>>,
     quotas: HashMap<String, NonZeroU32>,
     default_rps: NonZeroU32,
+    in_flight: HashMap<String, NonZeroU32>,
     tokens: Vec<Secret>,
     next_token: AtomicI64,
     budget: Mutex<Option<Budget>>,
@@ -168,9 +174,11 @@ fn host_of(url: &str) -> String {
 }
 
 impl Http {
-    /// A client with per-host quotas (`host -> requests per second`) and GitHub tokens.
+    /// A client with per-host quotas (`host -> requests per second`), per-host
+    /// limits on requests in flight, and GitHub tokens.
     pub fn new(
         quotas: HashMap<String, NonZeroU32>,
+        in_flight: HashMap<String, NonZeroU32>,
         tokens: Vec<Secret>,
         retry: Retry,
         timeout: Duration,
@@ -191,6 +199,7 @@ impl Http {
             gates: Mutex::new(HashMap::new()),
             quotas,
             default_rps: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            in_flight,
             tokens,
             next_token: AtomicI64::new(0),
             budget: Mutex::new(None),
@@ -218,9 +227,15 @@ impl Http {
                     .or_else(|| self.quotas.get(host.split(':').next().unwrap_or(host)))
                     .copied()
                     .unwrap_or(self.default_rps);
+                let in_flight = self
+                    .in_flight
+                    .get(host)
+                    .or_else(|| self.in_flight.get(host.split(':').next().unwrap_or(host)))
+                    .map_or(DEFAULT_IN_FLIGHT, |n| n.get() as usize);
                 Arc::new(Gate {
                     limiter: RateLimiter::direct(Quota::per_second(rps)),
                     hold_until: Mutex::new(None),
+                    in_flight: tokio::sync::Semaphore::new(in_flight),
                 })
             })
             .clone()
@@ -294,6 +309,15 @@ impl Http {
     ) -> Result<Answer, CallError> {
         let host = host_of(url);
         let call = format!("{method} {url}");
+        // One slot of the host's in-flight limit for the whole call, retries
+        // and rate-limit holds included.
+        let gate = self.gate(&host);
+        let _slot = gate.in_flight.acquire().await.map_err(|_| CallError {
+            call: call.clone(),
+            status: None,
+            kind: "client",
+            message: "the HTTP client is shutting down".into(),
+        })?;
         let mut attempt = 0;
         let mut pause = self.retry.base;
         loop {

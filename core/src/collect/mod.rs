@@ -1,6 +1,19 @@
 //! Collection from the upstreams: GitHub, PyPI and Anaconda.
+//!
+//! `pass` orchestrates one pass; `schedule` decides what is due; `repo` and
+//! `package_fetch` are one target's step; `history` walks commit history
+//! resumably; `map` turns GitHub's answers into records; `github`, `http` and
+//! `packages` speak to the upstreams; `sink` is the one writer of the
+//! database; `daemon` is the loop of passes.
 
+pub mod daemon;
 pub mod github;
+pub mod history;
 pub mod http;
+pub mod map;
+pub mod package_fetch;
 pub mod packages;
 pub mod pass;
+pub mod repo;
+pub mod schedule;
+pub mod sink;

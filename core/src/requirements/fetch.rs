@@ -172,10 +172,12 @@ impl Batch {
 pub struct WindowFacts {
     /// When the primary repo was first collected; `None`: never collected.
     pub primary_first_seen: Option<DateTime<Utc>>,
-    /// The latest first collection among the repos in scope: history of every
-    /// repo reaches back `backfill_days` before it.
+    /// The latest first collection among the repos in scope collected before
+    /// history progress was recorded: their history reaches back
+    /// `backfill_days` before it.
     pub latest_first_seen: Option<DateTime<Utc>>,
-    /// The latest observation of any repo in scope.
+    /// The earliest, over the repos in scope, of when history was last brought
+    /// up to the head.
     pub last_observed: Option<DateTime<Utc>>,
     /// Distinct counted commits.
     pub commits: i64,
@@ -183,6 +185,11 @@ pub struct WindowFacts {
     pub contributors: i64,
     /// When the counted commits were last fetched.
     pub fetched_at: Option<DateTime<Utc>>,
+    /// The latest instant from which the recorded history of every walked
+    /// repo in scope is complete (`history_progress.covered_from`).
+    pub history_from: Option<DateTime<Utc>>,
+    /// Walked repos in scope whose backfill has not stored a page yet.
+    pub history_pending: i64,
 }
 
 /// `window_counts.sql` for every probe.
@@ -198,6 +205,8 @@ pub fn window_counts(store: &Store, b: &Batch) -> Result<Vec<WindowFacts>> {
                 commits: r.get(4)?,
                 contributors: r.get(5)?,
                 fetched_at: r.get::<_, Option<NaiveDateTime>>(6)?.map(utc),
+                history_from: r.get::<_, Option<NaiveDateTime>>(7)?.map(utc),
+                history_pending: r.get(8)?,
             };
         }
         Ok(())

@@ -50,18 +50,18 @@ fn write(
         source: "fixture".into(),
     };
     let w = RepoWrite {
-        snapshot: RepoSnapshot {
+        snapshot: Some(RepoSnapshot {
             node_id: node.into(),
             name_with_owner: format!("o/{node}"),
             stars,
             ..RepoSnapshot::default()
-        },
+        }),
         commits,
-        state: TargetState {
+        state: Some(TargetState {
             target: format!("repo:o/{node}"),
             kind: "repo".into(),
             ..TargetState::default()
-        },
+        }),
         ..RepoWrite::default()
     };
     store.write_repo(&p, &w).expect("write fixture");
@@ -308,19 +308,19 @@ fn force_pushed_commits_stop_counting_once_removed() {
         source: "fixture".into(),
     };
     let refetch = RepoWrite {
-        snapshot: RepoSnapshot {
+        snapshot: Some(RepoSnapshot {
             node_id: "R_a".into(),
             name_with_owner: "o/R_a".into(),
             stars: 1,
             ..RepoSnapshot::default()
-        },
+        }),
         commits: vec![commit("kept", t(22, 1), vec![a])],
         history_since: Some(t(21, 0)),
-        state: TargetState {
+        state: Some(TargetState {
             target: "repo:o/R_a".into(),
             kind: "repo".into(),
             ..TargetState::default()
-        },
+        }),
         ..RepoWrite::default()
     };
     store.write_repo(&p, &refetch).expect("refetch");
@@ -485,22 +485,22 @@ fn maintainers_declared_teams_and_observed() {
         source: "fixture".into(),
     };
     let rw = RepoWrite {
-        snapshot: RepoSnapshot {
+        snapshot: Some(RepoSnapshot {
             node_id: "R_m".into(),
             name_with_owner: "o/m".into(),
             ..RepoSnapshot::default()
-        },
+        }),
         merges: vec![
             merge(1, "alice", t(25, 0)),
             merge(2, "bob", t(26, 0)),
             merge(3, "renovate[bot]", t(26, 0)),
             merge(4, "carol", w.start),
         ],
-        state: TargetState {
+        state: Some(TargetState {
             target: "repo:o/m".into(),
             kind: "repo".into(),
             ..TargetState::default()
-        },
+        }),
         ..RepoWrite::default()
     };
     store.write_repo(&p, &rw).expect("write");
@@ -575,20 +575,20 @@ fn ci_green_red_absent_and_low_pass_rate() {
             source: "fixture".into(),
         };
         let rw = RepoWrite {
-            snapshot: RepoSnapshot {
+            snapshot: Some(RepoSnapshot {
                 node_id: "R_c".into(),
                 name_with_owner: "o/c".into(),
                 default_branch: Some("main".into()),
                 head_oid: Some("abcdef0123456789".into()),
                 ci_head_state: head.map(String::from),
                 ..RepoSnapshot::default()
-            },
+            }),
             ci: runs,
-            state: TargetState {
+            state: Some(TargetState {
                 target: "repo:o/c".into(),
                 kind: "repo".into(),
                 ..TargetState::default()
-            },
+            }),
             ..RepoWrite::default()
         };
         store.write_repo(&p, &rw).expect("write");
@@ -803,21 +803,21 @@ fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
             source: "fixture".into(),
         };
         let w = RepoWrite {
-            snapshot: RepoSnapshot {
+            snapshot: Some(RepoSnapshot {
                 node_id: "R_a".into(),
                 name_with_owner: name.into(),
                 stars: 500,
                 license_spdx: Some("MIT".into()),
                 layout_files: vec!["README.md".into(), "LICENSE".into()],
                 ..RepoSnapshot::default()
-            },
+            }),
             commits,
-            state: TargetState {
+            state: Some(TargetState {
                 target: format!("repo:{}", name.to_lowercase()),
                 kind: "repo".into(),
                 node_id: Some("R_a".into()),
                 ..TargetState::default()
-            },
+            }),
             ..RepoWrite::default()
         };
         store.write_repo(&p, &w).expect("write");
@@ -827,9 +827,11 @@ fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
         t(20, 0),
         vec![commit("c1", t(19, 0), vec![alice.clone()])],
     );
+    // Collected within 2 days of the as-of date, like the second repo: every
+    // repo in scope must be current for the counts to be known.
     rename(
         "New/Name",
-        t(25, 0),
+        t(29, 0),
         vec![commit("c2", t(24, 0), vec![alice.clone()])],
     );
     write(
@@ -974,4 +976,99 @@ fn spelling_variants_teams_emails_and_unjudged_ci() {
         &window(),
     );
     assert_eq!((m.status, m.value), (Status::Caution, None), "{}", m.detail);
+}
+
+/// Writes one page of history with its progress, as the collector's walker does.
+fn write_page(
+    store: &mut Store,
+    node: &str,
+    observed: DateTime<Utc>,
+    commits: Vec<CommitRecord>,
+    progress: &crate::store::memory::HistoryProgress,
+) {
+    let p = Provenance {
+        run_id: 1,
+        observed_at: observed,
+        source: "fixture".into(),
+    };
+    let w = RepoWrite {
+        node_id: node.into(),
+        commits,
+        progress: Some(progress.clone()),
+        ..RepoWrite::default()
+    };
+    store.write_repo(&p, &w).expect("write page");
+}
+
+#[test]
+fn a_partial_backfill_counts_only_windows_it_reaches() {
+    use crate::store::memory::HistoryProgress;
+    let mut store = Store::open_in_memory().expect("open");
+    let now = t(30, 12);
+    let mut progress = HistoryProgress {
+        node_id: "R_big".into(),
+        head_oid: Some("h".into()),
+        synced_at: Some(now),
+        backfill_oid: "h".into(),
+        backfill_since: t(1, 0),
+        started_at: now,
+        ..HistoryProgress::default()
+    };
+    // The step started: the snapshot is written, no page yet.
+    write(&mut store, "R_big", now, 500, Vec::new());
+    write_page(&mut store, "R_big", now, Vec::new(), &progress);
+    let nodes = ["R_big".to_string()];
+    let w = Window::ending_at(t(30, 12), 10);
+    let m = commits(&store, &nodes, &w, 1).expect("commits");
+    assert_eq!((m.status, m.value), (Status::Unknown, None));
+    assert!(m.detail.contains("first page"), "{}", m.detail);
+
+    // A first page reaches back to the 25th: a 10-day window is not covered yet.
+    let page: Vec<CommitRecord> = (0..5)
+        .map(|i| {
+            commit(
+                &format!("p1-{i}"),
+                t(29 - i, 0),
+                vec![person(Some("a"), "a@x", &[])],
+            )
+        })
+        .collect();
+    progress.covered_from = Some(t(25, 0));
+    progress.backfill_cursor = Some("c1".into());
+    write_page(&mut store, "R_big", now, page, &progress);
+    let m = commits(&store, &nodes, &w, 1).expect("commits");
+    assert_eq!(
+        (m.status, m.value),
+        (Status::Unknown, None),
+        "a partial count is never known"
+    );
+    assert!(m.detail.contains("reaches back to"), "{}", m.detail);
+    // ... but a 3-day window inside what was fetched is: (27 12:00, 30 12:00]
+    // holds the commits of the 28th and 29th.
+    let short = Window::ending_at(t(30, 12), 3);
+    let m = commits(&store, &nodes, &short, 1).expect("commits");
+    assert_eq!((m.status, m.value), (Status::Pass, Some(Value::Count(2))));
+
+    // The backfill finishes: the 10-day window is known.
+    let page: Vec<CommitRecord> = (0..5)
+        .map(|i| {
+            commit(
+                &format!("p2-{i}"),
+                t(24 - i, 0),
+                vec![person(Some("b"), "b@x", &[])],
+            )
+        })
+        .collect();
+    progress.covered_from = Some(progress.backfill_since);
+    progress.backfill_cursor = None;
+    progress.backfill_done = true;
+    write_page(&mut store, "R_big", now, page, &progress);
+    let m = commits(&store, &nodes, &w, 1).expect("commits");
+    // Days 21..29 are in the window (20, 30]: commits on 29,28,27,26,25 and 24,23,22,21.
+    assert_eq!((m.status, m.value), (Status::Pass, Some(Value::Count(9))));
+    let stored = store
+        .history_progress("R_big")
+        .expect("read")
+        .expect("progress");
+    assert_eq!(stored, progress, "progress reads back as written");
 }

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_package_requirements",
         sql: include_str!("../../../schema/migrations/0002_package_requirements.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_history_progress",
+        sql: include_str!("../../../schema/migrations/0003_history_progress.sql"),
+    },
 ];
 
 /// The newest schema version this build writes.

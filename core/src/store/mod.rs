@@ -13,6 +13,7 @@
 //! * readers open read-only and never migrate; a database from a newer version
 //!   of tacometer is refused by both.
 
+pub mod memory;
 mod migrations;
 mod query;
 pub mod write;

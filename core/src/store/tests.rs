@@ -15,6 +15,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0002_package_requirements",
         "89e436cf17bbba4066dcfaeb79c17a6a0870705e0a7d6e70b6d32ac2cab8b636",
     ),
+    (
+        3,
+        "0003_history_progress",
+        "97c3cca28ee8619c565d254eb19fcab62822823e76d347ef4a8ae246e3be2897",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -36,6 +41,7 @@ const TABLES: &[&str] = &[
     "releases",
     "torch_releases",
     "package_requirements",
+    "history_progress",
 ];
 
 fn table_names(store: &Store) -> Vec<String> {
@@ -304,10 +310,10 @@ mod writes {
                 source: "test".into(),
             };
             let w = RepoWrite {
-                snapshot: snapshot(),
+                snapshot: Some(snapshot()),
                 commits: commits.clone(),
                 ci: ci.clone(),
-                state: state(),
+                state: Some(state()),
                 ..RepoWrite::default()
             };
             store.write_repo(&p, &w).expect("write");
@@ -342,9 +348,9 @@ mod writes {
             source: "test".into(),
         };
         let w = RepoWrite {
-            snapshot: snapshot(),
+            snapshot: Some(snapshot()),
             ci: done,
-            state: state(),
+            state: Some(state()),
             ..RepoWrite::default()
         };
         store.write_repo(&p, &w).expect("write");
@@ -368,14 +374,14 @@ mod writes {
             source: "test".into(),
         };
         let first = RepoWrite {
-            snapshot: snapshot(),
+            snapshot: Some(snapshot()),
             commits: vec![
                 commit("old", 1, &["alice"]),
                 commit("gone", 3, &["bob"]),
                 commit("kept", 4, &["bob"]),
             ],
             history_since: None,
-            state: state(),
+            state: Some(state()),
             ..RepoWrite::default()
         };
         store.write_repo(&p, &first).expect("write");
@@ -384,10 +390,10 @@ mod writes {
             ..p.clone()
         };
         let refetch = RepoWrite {
-            snapshot: snapshot(),
+            snapshot: Some(snapshot()),
             commits: vec![commit("kept", 4, &["bob"]), commit("new", 5, &["carol"])],
             history_since: Some(at(2, 0)),
-            state: state(),
+            state: Some(state()),
             ..RepoWrite::default()
         };
         store.write_repo(&p2, &refetch).expect("write");
@@ -440,12 +446,12 @@ mod writes {
             .write_repo(
                 &p,
                 &RepoWrite {
-                    snapshot: snapshot(),
-                    state: TargetState {
+                    snapshot: Some(snapshot()),
+                    state: Some(TargetState {
                         target: "repo:o/r".into(),
                         kind: "repo".into(),
                         ..TargetState::default()
-                    },
+                    }),
                     ..RepoWrite::default()
                 },
             )

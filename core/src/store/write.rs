@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use duckdb::params;
 
+use super::memory::{HistoryProgress, upsert_progress};
 use super::{DbContext, Result, Store};
 
 /// Lists are passed to SQL joined by this separator and split back there
@@ -173,11 +174,15 @@ pub struct ReleaseRecord {
     pub requires_torch: Option<String>,
 }
 
-/// Everything one repository's collection writes.
+/// Everything one repository's collection writes: either one page of history
+/// with the progress it makes (no snapshot, no scheduler state), or the end of
+/// a repository's step (its snapshot, releases, CI runs and scheduler state).
 #[derive(Debug, Clone, Default)]
 pub struct RepoWrite {
-    /// The repository's state.
-    pub snapshot: RepoSnapshot,
+    /// The repository's node id (taken from `snapshot` when this is empty).
+    pub node_id: String,
+    /// The repository's state, when this write ends a step.
+    pub snapshot: Option<RepoSnapshot>,
     /// Commits fetched.
     pub commits: Vec<CommitRecord>,
     /// CI runs, checks and statuses.
@@ -189,8 +194,20 @@ pub struct RepoWrite {
     /// When history was fetched completely from this instant on, commits stored
     /// since then but not fetched are recorded as removed.
     pub history_since: Option<DateTime<Utc>>,
+    /// How far history reaches after this write.
+    pub progress: Option<HistoryProgress>,
     /// Scheduler state after this success.
-    pub state: TargetState,
+    pub state: Option<TargetState>,
+}
+
+impl RepoWrite {
+    /// The repository's node id.
+    pub fn node(&self) -> &str {
+        match &self.snapshot {
+            Some(s) if self.node_id.is_empty() => &s.node_id,
+            _ => &self.node_id,
+        }
+    }
 }
 
 /// The scheduler's memory of one target after a success.
@@ -309,7 +326,11 @@ impl Store {
         let what = || {
             let names: Vec<&str> = items
                 .iter()
-                .map(|(_, w)| w.snapshot.name_with_owner.as_str())
+                .map(|(_, w)| {
+                    w.snapshot
+                        .as_ref()
+                        .map_or(w.node(), |s| s.name_with_owner.as_str())
+                })
                 .collect();
             format!("write repositories {}", names.join(", "))
         };
@@ -319,8 +340,10 @@ impl Store {
              {l}, ?, {l}, {l}, {l}, ?, {l}, ?, ?, ?) ON CONFLICT DO NOTHING",
             l = SPLIT
         );
-        for (p, w) in items {
-            let snap = &w.snapshot;
+        for (p, snap) in items
+            .iter()
+            .filter_map(|(p, w)| w.snapshot.as_ref().map(|s| (p, s)))
+        {
             tx.prepare_cached("INSERT INTO repos VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
                 .and_then(|mut st| {
                     st.execute(params![
@@ -402,7 +425,7 @@ impl Store {
             let mut merges = tx.appender("tmp_merges").ctx(what)?;
             let mut rel = tx.appender("tmp_rel").ctx(what)?;
             for (p, w) in items {
-                let node = &w.snapshot.node_id;
+                let node = w.node();
                 for c in &w.commits {
                     commits
                         .append_row(params![
@@ -492,7 +515,7 @@ impl Store {
         .ctx(what)?;
 
         for (p, w) in items {
-            let node = &w.snapshot.node_id;
+            let node = w.node();
             if let Some(since) = w.history_since {
                 // Every reachable commit since `since` was fetched: stored ones that are
                 // missing were force-pushed away; ones that came back are restored.
@@ -522,7 +545,12 @@ impl Store {
                 .and_then(|mut st| st.execute(params![node, shas, shas]))
                 .ctx(what)?;
             }
-            upsert_state(&tx, &w.state, p.observed_at)?;
+            if let Some(progress) = &w.progress {
+                upsert_progress(&tx, progress, p.observed_at)?;
+            }
+            if let Some(state) = &w.state {
+                upsert_state(&tx, state, p.observed_at)?;
+            }
         }
         tx.commit().ctx(what)?;
         Ok(())

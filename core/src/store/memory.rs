@@ -1,0 +1,371 @@
+//! The collector's memory: what it needs to know at the start of a pass
+//! (scheduler state, ETags, how far each repository's history reaches, the
+//! file-derived fields of each repository's latest snapshot), and the history
+//! progress written beside every page of commits.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use duckdb::params;
+
+use super::write::{FailureRecord, Provenance, RepoSnapshot};
+use super::{DbContext, Result, Store};
+
+/// How far one repository's commit history has been collected (`history_progress`).
+///
+/// The backfill walks from `backfill_oid` (the head at first sight) back to
+/// `backfill_since`; a forward walk from `forward_oid` brings history up to a
+/// newer head. Both resume from their cursor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryProgress {
+    /// The repository's node id.
+    pub node_id: String,
+    /// Newest head whose history is stored.
+    pub head_oid: Option<String>,
+    /// Committer date of `head_oid`.
+    pub head_committed_at: Option<DateTime<Utc>>,
+    /// When history last reached `head_oid`.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// The commit the backfill walks from.
+    pub backfill_oid: String,
+    /// The backfill stops at this committer date.
+    pub backfill_since: DateTime<Utc>,
+    /// `endCursor` of the last stored backfill page.
+    pub backfill_cursor: Option<String>,
+    /// Stored history is complete from this instant on (`None`: no page yet).
+    pub covered_from: Option<DateTime<Utc>>,
+    /// The backfill reached `backfill_since` or the first commit.
+    pub backfill_done: bool,
+    /// A forward walk in progress starts from this commit.
+    pub forward_oid: Option<String>,
+    /// Committer date of `forward_oid`.
+    pub forward_committed_at: Option<DateTime<Utc>>,
+    /// ... and goes back to this committer date.
+    pub forward_since: Option<DateTime<Utc>>,
+    /// `endCursor` of its last stored page.
+    pub forward_cursor: Option<String>,
+    /// The forward walk met `head_oid` (the branch moved forward, no force push).
+    pub forward_met: bool,
+    /// The forward walk re-reads the counting window after a force push.
+    pub forward_reread: bool,
+    /// Pages stored so far.
+    pub pages: i64,
+    /// Commits stored so far (pages x their commits, overlaps included).
+    pub commits: i64,
+    /// When the first walk started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// A target's failure count and next due time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetMemory {
+    /// Consecutive failures.
+    pub failures: i64,
+    /// When it is due again.
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// A repository target's memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RepoMemory {
+    /// The node id the configured name resolved to.
+    pub node_id: Option<String>,
+    /// The head seen by the last successful collection.
+    pub head: Option<String>,
+    /// Failures and next due time.
+    pub schedule: TargetMemory,
+}
+
+/// Everything the collector loads at the start of a pass.
+#[derive(Debug, Clone, Default)]
+pub struct CollectorMemory {
+    /// Every target's schedule (`repo:o/n`, `pypi:x`, `conda:c/x`, `torch:torch`).
+    pub targets: HashMap<String, TargetMemory>,
+    /// Repository targets (`repo:o/n`, lower case).
+    pub repos: HashMap<String, RepoMemory>,
+    /// Stored ETags by URL.
+    pub etags: HashMap<String, String>,
+    /// File-derived fields of each repository's latest snapshot, by node id.
+    pub files: HashMap<String, RepoSnapshot>,
+    /// History progress by node id.
+    pub history: HashMap<String, HistoryProgress>,
+    /// When each repository was first collected, by node id.
+    pub first_seen: HashMap<String, DateTime<Utc>>,
+    /// Creation time of the newest stored Actions run, by node id.
+    pub newest_actions_run: HashMap<String, DateTime<Utc>>,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+const PROGRESS_COLUMNS: &str = "node_id, head_oid, head_committed_at, synced_at, backfill_oid, \
+     backfill_since, backfill_cursor, covered_from, backfill_done, forward_oid, \
+     forward_committed_at, forward_since, forward_cursor, forward_met, forward_reread, pages, \
+     commits, started_at";
+
+fn progress_row(r: &duckdb::Row<'_>) -> duckdb::Result<HistoryProgress> {
+    let t = |i: usize| -> duckdb::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<NaiveDateTime>>(i)?.map(utc))
+    };
+    Ok(HistoryProgress {
+        node_id: r.get(0)?,
+        head_oid: r.get(1)?,
+        head_committed_at: t(2)?,
+        synced_at: t(3)?,
+        backfill_oid: r.get(4)?,
+        backfill_since: utc(r.get(5)?),
+        backfill_cursor: r.get(6)?,
+        covered_from: t(7)?,
+        backfill_done: r.get(8)?,
+        forward_oid: r.get(9)?,
+        forward_committed_at: t(10)?,
+        forward_since: t(11)?,
+        forward_cursor: r.get(12)?,
+        forward_met: r.get(13)?,
+        forward_reread: r.get(14)?,
+        pages: r.get(15)?,
+        commits: r.get(16)?,
+        started_at: utc(r.get(17)?),
+    })
+}
+
+/// Writes a repository's history progress inside the caller's transaction.
+pub(crate) fn upsert_progress(
+    tx: &duckdb::Transaction<'_>,
+    p: &HistoryProgress,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let n = |t: Option<DateTime<Utc>>| t.map(|t| t.naive_utc());
+    tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO history_progress ({PROGRESS_COLUMNS}, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            p.node_id,
+            p.head_oid,
+            n(p.head_committed_at),
+            n(p.synced_at),
+            p.backfill_oid,
+            p.backfill_since.naive_utc(),
+            p.backfill_cursor,
+            n(p.covered_from),
+            p.backfill_done,
+            p.forward_oid,
+            n(p.forward_committed_at),
+            n(p.forward_since),
+            p.forward_cursor,
+            p.forward_met,
+            p.forward_reread,
+            p.pages,
+            p.commits,
+            p.started_at.naive_utc(),
+            at.naive_utc(),
+        ])
+    })
+    .ctx(|| format!("record history progress of {}", p.node_id))?;
+    Ok(())
+}
+
+impl Store {
+    /// Records what GitHub last said about one of its budgets.
+    pub fn record_budget(
+        &self,
+        at: DateTime<Utc>,
+        host: &str,
+        resource: &str,
+        b: &crate::collect::http::Budget,
+    ) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO rate_limit_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    at.naive_utc(),
+                    host,
+                    resource,
+                    b.limit,
+                    b.remaining,
+                    b.used,
+                    b.reset_at.map(|t| t.naive_utc()),
+                    "github:x-ratelimit-*"
+                ],
+            )
+            .ctx(|| "record the GitHub budget".into())?;
+        Ok(())
+    }
+
+    /// Records a failure that belongs to no target's schedule (the store's own,
+    /// seen by the writer), in `collection_errors` only.
+    pub fn record_error(
+        &mut self,
+        p: &Provenance,
+        target: &str,
+        error: &FailureRecord,
+        attempt: i64,
+    ) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO collection_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                params![
+                    p.run_id,
+                    p.observed_at.naive_utc(),
+                    target,
+                    error.source,
+                    error.http_status,
+                    error.kind,
+                    error.message,
+                    attempt
+                ],
+            )
+            .ctx(|| format!("record an error of {target}"))?;
+        Ok(())
+    }
+
+    /// Marks runs left `running` (cut short by a crash or a kill) as `aborted`.
+    pub fn close_interrupted_runs(&self) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE collection_runs SET status = 'aborted' WHERE status = 'running'",
+                [],
+            )
+            .ctx(|| "close interrupted runs".into())?;
+        Ok(())
+    }
+
+    /// One repository's history progress, if any walk was started.
+    pub fn history_progress(&self, node_id: &str) -> Result<Option<HistoryProgress>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!(
+                "SELECT {PROGRESS_COLUMNS} FROM history_progress WHERE node_id = ?"
+            ))
+            .ctx(|| format!("read history progress of {node_id}"))?;
+        let mut rows = stmt
+            .query_map([node_id], progress_row)
+            .ctx(|| format!("read history progress of {node_id}"))?;
+        rows.next()
+            .transpose()
+            .ctx(|| format!("read history progress of {node_id}"))
+    }
+
+    /// Loads what the collector remembers between passes.
+    pub fn collector_memory(&self) -> Result<CollectorMemory> {
+        let ctx = || "load the collector's memory".to_string();
+        let conn = self.conn();
+        let mut m = CollectorMemory::default();
+        let mut stmt = conn
+            .prepare("SELECT url, etag FROM http_cache WHERE etag IS NOT NULL")
+            .ctx(ctx)?;
+        for row in stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .ctx(ctx)?
+        {
+            let (url, tag) = row.ctx(ctx)?;
+            m.etags.insert(url, tag);
+        }
+        let mut stmt = conn
+            .prepare(
+                "SELECT target, kind, node_id, last_head_oid, failures, next_due_at \
+                 FROM collection_state",
+            )
+            .ctx(ctx)?;
+        for row in stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<NaiveDateTime>>(5)?,
+                ))
+            })
+            .ctx(ctx)?
+        {
+            let (target, kind, node_id, head, failures, next) = row.ctx(ctx)?;
+            let schedule = TargetMemory {
+                failures,
+                next_due: next.map(utc),
+            };
+            if kind == "repo" {
+                m.repos.insert(
+                    target.clone(),
+                    RepoMemory {
+                        node_id,
+                        head,
+                        schedule,
+                    },
+                );
+            }
+            m.targets.insert(target, schedule);
+        }
+        // The file-derived fields of each repo's latest snapshot, reused when the head did not move.
+        let mut stmt = conn
+            .prepare(
+                "SELECT s.node_id, s.layout_files, s.codeowners_path, s.codeowners_users, \
+                 s.codeowners_teams, s.codeowners_emails, s.maintainers_path, s.maintainers_users, \
+                 s.governance_path, s.readme_governance \
+                 FROM repo_snapshots s \
+                 QUALIFY row_number() OVER (PARTITION BY s.node_id ORDER BY s.observed_at DESC) = 1",
+            )
+            .ctx(ctx)?;
+        let list = super::texts;
+        for row in stmt
+            .query_map([], |r| {
+                Ok(RepoSnapshot {
+                    node_id: r.get(0)?,
+                    layout_files: list(r.get(1)?),
+                    codeowners_path: r.get(2)?,
+                    codeowners_users: list(r.get(3)?),
+                    codeowners_teams: list(r.get(4)?),
+                    codeowners_emails: list(r.get(5)?),
+                    maintainers_path: r.get(6)?,
+                    maintainers_users: list(r.get(7)?),
+                    governance_path: r.get(8)?,
+                    readme_governance: r.get::<_, Option<bool>>(9)?.unwrap_or(false),
+                    ..RepoSnapshot::default()
+                })
+            })
+            .ctx(ctx)?
+        {
+            let s = row.ctx(ctx)?;
+            m.files.insert(s.node_id.clone(), s);
+        }
+        let mut stmt = conn
+            .prepare(&format!("SELECT {PROGRESS_COLUMNS} FROM history_progress"))
+            .ctx(ctx)?;
+        for row in stmt.query_map([], progress_row).ctx(ctx)? {
+            let p = row.ctx(ctx)?;
+            m.history.insert(p.node_id.clone(), p);
+        }
+        let mut stmt = conn
+            .prepare(
+                "SELECT node_id, max(created_at) FROM ci_runs WHERE provider = 'actions' \
+                 GROUP BY node_id",
+            )
+            .ctx(ctx)?;
+        for row in stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, NaiveDateTime>(1)?))
+            })
+            .ctx(ctx)?
+        {
+            let (node, at) = row.ctx(ctx)?;
+            m.newest_actions_run.insert(node, utc(at));
+        }
+        let mut stmt = conn
+            .prepare("SELECT node_id, first_seen_at FROM repos")
+            .ctx(ctx)?;
+        for row in stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, NaiveDateTime>(1)?))
+            })
+            .ctx(ctx)?
+        {
+            let (node, at) = row.ctx(ctx)?;
+            m.first_seen.insert(node, utc(at));
+        }
+        Ok(m)
+    }
+}
