@@ -9,6 +9,7 @@
 //! `POST /_fake/faults`, and every request is accounted for on
 //! `GET /_fake/accounting`, including requests sent while told to wait.
 
+pub mod accounting;
 pub mod anaconda;
 pub mod edge;
 pub mod faults;
@@ -23,7 +24,8 @@ pub mod truth;
 pub mod util;
 pub mod world;
 
-pub use faults::{Exhaust, Faults, RouteFault, SecondaryLimit};
+pub use accounting::{OperationCounters, RepoCounters};
+pub use faults::{Exhaust, Faults, Latency, RouteFault, SecondaryLimit};
 pub use generate::{GenSpec, generate};
 pub use push::{PushResult, PushSpec};
 pub use server::{FakeServer, start};

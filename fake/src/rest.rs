@@ -127,6 +127,21 @@ fn in_range(r: &Range, t: DateTime<Utc>) -> bool {
     lo_ok && hi_ok
 }
 
+/// The repository a path addresses, for the accounting: its node id when the
+/// path resolves (a former name or a deleted repository included), else the
+/// path as asked (`owner/name` or `repositories/ID`).
+pub fn repo_tag(world: &World, key: &RepoKey) -> String {
+    let repo = match key {
+        RepoKey::Name(o, n) => world.repo_by_name(o, n),
+        RepoKey::Id(id) => world.repos.iter().find(|r| r.database_id == *id),
+    };
+    match (repo, key) {
+        (Some(r), _) => r.id.clone(),
+        (None, RepoKey::Name(o, n)) => format!("{o}/{n}"),
+        (None, RepoKey::Id(id)) => format!("repositories/{id}"),
+    }
+}
+
 /// `GET /repos/{owner}/{repo}/actions/runs`: newest first, filtered by
 /// `branch`, `status`, `event`, `actor`, `head_sha`, `created`; paged by
 /// `per_page` (max 100) and `page`, with GitHub's 1,000-result cap when
