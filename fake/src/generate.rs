@@ -619,6 +619,7 @@ impl Gen {
                         .min(now),
                     run_number,
                     run_attempt: 1,
+                    run_started_at: None,
                     actor: c.author.login.clone().unwrap_or_else(|| "web-flow".into()),
                 });
                 run_number += 1;

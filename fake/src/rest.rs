@@ -316,7 +316,7 @@ fn run_json(repo: &Repo, w: &WorkflowRun, base: &str) -> Json {
         "actor": actor,
         "run_attempt": w.run_attempt,
         "referenced_workflows": [],
-        "run_started_at": iso(w.created_at),
+        "run_started_at": iso(w.run_started_at.unwrap_or(w.created_at)),
         "triggering_actor": actor,
         "jobs_url": format!("{api}/actions/runs/{}/jobs", w.id),
         "logs_url": format!("{api}/actions/runs/{}/logs", w.id),
@@ -324,7 +324,11 @@ fn run_json(repo: &Repo, w: &WorkflowRun, base: &str) -> Json {
         "artifacts_url": format!("{api}/actions/runs/{}/artifacts", w.id),
         "cancel_url": format!("{api}/actions/runs/{}/cancel", w.id),
         "rerun_url": format!("{api}/actions/runs/{}/rerun", w.id),
-        "previous_attempt_url": null,
+        "previous_attempt_url": if w.run_attempt > 1 {
+            json!(format!("{api}/actions/runs/{}/attempts/{}", w.id, w.run_attempt - 1))
+        } else {
+            Json::Null
+        },
         "workflow_url": format!("{api}/actions/workflows/{}", w.workflow_id),
         "head_commit": head_commit,
         "repository": repo_json,

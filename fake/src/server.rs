@@ -816,7 +816,15 @@ async fn push_handler(AxState(shared): Sh, body: Bytes) -> Response {
     };
     match crate::push::push(&mut shared.world_mut(), &spec) {
         Ok(r) => json_response(StatusCode::OK, &json!(r)),
-        Err(e) => json_response(StatusCode::NOT_FOUND, &json!({"message": e.to_string()})),
+        Err(e) => {
+            let message = e.to_string();
+            let status = if message.starts_with("push: no ") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            json_response(status, &json!({"message": message}))
+        }
     }
 }
 

@@ -688,7 +688,7 @@ impl<'a, 'w> Exec<'a, 'w> {
                 "name" => s(w.name.clone()),
                 "status" => s(w.status.to_uppercase()),
                 "conclusion" => j(json!(w.conclusion.as_ref().map(|c| c.to_uppercase()))),
-                "startedAt" => j(t(w.created_at)),
+                "startedAt" => j(t(w.run_started_at.unwrap_or(w.created_at))),
                 "completedAt" => j(if w.status == "completed" {
                     t(w.updated_at)
                 } else {
