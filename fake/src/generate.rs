@@ -14,6 +14,10 @@ use rand::{Rng, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+mod big;
+
+pub use big::{BigRepoSpec, add_big_repo, big_repo_world};
+
 use crate::util::{b64, fake_sha};
 use crate::world::{
     Commit, CommitStatus, CondaFile, CondaPackage, License, Person, ProjectEntry, PullRequest,
