@@ -6,6 +6,10 @@
 //! far below the thresholds), projects with several repos, co-authors, bots,
 //! noreply and unlinked emails, merges, renamed repos, red and missing CI,
 //! packages on PyPI and conda-forge with assorted torch requirements.
+//!
+//! The file is long (about 1,000 lines) because the ordinary repositories and
+//! their packages are drawn by one generator sharing its random stream; the
+//! big repository lives in `generate/big.rs`.
 
 use std::collections::BTreeMap;
 

@@ -5,6 +5,10 @@
 //! the waits the fake told the token to observe (a request before one has
 //! elapsed is counted as a violation), the secondary limit, injected faults,
 //! then the primary budget. Every GitHub answer carries `x-ratelimit-*`.
+//!
+//! The file is long (about 900 lines) because every handler goes through the
+//! same gate and per-request bookkeeping (`Ctx`); what does not need them lives
+//! in `rest`, `pypi`, `anaconda`, `graphql` and `accounting`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -5,6 +5,9 @@
 //! errors become `null` plus an `errors` entry with the response path; a
 //! `null` in a non-null field propagates to the nearest nullable parent, as
 //! the GraphQL spec and GitHub do.
+//!
+//! The file is long (about 1,150 lines) because the resolvers of every type
+//! share the object model and the pagination helpers defined here.
 
 use std::collections::BTreeMap;
 
