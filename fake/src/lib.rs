@@ -27,7 +27,7 @@ pub mod world;
 pub use accounting::{OperationCounters, RepoCounters};
 pub use faults::{Exhaust, Faults, Latency, RouteFault, SecondaryLimit};
 pub use generate::{BigRepoSpec, GenSpec, add_big_repo, big_repo_world, generate};
-pub use push::{PushResult, PushSpec, Rerun, Yank};
+pub use push::{ChangeSpec, PushResult, PushSpec, Rerun, Yank};
 pub use server::{FakeServer, start};
 pub use state::{Accounting, Counters, Violation};
 pub use world::World;

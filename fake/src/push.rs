@@ -1,6 +1,7 @@
-//! A mid-run "push": new commits (or a force-push that drops some), stars
-//! and CI runs on one repo, re-runs of workflow runs and yanked PyPI
-//! releases, so incremental collection can be tested.
+//! A mid-run "push": new commits, stars and CI runs on one repo
+//! ([`PushSpec`]), and other changes ([`ChangeSpec`]): force-pushes that drop
+//! commits, re-runs of workflow runs and yanked PyPI releases, so incremental
+//! collection can be tested.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,18 +9,13 @@ use serde::{Deserialize, Serialize};
 use crate::util::fake_sha;
 use crate::world::{Commit, Person, Star, WorkflowRun, World};
 
-/// What to change (`POST /_fake/push`).
+/// What to add (`POST /_fake/push`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct PushSpec {
-    /// `owner/name` (former names work) or node id; may be empty when the
-    /// push only re-runs runs or yanks releases.
+    /// `owner/name` (former names work) or node id.
     pub repo: String,
-    /// Force-push: first drop this many commits from the head of the default
-    /// branch (they vanish from its history; their runs and statuses stay).
-    pub drop_commits: u32,
-    /// New commits on the default branch (on top of what is left after
-    /// `drop_commits`).
+    /// New commits on the default branch.
     pub commits: u32,
     /// New stargazers.
     pub stars: u32,
@@ -27,10 +23,6 @@ pub struct PushSpec {
     pub runs: u32,
     /// Conclusion of the new runs.
     pub conclusion: String,
-    /// Re-runs of existing workflow runs, anywhere in the world.
-    pub reruns: Vec<Rerun>,
-    /// PyPI releases to yank (or un-yank).
-    pub yank: Vec<Yank>,
     /// How far the world's `now` moves forward; new items fall in
     /// `(old now, new now]`.
     pub advance_secs: i64,
@@ -40,11 +32,43 @@ impl Default for PushSpec {
     fn default() -> Self {
         Self {
             repo: String::new(),
-            drop_commits: 0,
             commits: 0,
             stars: 0,
             runs: 0,
             conclusion: "success".into(),
+            advance_secs: 3600,
+        }
+    }
+}
+
+/// Changes other than additions (`POST /_fake/change`): a force-push,
+/// workflow re-runs and PyPI yanks, applied in that order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ChangeSpec {
+    /// Repository of the force-push: `owner/name` (former names work) or
+    /// node id; may be empty without one.
+    pub repo: String,
+    /// Force-push: drop this many commits from the head of the default
+    /// branch (they vanish from its history; their runs and statuses stay).
+    pub drop_commits: u32,
+    /// New commits pushed on top of what is left.
+    pub commits: u32,
+    /// Re-runs of existing workflow runs, anywhere in the world.
+    pub reruns: Vec<Rerun>,
+    /// PyPI releases to yank (or un-yank).
+    pub yank: Vec<Yank>,
+    /// How far the world's `now` moves forward; new times fall in
+    /// `(old now, new now]`.
+    pub advance_secs: i64,
+}
+
+impl Default for ChangeSpec {
+    fn default() -> Self {
+        Self {
+            repo: String::new(),
+            drop_commits: 0,
+            commits: 0,
             reruns: Vec::new(),
             yank: Vec::new(),
             advance_secs: 3600,
@@ -108,10 +132,32 @@ pub struct PushResult {
     pub now: DateTime<Utc>,
 }
 
-/// Apply a push to the world. Everything is checked before anything
-/// changes, so a refused push leaves the world as it was.
+/// Apply a push to the world.
 pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
-    let touches_repo = spec.drop_commits > 0 || spec.commits > 0 || spec.stars > 0 || spec.runs > 0;
+    apply(world, spec, &ChangeSpec::default(), true)
+}
+
+/// Apply a change to the world. Everything is checked before anything
+/// changes, so a refused change leaves the world as it was.
+pub fn change(world: &mut World, spec: &ChangeSpec) -> anyhow::Result<PushResult> {
+    let push = PushSpec {
+        repo: spec.repo.clone(),
+        commits: spec.commits,
+        advance_secs: spec.advance_secs,
+        ..PushSpec::default()
+    };
+    let touches_repo = spec.drop_commits > 0 || spec.commits > 0;
+    apply(world, &push, spec, touches_repo)
+}
+
+/// A push with the extras of a change; `spec.repo` must resolve when
+/// `touches_repo`, and is ignored when empty otherwise.
+fn apply(
+    world: &mut World,
+    spec: &PushSpec,
+    extra: &ChangeSpec,
+    touches_repo: bool,
+) -> anyhow::Result<PushResult> {
     let idx = if spec.repo.is_empty() && !touches_repo {
         None
     } else {
@@ -129,12 +175,12 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
     if let Some(i) = idx {
         let have = world.repos[i].commits.len();
         anyhow::ensure!(
-            spec.drop_commits as usize <= have,
+            extra.drop_commits as usize <= have,
             "push: cannot drop {} of {have} commits",
-            spec.drop_commits
+            extra.drop_commits
         );
     }
-    for rr in &spec.reruns {
+    for rr in &extra.reruns {
         anyhow::ensure!(
             world
                 .repos
@@ -144,7 +190,7 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
             rr.run_id
         );
     }
-    for y in &spec.yank {
+    for y in &extra.yank {
         anyhow::ensure!(
             world
                 .pypi_project(&y.project)
@@ -164,10 +210,11 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
         ..PushResult::default()
     };
     if let Some(i) = idx {
-        push_repo(world, i, spec, old_now, new_now, &at, &mut result);
+        let drop = extra.drop_commits as usize;
+        push_repo(world, i, spec, drop, (old_now, new_now), &at, &mut result);
     }
-    for (k, rr) in spec.reruns.iter().enumerate() {
-        let started = at(k, spec.reruns.len());
+    for (k, rr) in extra.reruns.iter().enumerate() {
+        let started = at(k, extra.reruns.len());
         if let Some(w) = world
             .repos
             .iter_mut()
@@ -182,7 +229,7 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
             w.updated_at = if done { new_now } else { started };
         }
     }
-    for y in &spec.yank {
+    for y in &extra.yank {
         let key = crate::world::pep503(&y.project);
         let release = world
             .pypi
@@ -204,8 +251,8 @@ fn push_repo(
     world: &mut World,
     idx: usize,
     spec: &PushSpec,
-    old_now: DateTime<Utc>,
-    new_now: DateTime<Utc>,
+    drop: usize,
+    (old_now, new_now): (DateTime<Utc>, DateTime<Utc>),
     at: &dyn Fn(usize, usize) -> DateTime<Utc>,
     result: &mut PushResult,
 ) {
@@ -217,7 +264,7 @@ fn push_repo(
         .unwrap_or(0)
         + 1;
     let repo = &mut world.repos[idx];
-    let dropped: Vec<Commit> = repo.commits.drain(..spec.drop_commits as usize).collect();
+    let dropped: Vec<Commit> = repo.commits.drain(..drop).collect();
     result.dropped = dropped.into_iter().map(|c| c.sha).collect();
     let n = spec.commits as usize;
     let mut new_commits = Vec::new();
@@ -249,7 +296,7 @@ fn push_repo(
         if repo.default_branch.is_none() {
             repo.default_branch = Some("main".into());
         }
-    } else if spec.drop_commits > 0 {
+    } else if drop > 0 {
         repo.pushed_at = Some(at(0, 1));
     }
     let stars = spec.stars as usize;

@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 
 use crate::faults::{Faults, Latency, count_objects};
 use crate::graphql::{self, RateInfo};
-use crate::push::{PushResult, PushSpec};
+use crate::push::{ChangeSpec, PushResult, PushSpec};
 use crate::state::{Accounting, Budget, FaultAction, State, Tags};
 use crate::util::fnv;
 use crate::world::World;
@@ -134,6 +134,11 @@ impl FakeServer {
         crate::push::push(&mut self.shared.world_mut(), spec)
     }
 
+    /// Force-push, re-run workflow runs, yank PyPI releases.
+    pub fn change(&self, spec: &ChangeSpec) -> anyhow::Result<PushResult> {
+        crate::push::change(&mut self.shared.world_mut(), spec)
+    }
+
     /// What the fake has counted so far.
     pub fn accounting(&self) -> Accounting {
         self.shared.state().accounting.clone()
@@ -180,6 +185,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_fake/faults", get(faults_get).post(faults_set))
         .route("/_fake/push", post(push_handler))
+        .route("/_fake/change", post(change_handler))
         .route("/_fake/world", get(world_get))
         .fallback(not_found)
         .with_state(shared)
@@ -818,7 +824,27 @@ async fn push_handler(AxState(shared): Sh, body: Bytes) -> Response {
             );
         }
     };
-    match crate::push::push(&mut shared.world_mut(), &spec) {
+    let result = crate::push::push(&mut shared.world_mut(), &spec);
+    push_answer(result)
+}
+
+async fn change_handler(AxState(shared): Sh, body: Bytes) -> Response {
+    let spec: ChangeSpec = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"message": format!("bad change: {e}")}),
+            );
+        }
+    };
+    let result = crate::push::change(&mut shared.world_mut(), &spec);
+    push_answer(result)
+}
+
+/// 200 with the result; 404 for something unknown, 422 for the impossible.
+fn push_answer(result: anyhow::Result<PushResult>) -> Response {
+    match result {
         Ok(r) => json_response(StatusCode::OK, &json!(r)),
         Err(e) => {
             let message = e.to_string();

@@ -16,7 +16,7 @@ use tacometer_fake::edge::edge_world;
 use tacometer_fake::faults::count_objects;
 use tacometer_fake::truth::{Ask, expected};
 use tacometer_fake::{
-    FakeServer, Faults, PushSpec, Rerun, RouteFault, World, Yank, big_repo_world, start,
+    ChangeSpec, FakeServer, Faults, Rerun, RouteFault, World, Yank, big_repo_world, start,
 };
 
 const TOKEN: &str = "ghp_realism";
@@ -397,7 +397,7 @@ async fn force_pushes_reruns_and_yanks() {
 
     // Force-push: two commits dropped, one new on top of what is left.
     let res: Value = c
-        .post(format!("{base}/_fake/push"))
+        .post(format!("{base}/_fake/change"))
         .json(&json!({"repo": "edge/window", "drop_commits": 2, "commits": 1}))
         .send()
         .await
@@ -423,12 +423,12 @@ async fn force_pushes_reruns_and_yanks() {
     assert_eq!(oids.len(), (before.commits.len() - 1).min(100));
     // A drop alone moves the head back.
     let res = fake
-        .push(&PushSpec {
+        .change(&ChangeSpec {
             repo: id.clone(),
             drop_commits: 1,
-            ..PushSpec::default()
+            ..ChangeSpec::default()
         })
-        .expect("push");
+        .expect("force-push");
     assert_eq!(res.commits.len(), 0);
     assert_eq!(
         fake.with_world(|w| w
@@ -440,13 +440,13 @@ async fn force_pushes_reruns_and_yanks() {
 
     // Re-run: same id and created_at, one more attempt, a later update.
     let res = fake
-        .push(&PushSpec {
+        .change(&ChangeSpec {
             reruns: vec![Rerun {
                 run_id: run.id,
                 conclusion: "failure".into(),
                 ..Rerun::default()
             }],
-            ..PushSpec::default()
+            ..ChangeSpec::default()
         })
         .expect("rerun");
     assert!(res.repo_id.is_empty());
@@ -483,13 +483,13 @@ async fn force_pushes_reruns_and_yanks() {
     );
     assert!(again["previous_attempt_url"].as_str().is_some());
     // A re-run under way has no conclusion yet.
-    fake.push(&PushSpec {
+    fake.change(&ChangeSpec {
         reruns: vec![Rerun {
             run_id: run.id,
             status: "in_progress".into(),
             ..Rerun::default()
         }],
-        ..PushSpec::default()
+        ..ChangeSpec::default()
     })
     .expect("rerun");
     let w = fake.world();
@@ -520,7 +520,7 @@ async fn force_pushes_reruns_and_yanks() {
     let yank =
         json!({"yank": [{"project": "Edge_Window", "version": "1.0.0", "reason": "broken"}]});
     let r = c
-        .post(format!("{base}/_fake/push"))
+        .post(format!("{base}/_fake/change"))
         .json(&yank)
         .send()
         .await
@@ -536,14 +536,14 @@ async fn force_pushes_reruns_and_yanks() {
             .iter()
             .all(|f| f["yanked"] == true)
     );
-    fake.push(&PushSpec {
+    fake.change(&ChangeSpec {
         yank: vec![Yank {
             project: "edge-window".into(),
             version: "1.0.0".into(),
             undo: true,
             ..Yank::default()
         }],
-        ..PushSpec::default()
+        ..ChangeSpec::default()
     })
     .expect("unyank");
     assert_eq!(release("1.0.0").await["info"]["yanked"], false);
@@ -566,7 +566,7 @@ async fn force_pushes_reruns_and_yanks() {
         (json!({"commits": 1}), StatusCode::NOT_FOUND),
     ] {
         let r = c
-            .post(format!("{base}/_fake/push"))
+            .post(format!("{base}/_fake/change"))
             .json(&bad)
             .send()
             .await
