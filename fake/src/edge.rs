@@ -106,6 +106,7 @@ fn run(id: u64, sha: &str, at: DateTime<Utc>, conclusion: &str) -> WorkflowRun {
         updated_at: at + Duration::minutes(10),
         run_number: id % 1000,
         run_attempt: 1,
+        run_started_at: None,
         actor: "alice".into(),
     }
 }

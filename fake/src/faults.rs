@@ -31,8 +31,16 @@ pub struct RouteFault {
     pub error_statuses: Vec<u16>,
     /// The next N requests fail with the first of `error_statuses`.
     pub fail_next: u32,
-    /// Added latency in milliseconds for every request.
+    /// Added latency in milliseconds for every request, before it is served.
     pub latency_ms: u64,
+    /// Further latency in milliseconds per GraphQL point charged, after the
+    /// answer is computed (dry runs and refused requests are charged nothing).
+    pub latency_per_point_ms: u64,
+    /// Further latency in microseconds per JSON object in a served answer
+    /// (below `data` for GraphQL, below the top level otherwise): the
+    /// repositories, commits, authors, connections, runs, files... returned.
+    /// A 304 has no body and costs none of it.
+    pub latency_per_object_us: u64,
     /// Probability of dropping the connection without a complete response.
     pub drop_rate: f64,
     /// The next N requests have their connection dropped.
@@ -51,6 +59,8 @@ impl Default for RouteFault {
             error_statuses: vec![500, 502, 503],
             fail_next: 0,
             latency_ms: 0,
+            latency_per_point_ms: 0,
+            latency_per_object_us: 0,
             drop_rate: 0.0,
             drop_next: 0,
             malformed_rate: 0.0,
@@ -119,6 +129,29 @@ impl Default for Exhaust {
 }
 
 impl RouteFault {
+    /// Latency like GitHub's, for `route` (`graphql`, `actions_runs`, `github`,
+    /// ...): 100 ms a request plus 1.5 ms per object returned, so a
+    /// `CommitHistory` page of 100 commits with their authors (about 530
+    /// objects) takes about 0.9 s, more with many CI contexts, and a
+    /// `FindRepos` batch of 100 about 0.25 s. No other fault.
+    pub fn github_latency(route: &str) -> Self {
+        Self {
+            route: route.into(),
+            latency_ms: 100,
+            latency_per_object_us: 1500,
+            ..Self::default()
+        }
+    }
+
+    /// The latency settings of this fault.
+    pub fn latency(&self) -> Latency {
+        Latency {
+            fixed_ms: self.latency_ms,
+            per_point_ms: self.latency_per_point_ms,
+            per_object_us: self.latency_per_object_us,
+        }
+    }
+
     /// Whether this fault applies to a route.
     pub fn matches(&self, route: &str) -> bool {
         self.route == "*"
@@ -126,5 +159,66 @@ impl RouteFault {
             || (self.route == "github"
                 && matches!(route, "graphql" | "actions_runs" | "rate_limit"))
             || (self.route == "pypi" && route.starts_with("pypi"))
+    }
+}
+
+/// The latency of one request, fixed by the route fault in force when it
+/// arrived: `fixed_ms` before it is served, then [`Latency::after`] once the
+/// answer is known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Latency {
+    /// Milliseconds before the request is served.
+    pub fixed_ms: u64,
+    /// Milliseconds per GraphQL point charged.
+    pub per_point_ms: u64,
+    /// Microseconds per JSON object in the answer.
+    pub per_object_us: u64,
+}
+
+impl Latency {
+    /// Milliseconds an answer adds after it is computed, for `points`
+    /// charged and `objects` in its body.
+    pub fn after(&self, points: u64, objects: u64) -> u64 {
+        let per_point = self.per_point_ms.saturating_mul(points);
+        let per_object = self.per_object_us.saturating_mul(objects) / 1000;
+        per_point.saturating_add(per_object)
+    }
+}
+
+/// JSON objects in `v`, not counting `v` itself: what an answer returned.
+pub fn count_objects(v: &serde_json::Value) -> u64 {
+    fn walk(v: &serde_json::Value) -> u64 {
+        match v {
+            serde_json::Value::Object(m) => 1 + m.values().map(walk).sum::<u64>(),
+            serde_json::Value::Array(a) => a.iter().map(walk).sum(),
+            _ => 0,
+        }
+    }
+    match v {
+        serde_json::Value::Object(m) => m.values().map(walk).sum(),
+        serde_json::Value::Array(a) => a.iter().map(walk).sum(),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_after_an_answer_adds_points_and_objects() {
+        let l = RouteFault {
+            latency_ms: 5,
+            latency_per_point_ms: 100,
+            latency_per_object_us: 1500,
+            ..RouteFault::default()
+        }
+        .latency();
+        assert_eq!(l.fixed_ms, 5);
+        assert_eq!(l.after(2, 10), 200 + 15);
+        assert_eq!(l.after(0, 0), 0);
+        let body = serde_json::json!({"data": {"a": [{"b": {}}, {"c": 1}], "d": null}});
+        assert_eq!(count_objects(&body), 4);
+        assert_eq!(count_objects(&body["data"]), 3);
     }
 }

@@ -6,6 +6,10 @@
 //! far below the thresholds), projects with several repos, co-authors, bots,
 //! noreply and unlinked emails, merges, renamed repos, red and missing CI,
 //! packages on PyPI and conda-forge with assorted torch requirements.
+//!
+//! The file is long (about 1,000 lines) because the ordinary repositories and
+//! their packages are drawn by one generator sharing its random stream; the
+//! big repository lives in `generate/big.rs`.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +17,10 @@ use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use rand::{Rng, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+mod big;
+
+pub use big::{BigRepoSpec, add_big_repo, big_repo_world};
 
 use crate::util::{b64, fake_sha};
 use crate::world::{
@@ -619,6 +627,7 @@ impl Gen {
                         .min(now),
                     run_number,
                     run_attempt: 1,
+                    run_started_at: None,
                     actor: c.author.login.clone().unwrap_or_else(|| "web-flow".into()),
                 });
                 run_number += 1;

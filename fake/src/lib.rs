@@ -9,6 +9,7 @@
 //! `POST /_fake/faults`, and every request is accounted for on
 //! `GET /_fake/accounting`, including requests sent while told to wait.
 
+pub mod accounting;
 pub mod anaconda;
 pub mod edge;
 pub mod faults;
@@ -23,9 +24,10 @@ pub mod truth;
 pub mod util;
 pub mod world;
 
-pub use faults::{Exhaust, Faults, RouteFault, SecondaryLimit};
-pub use generate::{GenSpec, generate};
-pub use push::{PushResult, PushSpec};
+pub use accounting::{OperationCounters, RepoCounters};
+pub use faults::{Exhaust, Faults, Latency, RouteFault, SecondaryLimit};
+pub use generate::{BigRepoSpec, GenSpec, add_big_repo, big_repo_world, generate};
+pub use push::{ChangeSpec, PushResult, PushSpec, Rerun, Yank};
 pub use server::{FakeServer, start};
 pub use state::{Accounting, Counters, Violation};
 pub use world::World;

@@ -1,5 +1,7 @@
-//! A mid-run "push": new commits, stars and CI runs on one repo, so
-//! incremental collection can be tested.
+//! A mid-run "push": new commits, stars and CI runs on one repo
+//! ([`PushSpec`]), and other changes ([`ChangeSpec`]): force-pushes that drop
+//! commits, re-runs of workflow runs and yanked PyPI releases, so incremental
+//! collection can be tested.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,13 +41,89 @@ impl Default for PushSpec {
     }
 }
 
-/// What a push added.
+/// Changes other than additions (`POST /_fake/change`): a force-push,
+/// workflow re-runs and PyPI yanks, applied in that order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ChangeSpec {
+    /// Repository of the force-push: `owner/name` (former names work) or
+    /// node id; may be empty without one.
+    pub repo: String,
+    /// Force-push: drop this many commits from the head of the default
+    /// branch (they vanish from its history; their runs and statuses stay).
+    pub drop_commits: u32,
+    /// New commits pushed on top of what is left.
+    pub commits: u32,
+    /// Re-runs of existing workflow runs, anywhere in the world.
+    pub reruns: Vec<Rerun>,
+    /// PyPI releases to yank (or un-yank).
+    pub yank: Vec<Yank>,
+    /// How far the world's `now` moves forward; new times fall in
+    /// `(old now, new now]`.
+    pub advance_secs: i64,
+}
+
+impl Default for ChangeSpec {
+    fn default() -> Self {
+        Self {
+            repo: String::new(),
+            drop_commits: 0,
+            commits: 0,
+            reruns: Vec::new(),
+            yank: Vec::new(),
+            advance_secs: 3600,
+        }
+    }
+}
+
+/// A re-run of a workflow run, as GitHub does it: the same `id`, `created_at`
+/// and `run_number`; `run_attempt` one more; new `status`, `conclusion`,
+/// `run_started_at` and `updated_at` within the push's time span.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Rerun {
+    /// Id of the run.
+    pub run_id: u64,
+    /// `completed` (default), `in_progress` or `queued`.
+    pub status: String,
+    /// Conclusion once completed (default `success`); ignored otherwise.
+    pub conclusion: String,
+}
+
+impl Default for Rerun {
+    fn default() -> Self {
+        Self {
+            run_id: 0,
+            status: "completed".into(),
+            conclusion: "success".into(),
+        }
+    }
+}
+
+/// Yank (or un-yank) every file of one PyPI release.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Yank {
+    /// Project name (any PEP 503 spelling).
+    pub project: String,
+    /// Exact version string.
+    pub version: String,
+    /// Reason PyPI shows.
+    pub reason: Option<String>,
+    /// Un-yank instead.
+    pub undo: bool,
+}
+
+/// What a push changed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct PushResult {
-    /// Node id of the repo.
+    /// Node id of the repo (empty when the push named none).
     pub repo_id: String,
     /// New commit SHAs, newest first.
     pub commits: Vec<String>,
+    /// SHAs a force-push dropped, newest first.
+    pub dropped: Vec<String>,
     /// Star count after the push.
     pub stargazer_count: usize,
     /// New workflow run ids.
@@ -56,19 +134,128 @@ pub struct PushResult {
 
 /// Apply a push to the world.
 pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
-    let idx = world
-        .repos
-        .iter()
-        .position(|r| r.id == spec.repo)
-        .or_else(|| {
-            let (o, n) = spec.repo.split_once('/')?;
-            let id = world.repo_by_name(o, n)?.id.clone();
-            world.repos.iter().position(|r| r.id == id)
-        })
-        .ok_or_else(|| anyhow::anyhow!("push: no repo {}", spec.repo))?;
+    apply(world, spec, &ChangeSpec::default(), true)
+}
+
+/// Apply a change to the world. Everything is checked before anything
+/// changes, so a refused change leaves the world as it was.
+pub fn change(world: &mut World, spec: &ChangeSpec) -> anyhow::Result<PushResult> {
+    let push = PushSpec {
+        repo: spec.repo.clone(),
+        commits: spec.commits,
+        advance_secs: spec.advance_secs,
+        ..PushSpec::default()
+    };
+    let touches_repo = spec.drop_commits > 0 || spec.commits > 0;
+    apply(world, &push, spec, touches_repo)
+}
+
+/// A push with the extras of a change; `spec.repo` must resolve when
+/// `touches_repo`, and is ignored when empty otherwise.
+fn apply(
+    world: &mut World,
+    spec: &PushSpec,
+    extra: &ChangeSpec,
+    touches_repo: bool,
+) -> anyhow::Result<PushResult> {
+    let idx = if spec.repo.is_empty() && !touches_repo {
+        None
+    } else {
+        let found = world
+            .repos
+            .iter()
+            .position(|r| r.id == spec.repo)
+            .or_else(|| {
+                let (o, n) = spec.repo.split_once('/')?;
+                let id = world.repo_by_name(o, n)?.id.clone();
+                world.repos.iter().position(|r| r.id == id)
+            });
+        Some(found.ok_or_else(|| anyhow::anyhow!("push: no repo {}", spec.repo))?)
+    };
+    if let Some(i) = idx {
+        let have = world.repos[i].commits.len();
+        anyhow::ensure!(
+            extra.drop_commits as usize <= have,
+            "push: cannot drop {} of {have} commits",
+            extra.drop_commits
+        );
+    }
+    for rr in &extra.reruns {
+        anyhow::ensure!(
+            world
+                .repos
+                .iter()
+                .any(|r| r.workflow_runs.iter().any(|w| w.id == rr.run_id)),
+            "push: no workflow run {}",
+            rr.run_id
+        );
+    }
+    for y in &extra.yank {
+        anyhow::ensure!(
+            world
+                .pypi_project(&y.project)
+                .is_some_and(|p| p.release(&y.version).is_some()),
+            "push: no PyPI release {} {}",
+            y.project,
+            y.version
+        );
+    }
     let old_now = world.now;
     let new_now = old_now + Duration::seconds(spec.advance_secs.max(1));
     let span = (new_now - old_now).num_seconds().max(1);
+    let at =
+        |k: usize, n: usize| old_now + Duration::seconds(span * (k as i64 + 1) / (n as i64 + 1));
+    let mut result = PushResult {
+        now: new_now,
+        ..PushResult::default()
+    };
+    if let Some(i) = idx {
+        let drop = extra.drop_commits as usize;
+        push_repo(world, i, spec, drop, (old_now, new_now), &at, &mut result);
+    }
+    for (k, rr) in extra.reruns.iter().enumerate() {
+        let started = at(k, extra.reruns.len());
+        if let Some(w) = world
+            .repos
+            .iter_mut()
+            .flat_map(|r| r.workflow_runs.iter_mut())
+            .find(|w| w.id == rr.run_id)
+        {
+            w.run_attempt += 1;
+            w.run_started_at = Some(started);
+            w.status = rr.status.clone();
+            let done = rr.status == "completed";
+            w.conclusion = done.then(|| rr.conclusion.clone());
+            w.updated_at = if done { new_now } else { started };
+        }
+    }
+    for y in &extra.yank {
+        let key = crate::world::pep503(&y.project);
+        let release = world
+            .pypi
+            .iter_mut()
+            .filter(|p| crate::world::pep503(&p.name) == key)
+            .flat_map(|p| p.releases.iter_mut())
+            .find(|r| r.version == y.version);
+        for f in release.into_iter().flat_map(|r| r.files.iter_mut()) {
+            f.yanked = !y.undo;
+            f.yanked_reason = if y.undo { None } else { y.reason.clone() };
+        }
+    }
+    world.now = new_now;
+    Ok(result)
+}
+
+/// The repository part of a push: drop, commit, star, run.
+fn push_repo(
+    world: &mut World,
+    idx: usize,
+    spec: &PushSpec,
+    drop: usize,
+    (old_now, new_now): (DateTime<Utc>, DateTime<Utc>),
+    at: &dyn Fn(usize, usize) -> DateTime<Utc>,
+    result: &mut PushResult,
+) {
     let next_run_id = world
         .repos
         .iter()
@@ -77,11 +264,12 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
         .unwrap_or(0)
         + 1;
     let repo = &mut world.repos[idx];
-    let at =
-        |k: u32, n: u32| old_now + Duration::seconds(span * i64::from(k + 1) / i64::from(n + 1));
+    let dropped: Vec<Commit> = repo.commits.drain(..drop).collect();
+    result.dropped = dropped.into_iter().map(|c| c.sha).collect();
+    let n = spec.commits as usize;
     let mut new_commits = Vec::new();
-    for k in 0..spec.commits {
-        let time = at(k, spec.commits);
+    for k in 0..n {
+        let time = at(k, n);
         let seq = repo.commits.len();
         let parent = repo.head().map(|c| c.sha.clone());
         let login = format!("pusher{}", seq % 3);
@@ -91,7 +279,7 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
             login: Some(login),
         };
         let c = Commit {
-            sha: fake_sha(&format!("push:{}:{seq}", repo.id)),
+            sha: fake_sha(&format!("push:{}:{seq}:{}", repo.id, old_now.timestamp())),
             message: format!("Pushed change {seq}"),
             author: person.clone(),
             committer: person,
@@ -103,20 +291,22 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
         new_commits.push(c.sha.clone());
         repo.commits.insert(0, c);
     }
-    if spec.commits > 0 {
-        repo.pushed_at = Some(at(spec.commits - 1, spec.commits));
+    if n > 0 {
+        repo.pushed_at = Some(at(n - 1, n));
         if repo.default_branch.is_none() {
             repo.default_branch = Some("main".into());
         }
+    } else if drop > 0 {
+        repo.pushed_at = Some(at(0, 1));
     }
-    for k in 0..spec.stars {
-        let n = repo.stars.len();
+    let stars = spec.stars as usize;
+    for k in 0..stars {
+        let count = repo.stars.len();
         repo.stars.push(Star {
-            login: format!("push-stargazer-{n}"),
-            starred_at: at(k, spec.stars),
+            login: format!("push-stargazer-{count}"),
+            starred_at: at(k, stars),
         });
     }
-    let mut runs = Vec::new();
     if let Some(head) = repo.head().map(|c| (c.sha.clone(), c.committed_at)) {
         let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
         for k in 0..spec.runs {
@@ -138,18 +328,13 @@ pub fn push(world: &mut World, spec: &PushSpec) -> anyhow::Result<PushResult> {
                 updated_at: created,
                 run_number: number,
                 run_attempt: 1,
+                run_started_at: None,
                 actor: "pusher0".into(),
             });
-            runs.push(id);
+            result.runs.push(id);
         }
     }
-    let result = PushResult {
-        repo_id: repo.id.clone(),
-        commits: new_commits.into_iter().rev().collect(),
-        stargazer_count: repo.stars.len(),
-        runs,
-        now: new_now,
-    };
-    world.now = new_now;
-    Ok(result)
+    result.repo_id = repo.id.clone();
+    result.commits = new_commits.into_iter().rev().collect();
+    result.stargazer_count = repo.stars.len();
 }

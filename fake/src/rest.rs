@@ -127,6 +127,21 @@ fn in_range(r: &Range, t: DateTime<Utc>) -> bool {
     lo_ok && hi_ok
 }
 
+/// The repository a path addresses, for the accounting: its node id when the
+/// path resolves (a former name or a deleted repository included), else the
+/// path as asked (`owner/name` or `repositories/ID`).
+pub fn repo_tag(world: &World, key: &RepoKey) -> String {
+    let repo = match key {
+        RepoKey::Name(o, n) => world.repo_by_name(o, n),
+        RepoKey::Id(id) => world.repos.iter().find(|r| r.database_id == *id),
+    };
+    match (repo, key) {
+        (Some(r), _) => r.id.clone(),
+        (None, RepoKey::Name(o, n)) => format!("{o}/{n}"),
+        (None, RepoKey::Id(id)) => format!("repositories/{id}"),
+    }
+}
+
 /// `GET /repos/{owner}/{repo}/actions/runs`: newest first, filtered by
 /// `branch`, `status`, `event`, `actor`, `head_sha`, `created`; paged by
 /// `per_page` (max 100) and `page`, with GitHub's 1,000-result cap when
@@ -301,7 +316,7 @@ fn run_json(repo: &Repo, w: &WorkflowRun, base: &str) -> Json {
         "actor": actor,
         "run_attempt": w.run_attempt,
         "referenced_workflows": [],
-        "run_started_at": iso(w.created_at),
+        "run_started_at": iso(w.run_started_at.unwrap_or(w.created_at)),
         "triggering_actor": actor,
         "jobs_url": format!("{api}/actions/runs/{}/jobs", w.id),
         "logs_url": format!("{api}/actions/runs/{}/logs", w.id),
@@ -309,7 +324,11 @@ fn run_json(repo: &Repo, w: &WorkflowRun, base: &str) -> Json {
         "artifacts_url": format!("{api}/actions/runs/{}/artifacts", w.id),
         "cancel_url": format!("{api}/actions/runs/{}/cancel", w.id),
         "rerun_url": format!("{api}/actions/runs/{}/rerun", w.id),
-        "previous_attempt_url": null,
+        "previous_attempt_url": if w.run_attempt > 1 {
+            json!(format!("{api}/actions/runs/{}/attempts/{}", w.id, w.run_attempt - 1))
+        } else {
+            Json::Null
+        },
         "workflow_url": format!("{api}/actions/workflows/{}", w.workflow_id),
         "head_commit": head_commit,
         "repository": repo_json,

@@ -5,6 +5,10 @@
 //! the waits the fake told the token to observe (a request before one has
 //! elapsed is counted as a violation), the secondary limit, injected faults,
 //! then the primary budget. Every GitHub answer carries `x-ratelimit-*`.
+//!
+//! The file is long (about 900 lines) because every handler goes through the
+//! same gate and per-request bookkeeping (`Ctx`); what does not need them lives
+//! in `rest`, `pypi`, `anaconda`, `graphql` and `accounting`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,10 +26,10 @@ use serde_json::{Value as Json, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::faults::Faults;
+use crate::faults::{Faults, Latency, count_objects};
 use crate::graphql::{self, RateInfo};
-use crate::push::{PushResult, PushSpec};
-use crate::state::{Accounting, Budget, FaultAction, State};
+use crate::push::{ChangeSpec, PushResult, PushSpec};
+use crate::state::{Accounting, Budget, FaultAction, State, Tags};
 use crate::util::fnv;
 use crate::world::World;
 use crate::{anaconda, pypi, rest};
@@ -130,6 +134,11 @@ impl FakeServer {
         crate::push::push(&mut self.shared.world_mut(), spec)
     }
 
+    /// Force-push, re-run workflow runs, yank PyPI releases.
+    pub fn change(&self, spec: &ChangeSpec) -> anyhow::Result<PushResult> {
+        crate::push::change(&mut self.shared.world_mut(), spec)
+    }
+
     /// What the fake has counted so far.
     pub fn accounting(&self) -> Accounting {
         self.shared.state().accounting.clone()
@@ -176,6 +185,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_fake/faults", get(faults_get).post(faults_set))
         .route("/_fake/push", post(push_handler))
+        .route("/_fake/change", post(change_handler))
         .route("/_fake/world", get(world_get))
         .fallback(not_found)
         .with_state(shared)
@@ -242,19 +252,28 @@ pub fn etag_matches(headers: &HeaderMap, tag: &str) -> bool {
         })
 }
 
-/// Per-request bookkeeping: route, token, in-flight count and status.
+/// Per-request bookkeeping: route, token, tags, in-flight counts, latency
+/// and status.
 struct Ctx {
     shared: Arc<Shared>,
     route: &'static str,
     token: Option<String>,
     github: bool,
+    tags: Tags,
+    latency: Latency,
 }
 
 impl Ctx {
-    fn new(shared: &Arc<Shared>, route: &'static str, token: Option<String>, github: bool) -> Ctx {
+    fn new(
+        shared: &Arc<Shared>,
+        route: &'static str,
+        token: Option<String>,
+        github: bool,
+        tags: Tags,
+    ) -> Ctx {
         {
             let mut st = shared.state();
-            st.count_request(route, token.as_deref());
+            st.accounting.arrive(route, token.as_deref(), &tags);
             if github {
                 st.enter();
             }
@@ -264,7 +283,19 @@ impl Ctx {
             route,
             token,
             github,
+            tags,
+            latency: Latency::default(),
         }
+    }
+
+    /// Serve an answer after the latency it adds: `points` charged and
+    /// `objects` in its body (see [`Latency::after`]).
+    async fn done_after(&self, resp: Response, points: u64, objects: u64) -> Response {
+        let ms = self.latency.after(points, objects);
+        if ms > 0 {
+            tokio::time::sleep(StdDuration::from_millis(ms)).await;
+        }
+        self.done(resp)
     }
 
     fn done(&self, resp: Response) -> Response {
@@ -276,10 +307,11 @@ impl Ctx {
     }
 
     /// Apply the route's injected fault, after its latency; `Some` ends the request.
-    async fn fault(&self) -> (Option<Response>, bool) {
+    async fn fault(&mut self) -> (Option<Response>, bool) {
         let (action, latency) = self.shared.state().route_fault(self.route);
-        if latency > 0 {
-            tokio::time::sleep(StdDuration::from_millis(latency)).await;
+        self.latency = latency;
+        if latency.fixed_ms > 0 {
+            tokio::time::sleep(StdDuration::from_millis(latency.fixed_ms)).await;
         }
         match action {
             FaultAction::None => (None, false),
@@ -303,8 +335,11 @@ impl Ctx {
 
 impl Drop for Ctx {
     fn drop(&mut self) {
+        let mut st = self.shared.state();
+        st.accounting
+            .leave(self.route, self.token.as_deref(), &self.tags);
         if self.github {
-            self.shared.state().leave();
+            st.leave();
         }
     }
 }
@@ -346,6 +381,7 @@ async fn github_gate(
     route: &'static str,
     headers: &HeaderMap,
     resource: &str,
+    tags: Tags,
 ) -> Gate {
     let token = bearer(headers);
     let known = {
@@ -354,7 +390,7 @@ async fn github_gate(
             .as_ref()
             .is_some_and(|t| st.limits.tokens.is_empty() || st.limits.tokens.contains(t))
     };
-    let ctx = Ctx::new(shared, route, token.clone().filter(|_| known), true);
+    let mut ctx = Ctx::new(shared, route, token.clone().filter(|_| known), true, tags);
     let Some(token) = token else {
         let body = if route == "graphql" {
             json!({"message": "This endpoint requires you to be authenticated.", "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql", "status": "401"})
@@ -436,11 +472,25 @@ fn finish_body(resp_body: String, bad: bool) -> String {
 }
 
 async fn graphql_handler(AxState(shared): Sh, headers: HeaderMap, body: Bytes) -> Response {
-    let (ctx, token, bad) = match github_gate(&shared, "graphql", &headers, "graphql").await {
+    let req = serde_json::from_slice::<Json>(&body);
+    let tags = match &req {
+        Ok(v) => {
+            let (operation, repo) = graphql::describe(v);
+            Tags {
+                operation: Some(operation),
+                repo,
+            }
+        }
+        Err(_) => Tags {
+            operation: Some(graphql::INVALID_OPERATION.into()),
+            repo: None,
+        },
+    };
+    let (ctx, token, bad) = match github_gate(&shared, "graphql", &headers, "graphql", tags).await {
         Gate::Pass(c, t, b) => (c, t, b),
         Gate::Stop(r) => return r,
     };
-    let req: Json = match serde_json::from_slice(&body) {
+    let req: Json = match req {
         Ok(v) => v,
         Err(e) => {
             let b = shared.state().budget(&token, "graphql");
@@ -456,6 +506,7 @@ async fn graphql_handler(AxState(shared): Sh, headers: HeaderMap, body: Bytes) -
     let variables = req.get("variables");
     let op = req.get("operationName").and_then(Json::as_str);
     let schema = graphql::subset_schema();
+    let mut charged = 0;
     let (status, out, budget) = match graphql::prepare(schema, query, variables, op) {
         Err(errors) => {
             let b = shared.state().budget(&token, "graphql");
@@ -473,9 +524,8 @@ async fn graphql_handler(AxState(shared): Sh, headers: HeaderMap, body: Bytes) -
                     (false, b)
                 } else {
                     let b = st.charge(&token, "graphql", p.cost);
-                    st.accounting.graphql_points += p.cost;
-                    let cost = p.cost;
-                    st.counters("graphql", Some(&token), |c| c.graphql_points += cost);
+                    st.accounting.charge_points(&token, &ctx.tags, p.cost);
+                    charged = p.cost;
                     (false, b)
                 }
             };
@@ -508,13 +558,15 @@ async fn graphql_handler(AxState(shared): Sh, headers: HeaderMap, body: Bytes) -
             (StatusCode::OK, out, budget)
         }
     };
+    let objects = out.get("data").map_or(0, count_objects);
     let mut r = json_text(status, finish_body(out.to_string(), bad));
     rate_headers(&mut r, &budget, "graphql");
-    ctx.done(r)
+    ctx.done_after(r, charged, objects).await
 }
 
 async fn rate_limit_handler(AxState(shared): Sh, headers: HeaderMap) -> Response {
-    let (ctx, token, bad) = match github_gate(&shared, "rate_limit", &headers, "core").await {
+    let gate = github_gate(&shared, "rate_limit", &headers, "core", Tags::default()).await;
+    let (ctx, token, bad) = match gate {
         Gate::Pass(c, t, b) => (c, t, b),
         Gate::Stop(r) => return r,
     };
@@ -563,7 +615,12 @@ async fn runs(
     q: Option<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (ctx, token, bad) = match github_gate(&shared, "actions_runs", &headers, "core").await {
+    let tags = Tags {
+        operation: None,
+        repo: Some(rest::repo_tag(&shared.world(), &key)),
+    };
+    let gate = github_gate(&shared, "actions_runs", &headers, "core", tags).await;
+    let (ctx, token, bad) = match gate {
         Gate::Pass(c, t, b) => (c, t, b),
         Gate::Stop(r) => return r,
     };
@@ -609,6 +666,8 @@ async fn runs(
             let mut st = shared.state();
             st.accounting.not_modified += 1;
             st.counters("actions_runs", Some(&token), |c| c.not_modified += 1);
+            st.accounting
+                .repo("actions_runs", &ctx.tags, |c| c.not_modified += 1);
         }
         return ctx.done(r);
     }
@@ -617,7 +676,14 @@ async fn runs(
         let b = st.charge(&token, "core", 1);
         st.accounting.rest_calls += 1;
         st.counters("actions_runs", Some(&token), |c| c.rest_calls += 1);
+        st.accounting
+            .repo("actions_runs", &ctx.tags, |c| c.rest_calls += 1);
         b
+    };
+    let objects = if status == StatusCode::OK {
+        count_objects(&body)
+    } else {
+        0
     };
     let mut r = json_text(status, finish_body(text, bad && status == StatusCode::OK));
     if status == StatusCode::OK {
@@ -631,7 +697,7 @@ async fn runs(
         HeaderValue::from_static("github.v3; format=json"),
     );
     rate_headers(&mut r, &charged, "core");
-    ctx.done(r)
+    ctx.done_after(r, 0, objects).await
 }
 
 /// Serve a non-GitHub JSON answer with faults, ETag and 304.
@@ -641,7 +707,7 @@ async fn plain(
     headers: HeaderMap,
     answer: rest::Answer,
 ) -> Response {
-    let ctx = Ctx::new(&shared, route, None, false);
+    let mut ctx = Ctx::new(&shared, route, None, false, Tags::default());
     let (stop, bad) = ctx.fault().await;
     if let Some(r) = stop {
         return ctx.done(r);
@@ -659,6 +725,7 @@ async fn plain(
                     .counters(route, None, |c| c.not_modified += 1);
                 return ctx.done(r);
             }
+            let objects = count_objects(&body);
             let mut r = json_text(StatusCode::OK, finish_body(text, bad));
             r.headers_mut().insert(header::ETAG, hv(&tag));
             if let Some(l) = link {
@@ -672,7 +739,7 @@ async fn plain(
                     HeaderValue::from_static("max-age=900, public"),
                 );
             }
-            ctx.done(r)
+            ctx.done_after(r, 0, objects).await
         }
         rest::Answer::Moved { body, location } => {
             let mut r = json_response(StatusCode::MOVED_PERMANENTLY, &body);
@@ -757,9 +824,37 @@ async fn push_handler(AxState(shared): Sh, body: Bytes) -> Response {
             );
         }
     };
-    match crate::push::push(&mut shared.world_mut(), &spec) {
+    let result = crate::push::push(&mut shared.world_mut(), &spec);
+    push_answer(result)
+}
+
+async fn change_handler(AxState(shared): Sh, body: Bytes) -> Response {
+    let spec: ChangeSpec = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"message": format!("bad change: {e}")}),
+            );
+        }
+    };
+    let result = crate::push::change(&mut shared.world_mut(), &spec);
+    push_answer(result)
+}
+
+/// 200 with the result; 404 for something unknown, 422 for the impossible.
+fn push_answer(result: anyhow::Result<PushResult>) -> Response {
+    match result {
         Ok(r) => json_response(StatusCode::OK, &json!(r)),
-        Err(e) => json_response(StatusCode::NOT_FOUND, &json!({"message": e.to_string()})),
+        Err(e) => {
+            let message = e.to_string();
+            let status = if message.starts_with("push: no ") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            json_response(status, &json!({"message": message}))
+        }
     }
 }
 

@@ -6,74 +6,15 @@
 //! token to observe (a `retry-after`, or a reset after exhaustion) is remembered;
 //! a request from that token before the wait has elapsed is a violation.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::faults::{Faults, RouteFault};
+pub use crate::accounting::{Accounting, Counters, Tags, Violation};
+use crate::faults::{Faults, Latency, RouteFault};
 use crate::world::Limits;
-
-/// What the fake counted, per route and per token.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct Accounting {
-    /// All requests (control routes excluded).
-    pub requests: u64,
-    /// GraphQL points charged.
-    pub graphql_points: u64,
-    /// REST calls charged against `core` (304s and `/rate_limit` are free).
-    pub rest_calls: u64,
-    /// Conditional requests answered 304.
-    pub not_modified: u64,
-    /// Requests sent while the fake had told the token to wait.
-    pub violations: u64,
-    /// Per route (`graphql`, `actions_runs`, `rate_limit`, `pypi`, `anaconda`).
-    pub routes: BTreeMap<String, Counters>,
-    /// Per token (GitHub routes only).
-    pub tokens: BTreeMap<String, Counters>,
-    /// Each violation.
-    pub violation_log: Vec<Violation>,
-}
-
-/// Counters of one route or token.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct Counters {
-    /// Requests.
-    pub requests: u64,
-    /// GraphQL points charged.
-    pub graphql_points: u64,
-    /// REST calls charged.
-    pub rest_calls: u64,
-    /// 304 answers.
-    pub not_modified: u64,
-    /// Primary-limit refusals (GraphQL `RATE_LIMITED`, REST 403/429).
-    pub rate_limited: u64,
-    /// Secondary-limit refusals.
-    pub secondary_limited: u64,
-    /// Requests sent while told to wait.
-    pub violations: u64,
-    /// Answers by status code.
-    pub statuses: BTreeMap<String, u64>,
-}
-
-/// One request sent while the fake had told its token to wait.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Violation {
-    /// Token that sent it.
-    pub token: String,
-    /// Route.
-    pub route: String,
-    /// When it arrived.
-    pub at: DateTime<Utc>,
-    /// Until when the token had been told to wait.
-    pub wait_until: DateTime<Utc>,
-    /// `secondary`, `graphql` or `core`.
-    pub reason: String,
-}
 
 /// A primary budget of one token for one resource.
 #[derive(Debug, Clone, Copy)]
@@ -157,26 +98,9 @@ impl State {
         self.faults = faults;
     }
 
-    /// Reset accounting to zero.
+    /// Reset accounting to zero (the in-flight gauges stay).
     pub fn reset_accounting(&mut self) {
-        self.accounting = Accounting::default();
-    }
-
-    /// Count a request on a route (and token).
-    pub fn count_request(&mut self, route: &str, token: Option<&str>) {
-        self.accounting.requests += 1;
-        self.accounting
-            .routes
-            .entry(route.to_string())
-            .or_default()
-            .requests += 1;
-        if let Some(t) = token {
-            self.accounting
-                .tokens
-                .entry(t.to_string())
-                .or_default()
-                .requests += 1;
-        }
+        self.accounting.reset();
     }
 
     /// Apply `f` to the counters of a route and of a token.
@@ -275,16 +199,16 @@ impl State {
     }
 
     /// Decide the route fault for this request; returns it and the latency.
-    pub fn route_fault(&mut self, route: &str) -> (FaultAction, u64) {
+    pub fn route_fault(&mut self, route: &str) -> (FaultAction, Latency) {
         let Some(idx) = self.faults.routes.iter().position(|f| f.matches(route)) else {
-            return (FaultAction::None, 0);
+            return (FaultAction::None, Latency::default());
         };
         let roll_err: f64 = self.rng.random();
         let roll_drop: f64 = self.rng.random();
         let roll_bad: f64 = self.rng.random();
         let pick: usize = self.rng.random_range(0..1000);
         let f: &mut RouteFault = &mut self.faults.routes[idx];
-        let latency = f.latency_ms;
+        let latency = f.latency();
         let first_status = f.error_statuses.first().copied().unwrap_or(500);
         let action = if f.drop_next > 0 {
             f.drop_next -= 1;

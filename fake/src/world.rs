@@ -247,8 +247,11 @@ pub struct WorkflowRun {
     pub updated_at: DateTime<Utc>,
     /// Run number within its workflow.
     pub run_number: u64,
-    /// Attempt.
+    /// Attempt: 1, plus one per re-run.
     pub run_attempt: u64,
+    /// When the latest attempt started; `None` means `created_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_started_at: Option<DateTime<Utc>>,
     /// Login of the actor.
     pub actor: String,
 }

@@ -308,6 +308,57 @@ impl<'a> Cost<'a> {
     }
 }
 
+/// The operation name counted for a body that is not JSON with a `query`.
+pub const INVALID_OPERATION: &str = "(invalid)";
+
+/// The operation name counted for an unnamed operation.
+pub const ANONYMOUS_OPERATION: &str = "(anonymous)";
+
+/// What a request body (`{"query", "variables", "operationName"}`) asks for,
+/// read before it is validated, for the accounting: the operation name (the
+/// request's `operationName`, else the name of the document's first
+/// operation) and the `id` of a top-level `node(id:)` of that operation,
+/// given literally or as a variable.
+pub fn describe(body: &Json) -> (String, Option<String>) {
+    let Some(query) = body.get("query").and_then(Json::as_str) else {
+        return (INVALID_OPERATION.into(), None);
+    };
+    let given = body.get("operationName").and_then(Json::as_str);
+    let Ok(doc) = graphql_parser::parse_query::<&str>(query) else {
+        return (given.unwrap_or(INVALID_OPERATION).into(), None);
+    };
+    let ops = doc.definitions.iter().filter_map(|d| match d {
+        Definition::Operation(OperationDefinition::Query(q)) => Some((q.name, &q.selection_set)),
+        Definition::Operation(OperationDefinition::SelectionSet(s)) => Some((None, s)),
+        _ => None,
+    });
+    let picked = match given {
+        Some(name) => ops.clone().find(|(n, _)| *n == Some(name)),
+        None => ops.clone().next(),
+    };
+    let name = given
+        .or_else(|| picked.and_then(|(n, _)| n))
+        .unwrap_or(ANONYMOUS_OPERATION)
+        .to_string();
+    let vars = body.get("variables").and_then(Json::as_object);
+    let node = picked.and_then(|(_, set)| {
+        set.items.iter().find_map(|sel| match sel {
+            Selection::Field(f) if f.name == "node" => {
+                f.arguments.iter().find_map(|(k, v)| match (*k, v) {
+                    ("id", Value::String(s)) => Some(s.clone()),
+                    ("id", Value::Variable(n)) => vars
+                        .and_then(|m| m.get(*n))
+                        .and_then(Json::as_str)
+                        .map(str::to_string),
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
+    });
+    (name, node)
+}
+
 /// Run a prepared request over the world; returns the response body
 /// (`{"data": ..., "errors": [...]}`).
 pub fn execute(p: &Prepared, world: &World, rate: RateInfo) -> Json {

@@ -1,0 +1,578 @@
+//! Realism for load tests, over real loopback HTTP: latency per request,
+//! per point and per object; accounting per GraphQL operation and per
+//! repository, and the in-flight gauges; a world with one big repository
+//! walked in full; force-pushes, workflow re-runs and yanks.
+//!
+//! Wall-time assertions are lower bounds only. One file (about 580 lines) so
+//! the scenarios share one test binary: each binary costs a link.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tacometer_fake::edge::edge_world;
+use tacometer_fake::faults::count_objects;
+use tacometer_fake::truth::{Ask, expected};
+use tacometer_fake::{
+    ChangeSpec, FakeServer, Faults, Rerun, RouteFault, World, Yank, big_repo_world, start,
+};
+
+const TOKEN: &str = "ghp_realism";
+const COMMIT_HISTORY: &str = include_str!("../../queries/github/commit_history.graphql");
+const FIND_REPO: &str = include_str!("../../queries/github/find_repos.graphql");
+
+async fn serve(world: World) -> FakeServer {
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    start(world, addr).await.expect("fake starts")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent("tacometer-fake-realism")
+        .build()
+        .expect("client")
+}
+
+/// POST a GraphQL body; the answer's JSON.
+async fn post(base: &str, body: &Value) -> Value {
+    client()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(TOKEN)
+        .json(body)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn repo_id(world: &World, full: &str) -> String {
+    world
+        .repos
+        .iter()
+        .find(|r| r.full_name() == full)
+        .map(|r| r.id.clone())
+        .expect("repo in world")
+}
+
+fn history(body: &Value) -> &Value {
+    &body["data"]["node"]["defaultBranchRef"]["target"]["history"]
+}
+
+// ---------------------------------------------------------------- latency --
+
+#[tokio::test]
+async fn latency_grows_with_points_and_objects_from_every_source() {
+    // From the world file: a fixed part and a part per point.
+    let mut world = edge_world();
+    world.faults = Faults {
+        routes: vec![RouteFault {
+            route: "graphql".into(),
+            latency_ms: 100,
+            latency_per_point_ms: 150,
+            ..RouteFault::default()
+        }],
+        ..Faults::default()
+    };
+    let id = repo_id(&world, "edge/window");
+    let fake = serve(world).await;
+    let base = fake.base_url();
+    let t = Instant::now();
+    let r = post(&base, &json!({"query": "{ rateLimit { cost } }"})).await;
+    assert_eq!(r["data"]["rateLimit"]["cost"], 1);
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
+    // A dry run is charged nothing, so only the fixed part applies; its
+    // lower bound is all a test can say.
+    let t = Instant::now();
+    let r = post(
+        &base,
+        &json!({"query": "{ rateLimit(dryRun: true) { cost } }"}),
+    )
+    .await;
+    assert_eq!(r["data"]["rateLimit"]["cost"], 1);
+    assert!(t.elapsed() >= Duration::from_millis(100));
+
+    // Through the control route: a part per object returned.
+    let faults = json!({"routes": [{"route": "graphql", "latency_per_object_us": 2000}]});
+    let set: Value = client()
+        .post(format!("{base}/_fake/faults"))
+        .json(&faults)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(set["routes"][0]["latency_per_object_us"], 2000);
+    assert_eq!(set["routes"][0]["latency_per_point_ms"], 0);
+    let body = json!({"query": COMMIT_HISTORY, "variables": {"id": id}});
+    let t = Instant::now();
+    let r = post(&base, &body).await;
+    let took = t.elapsed();
+    let objects = count_objects(&r["data"]);
+    assert!(objects >= 20, "a page of commits: {objects} objects");
+    assert!(
+        took >= Duration::from_millis(2 * objects),
+        "{objects} objects in {took:?}"
+    );
+
+    // Through the library: REST answers too, per object of the body.
+    fake.set_faults(Faults {
+        routes: vec![RouteFault {
+            route: "actions_runs".into(),
+            latency_per_object_us: 5000,
+            ..RouteFault::default()
+        }],
+        ..Faults::default()
+    });
+    let t = Instant::now();
+    let runs: Value = client()
+        .get(format!("{base}/repos/edge/window/actions/runs"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let objects = count_objects(&runs);
+    assert!(objects > 0);
+    assert!(t.elapsed() >= Duration::from_millis(5 * objects));
+    fake.shutdown().await;
+}
+
+#[test]
+fn the_github_latency_preset_makes_a_history_page_take_about_a_second() {
+    let world = big_repo_world(500, 365, 3);
+    let r = world.repos.last().expect("big repo");
+    // What a CommitHistory page of 100 commits returns, object by object,
+    // as the executor builds it: measured through the executor itself.
+    let schema = tacometer_fake::graphql::subset_schema();
+    let vars = json!({"id": r.id});
+    let p =
+        tacometer_fake::graphql::prepare(schema, COMMIT_HISTORY, Some(&vars), None).expect("valid");
+    let rate = tacometer_fake::graphql::RateInfo {
+        cost: p.cost,
+        limit: 5000,
+        remaining: 5000,
+        used: 0,
+        reset_at: world.now,
+        node_count: p.node_count,
+    };
+    let out = tacometer_fake::graphql::execute(&p, &world, rate);
+    assert_eq!(history(&out)["nodes"].as_array().map(Vec::len), Some(100));
+    let l = RouteFault::github_latency("graphql").latency();
+    let ms = l.fixed_ms + l.after(p.cost, count_objects(&out["data"]));
+    assert!((700..=1500).contains(&ms), "{ms} ms a page");
+}
+
+// ------------------------------------------------------------- accounting --
+
+#[tokio::test]
+async fn operations_repositories_and_304s_are_accounted() {
+    let world = edge_world();
+    let window = repo_id(&world, "edge/window");
+    let renamed = repo_id(&world, "edge/renamed");
+    let fake = serve(world).await;
+    let base = fake.base_url();
+    for id in [&window, &window, &renamed] {
+        let r = post(
+            &base,
+            &json!({"query": COMMIT_HISTORY, "variables": {"id": id}, "operationName": "CommitHistory"}),
+        )
+        .await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    // No operationName: the document's first operation names it.
+    let r = post(
+        &base,
+        &json!({"query": FIND_REPO, "variables": {"owner": "edge", "name": "window"}}),
+    )
+    .await;
+    assert_eq!(r["data"]["repository"]["id"], json!(window));
+    post(&base, &json!({"query": "{ rateLimit { cost } }"})).await;
+    post(&base, &json!({"nothing": true})).await;
+    // A literal node id counts for that repository too.
+    let literal = format!("query Literal {{ node(id: \"{renamed}\") {{ id }} }}");
+    post(&base, &json!({"query": literal})).await;
+
+    let acct = fake.accounting();
+    let ch = &acct.operations["CommitHistory"];
+    assert_eq!(ch.requests, 3);
+    assert_eq!(ch.repos[&window].requests, 2);
+    assert_eq!(ch.repos[&renamed].requests, 1);
+    assert!(ch.repos[&window].graphql_points >= 2);
+    assert_eq!(
+        ch.graphql_points,
+        ch.repos.values().map(|r| r.graphql_points).sum::<u64>()
+    );
+    assert_eq!(acct.operations["FindRepo"].requests, 1);
+    assert!(acct.operations["FindRepo"].repos.is_empty());
+    assert_eq!(acct.operations["(anonymous)"].requests, 1);
+    assert_eq!(acct.operations["(anonymous)"].graphql_points, 1);
+    assert_eq!(acct.operations["(invalid)"].requests, 1);
+    assert_eq!(acct.operations["Literal"].repos[&renamed].requests, 1);
+    let op_points: u64 = acct.operations.values().map(|o| o.graphql_points).sum();
+    assert_eq!(op_points, acct.graphql_points);
+    assert_eq!(
+        acct.routes["graphql"].repos[&window].graphql_points,
+        ch.repos[&window].graphql_points
+    );
+
+    // REST per repository: a former name counts for the same repository,
+    // and a conditional request's 304 is counted beside the charged call.
+    let c = client();
+    let url = format!("{base}/repos/edge/window/actions/runs");
+    let first = c.get(&url).bearer_auth(TOKEN).send().await.expect("send");
+    let tag = first.headers()["etag"].to_str().expect("etag").to_string();
+    let again = c
+        .get(&url)
+        .bearer_auth(TOKEN)
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let moved = c
+        .get(format!("{base}/repos/edge/renamed-old/actions/runs"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(moved.status(), StatusCode::OK, "followed the redirect");
+    c.get(format!("{base}/repos/no/such/actions/runs"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send");
+    let acct = fake.accounting();
+    let runs = &acct.routes["actions_runs"].repos;
+    assert_eq!(runs[&window].requests, 2);
+    assert_eq!(runs[&window].rest_calls, 1);
+    assert_eq!(runs[&window].not_modified, 1);
+    assert_eq!(
+        runs[&renamed].requests, 2,
+        "the 301 and the request it names"
+    );
+    assert_eq!(runs["no/such"].requests, 1);
+    assert!(acct.tokens[TOKEN].repos.is_empty());
+
+    // The JSON route carries the same, and a reset zeroes it.
+    let json: Value = c
+        .get(format!("{base}/_fake/accounting"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(json["operations"]["CommitHistory"]["requests"], 3);
+    assert_eq!(
+        json["routes"]["actions_runs"]["repos"][&window]["not_modified"],
+        1
+    );
+    fake.reset_accounting();
+    assert!(fake.accounting().operations.is_empty());
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_in_flight_gauges_show_concurrency() {
+    let mut world = edge_world();
+    world.faults.routes = vec![RouteFault {
+        route: "graphql".into(),
+        latency_ms: 400,
+        ..RouteFault::default()
+    }];
+    let fake = serve(world).await;
+    let base = fake.base_url();
+    let body = json!({"query": "query Cheap { rateLimit { cost } }"});
+    // One after another: never more than one in flight.
+    for _ in 0..2 {
+        post(&base, &body).await;
+    }
+    let acct = fake.accounting();
+    assert_eq!(acct.max_in_flight, 1);
+    assert_eq!(acct.routes["graphql"].max_in_flight, 1);
+    fake.reset_accounting();
+    // Five at once, each held 400 ms: they overlap.
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let base = base.clone();
+            let body = body.clone();
+            tokio::spawn(async move { post(&base, &body).await })
+        })
+        .collect();
+    for c in calls {
+        c.await.expect("join");
+    }
+    let acct = fake.accounting();
+    assert!(acct.max_in_flight >= 2, "{}", acct.max_in_flight);
+    assert!(acct.max_in_flight <= 5);
+    assert_eq!(acct.routes["graphql"].max_in_flight, acct.max_in_flight);
+    assert_eq!(acct.operations["Cheap"].max_in_flight, acct.max_in_flight);
+    assert_eq!(acct.tokens[TOKEN].max_in_flight, acct.max_in_flight);
+    assert_eq!(acct.in_flight, 0);
+    assert_eq!(acct.routes["graphql"].in_flight, 0);
+    fake.shutdown().await;
+}
+
+// -------------------------------------------------------------- big repo --
+
+#[tokio::test]
+async fn a_big_repository_is_walked_in_full_page_by_page() {
+    let t = Instant::now();
+    let world = big_repo_world(20_000, 365, 7);
+    let generated = t.elapsed();
+    let repo = world.repos.last().expect("big repo").clone();
+    let project = world.projects.last().expect("entry").clone();
+    let now = world.now;
+    let since = now - chrono::Duration::days(365);
+    let truth = expected(
+        &world,
+        &project,
+        &Ask {
+            as_of: now,
+            window_days: 365,
+            collected_at: now,
+            bots: &[],
+            permissive: &["BSD-3-Clause".to_string()],
+        },
+    );
+    assert_eq!(truth["commits"]["value"], 20_000);
+    assert!(truth["contributors"]["value"].as_u64().unwrap_or(0) > 50);
+    let fake = serve(world).await;
+    let base = fake.base_url();
+    let t = Instant::now();
+    let mut after: Option<String> = None;
+    let mut seen = BTreeSet::new();
+    let mut pages = 0;
+    loop {
+        let vars = json!({"id": repo.id, "since": since.to_rfc3339(), "after": after});
+        let r = post(
+            &base,
+            &json!({"query": COMMIT_HISTORY, "variables": vars, "operationName": "CommitHistory"}),
+        )
+        .await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let h = history(&r);
+        for n in h["nodes"].as_array().expect("nodes") {
+            seen.insert(n["oid"].as_str().expect("oid").to_string());
+        }
+        pages += 1;
+        if h["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = h["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    let walked = t.elapsed();
+    println!("generated 20,000 commits in {generated:?}; walked {pages} pages in {walked:?}");
+    assert_eq!(pages, 200);
+    assert_eq!(seen.len(), 20_000);
+    let acct = fake.accounting();
+    let ch = &acct.operations["CommitHistory"];
+    assert_eq!(ch.repos[&repo.id].requests, 200);
+    assert_eq!(ch.repos[&repo.id].graphql_points, ch.graphql_points);
+    fake.shutdown().await;
+}
+
+// ------------------------------------------------------------------ push --
+
+#[tokio::test]
+async fn force_pushes_reruns_and_yanks() {
+    let world = edge_world();
+    let id = repo_id(&world, "edge/window");
+    let before = world.repo_by_id(&id).expect("repo").clone();
+    let run = before.workflow_runs.first().expect("a run").clone();
+    let fake = serve(world).await;
+    let base = fake.base_url();
+    let c = client();
+
+    // Force-push: two commits dropped, one new on top of what is left.
+    let res: Value = c
+        .post(format!("{base}/_fake/change"))
+        .json(&json!({"repo": "edge/window", "drop_commits": 2, "commits": 1}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        res["dropped"],
+        json!([before.commits[0].sha, before.commits[1].sha])
+    );
+    let q = json!({"query": COMMIT_HISTORY, "variables": {"id": id}});
+    let r = post(&base, &q).await;
+    let oids: Vec<&str> = history(&r)["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["oid"].as_str())
+        .collect();
+    assert_eq!(oids.first().copied(), res["commits"][0].as_str());
+    assert_eq!(oids.get(1).copied(), Some(before.commits[2].sha.as_str()));
+    assert!(!oids.contains(&before.commits[0].sha.as_str()));
+    assert_eq!(oids.len(), (before.commits.len() - 1).min(100));
+    // A drop alone moves the head back.
+    let res = fake
+        .change(&ChangeSpec {
+            repo: id.clone(),
+            drop_commits: 1,
+            ..ChangeSpec::default()
+        })
+        .expect("force-push");
+    assert_eq!(res.commits.len(), 0);
+    assert_eq!(
+        fake.with_world(|w| w
+            .repo_by_id(&id)
+            .and_then(|r| r.head())
+            .map(|c| c.sha.clone())),
+        Some(before.commits[2].sha.clone())
+    );
+
+    // Re-run: same id and created_at, one more attempt, a later update.
+    let res = fake
+        .change(&ChangeSpec {
+            reruns: vec![Rerun {
+                run_id: run.id,
+                conclusion: "failure".into(),
+                ..Rerun::default()
+            }],
+            ..ChangeSpec::default()
+        })
+        .expect("rerun");
+    assert!(res.repo_id.is_empty());
+    let runs: Value = c
+        .get(format!(
+            "{base}/repos/edge/window/actions/runs?per_page=100"
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let again = runs["workflow_runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|w| w["id"] == run.id)
+        .expect("same id");
+    assert_eq!(again["run_attempt"], run.run_attempt + 1);
+    assert_eq!(again["conclusion"], "failure");
+    assert_eq!(again["status"], "completed");
+    assert_eq!(again["run_number"], run.run_number);
+    assert_eq!(
+        again["created_at"],
+        json!(tacometer_fake::util::iso(run.created_at))
+    );
+    let updated = again["updated_at"].as_str().expect("updated_at");
+    assert!(updated > tacometer_fake::util::iso(run.updated_at).as_str());
+    assert!(
+        again["run_started_at"].as_str().expect("started")
+            > again["created_at"].as_str().expect("created")
+    );
+    assert!(again["previous_attempt_url"].as_str().is_some());
+    // A re-run under way has no conclusion yet.
+    fake.change(&ChangeSpec {
+        reruns: vec![Rerun {
+            run_id: run.id,
+            status: "in_progress".into(),
+            ..Rerun::default()
+        }],
+        ..ChangeSpec::default()
+    })
+    .expect("rerun");
+    let w = fake.world();
+    let now_run = w
+        .repos
+        .iter()
+        .flat_map(|r| r.workflow_runs.iter())
+        .find(|w| w.id == run.id)
+        .expect("run");
+    assert_eq!(now_run.run_attempt, run.run_attempt + 2);
+    assert_eq!(now_run.conclusion, None);
+
+    // Yank and un-yank a PyPI release, by any spelling of its name.
+    let release = |v: &'static str| {
+        let c = c.clone();
+        let base = base.clone();
+        async move {
+            c.get(format!("{base}/pypi/edge-window/{v}/json"))
+                .send()
+                .await
+                .expect("send")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    assert_eq!(release("1.0.0").await["info"]["yanked"], false);
+    let yank =
+        json!({"yank": [{"project": "Edge_Window", "version": "1.0.0", "reason": "broken"}]});
+    let r = c
+        .post(format!("{base}/_fake/change"))
+        .json(&yank)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    let info = release("1.0.0").await;
+    assert_eq!(info["info"]["yanked"], true);
+    assert_eq!(info["info"]["yanked_reason"], "broken");
+    assert!(
+        info["urls"]
+            .as_array()
+            .expect("urls")
+            .iter()
+            .all(|f| f["yanked"] == true)
+    );
+    fake.change(&ChangeSpec {
+        yank: vec![Yank {
+            project: "edge-window".into(),
+            version: "1.0.0".into(),
+            undo: true,
+            ..Yank::default()
+        }],
+        ..ChangeSpec::default()
+    })
+    .expect("unyank");
+    assert_eq!(release("1.0.0").await["info"]["yanked"], false);
+
+    // Refused pushes change nothing.
+    let world_before = fake.world();
+    for (bad, status) in [
+        (
+            json!({"reruns": [{"run_id": 424242}]}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"yank": [{"project": "edge-window", "version": "9.9"}]}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"repo": "edge/window", "drop_commits": 100000}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({"commits": 1}), StatusCode::NOT_FOUND),
+    ] {
+        let r = c
+            .post(format!("{base}/_fake/change"))
+            .json(&bad)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), status, "{bad}");
+    }
+    assert_eq!(fake.world(), world_before);
+    fake.shutdown().await;
+}
