@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_package_requirements",
         sql: include_str!("../../../schema/migrations/0002_package_requirements.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_observations",
+        sql: include_str!("../../../schema/migrations/0004_observations.sql"),
+    },
 ];
 
 /// The newest schema version this build writes.
