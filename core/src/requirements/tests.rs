@@ -1000,8 +1000,8 @@ mod observations {
             "[[projects]]\nname = \"Observed\"\nrepos = [\"o/observed\"]\n",
             crate::config::ConfigSource::Builtin,
         )
-            .expect("config")
-            .criteria
+        .expect("config")
+        .criteria
     }
 
     fn run(key: &str, created: DateTime<Utc>, conclusion: &str, updated: DateTime<Utc>) -> CiRun {
@@ -1237,14 +1237,7 @@ mod observations {
         let mut running = run("actions:9", t(9, 0), "failure", t(9, 0));
         running.status = Some("in_progress".into());
         running.conclusion = None;
-        pass(
-            &mut store,
-            t(20, 0),
-            Vec::new(),
-            None,
-            vec![running],
-            false,
-        );
+        pass(&mut store, t(20, 0), Vec::new(), None, vec![running], false);
         let first = counts(&store);
         assert_eq!(
             (first.runs, first.judged),
@@ -1327,8 +1320,10 @@ mod observations {
         );
         assert_eq!(n("SELECT count(*) FROM ci_runs"), 2);
         assert_eq!(
-            n("SELECT count(*) FROM commit_reachability WHERE sha = 'c2' AND NOT reachable \
-               AND observed_at = TIMESTAMP '2026-06-12 00:00:00' AND run_id = 2"),
+            n(
+                "SELECT count(*) FROM commit_reachability WHERE sha = 'c2' AND NOT reachable \
+               AND observed_at = TIMESTAMP '2026-06-12 00:00:00' AND run_id = 2"
+            ),
             1
         );
         assert_eq!(

@@ -562,8 +562,10 @@ mod writes {
             "the release keeps its first observation"
         );
         assert_eq!(
-            n("SELECT count(*) FROM release_changes WHERE yanked AND has_binary \
-               AND requires_torch = '>=2.4' AND observed_at = TIMESTAMP '2026-06-02 01:00:00'"),
+            n(
+                "SELECT count(*) FROM release_changes WHERE yanked AND has_binary \
+               AND requires_torch = '>=2.4' AND observed_at = TIMESTAMP '2026-06-02 01:00:00'"
+            ),
             1,
             "the yank is a change; an unstated torch requirement keeps the known one"
         );
