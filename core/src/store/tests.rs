@@ -598,6 +598,50 @@ mod writes {
     }
 }
 
+/// Facts are observations (migration 0004): no statement of the store updates,
+/// replaces or deletes a row of a fact table. Only the scheduler's memory may be
+/// changed in place.
+#[test]
+fn only_the_schedulers_memory_is_updated_in_place() {
+    const MEMORY: &[&str] = &["collection_runs", "collection_state", "http_cache"];
+    let next_word = |text: &str| -> String {
+        text.trim_start()
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (file, src) in [
+        ("write.rs", include_str!("write.rs")),
+        ("mod.rs", include_str!("mod.rs")),
+        ("query.rs", include_str!("query.rs")),
+    ] {
+        // One line of SQL text, so statements split over string continuations read as one.
+        let sql = src.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(!sql.contains("DELETE FROM"), "{file} deletes rows");
+        for (at, _) in sql.match_indices("OR REPLACE INTO ") {
+            let table = next_word(&sql[at + "OR REPLACE INTO ".len()..]);
+            assert!(
+                MEMORY.contains(&table.as_str()),
+                "{file} replaces rows of {table}"
+            );
+        }
+        for (at, _) in sql.match_indices("UPDATE ") {
+            let table = if sql[..at].ends_with("DO ") {
+                // An upsert: the table is the one inserted into.
+                let insert = sql[..at].rfind("INSERT INTO ").unwrap_or(0);
+                next_word(&sql[insert + "INSERT INTO ".len()..])
+            } else {
+                next_word(&sql[at + "UPDATE ".len()..])
+            };
+            assert!(
+                MEMORY.contains(&table.as_str()),
+                "{file} updates rows of {table}"
+            );
+        }
+    }
+}
+
 #[test]
 fn query_connections_cannot_touch_files() {
     let dir = tempfile::tempdir().expect("tempdir");
