@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../schema/migrations/0002_package_requirements.sql"),
     },
     Migration {
+        version: 3,
+        name: "0003_history_progress",
+        sql: include_str!("../../../schema/migrations/0003_history_progress.sql"),
+    },
+    Migration {
         version: 4,
         name: "0004_observations",
         sql: include_str!("../../../schema/migrations/0004_observations.sql"),

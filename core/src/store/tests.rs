@@ -16,6 +16,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "89e436cf17bbba4066dcfaeb79c17a6a0870705e0a7d6e70b6d32ac2cab8b636",
     ),
     (
+        3,
+        "0003_history_progress",
+        "d762058bef4c2aff71d39b58772b79d1fcb5a51414db797700a45b2061d54a51",
+    ),
+    (
         4,
         "0004_observations",
         "15b7361bce49034ad72a246e3652b3338f62088c530c5a5742c870a2f84adce0",
