@@ -18,16 +18,21 @@ probes AS (
 ),
 -- The commits `commits` counts: reachable from the default branch of a repo in
 -- scope, committer date in the window, merges included, and not force-pushed
--- away at or before the window's end. One row per (probe, repo, sha): callers
--- count DISTINCT sha, so a commit pushed to two repos of a project counts once.
+-- away as of the window's end: the commit's latest `commit_reachability` event
+-- at or before the end, if any, is not `false` (an ASOF join picks it in one
+-- merge pass instead of a lookup per commit). One row per (probe, repo, sha):
+-- callers count DISTINCT sha, so a commit pushed to two repos of a project
+-- counts once.
 counted AS (
-    SELECT p.k, c.node_id, c.sha, c.committed_at, c.parent_count, c.observed_at, c.source
-    FROM probes p
-    JOIN commits c ON c.node_id = p.node_id
-    WHERE c.committed_at > p.start_at AND c.committed_at <= p.end_at
-      AND NOT EXISTS (SELECT 1 FROM commit_removals r
-                      WHERE r.node_id = c.node_id AND r.sha = c.sha
-                        AND r.removed_at <= p.end_at)
+    SELECT w.k, w.node_id, w.sha, w.committed_at, w.parent_count, w.observed_at, w.source
+    FROM (SELECT p.k, p.end_at, c.node_id, c.sha, c.committed_at, c.parent_count,
+                 c.observed_at, c.source
+          FROM probes p
+          JOIN commits c ON c.node_id = p.node_id
+          WHERE c.committed_at > p.start_at AND c.committed_at <= p.end_at) w
+    ASOF LEFT JOIN commit_reachability e
+         ON e.node_id = w.node_id AND e.sha = w.sha AND w.end_at >= e.observed_at
+    WHERE e.reachable IS DISTINCT FROM false
 ),
 -- The people behind the counted commits: authors and co-authors by identity
 -- (login, noreply login, or lower-cased email), bots excluded: the `[bot]` rule
@@ -63,6 +68,13 @@ primary_snapshot AS (
 -- counts). Pull-request runs are out (a fork's branch can share the default
 -- branch's name), and a commit's check runs, which repeat its Actions jobs,
 -- count only for commits without Actions runs.
+--
+-- `ci_runs` holds one row per observed state of a run: each run is read as its
+-- latest row observed at or before the window's end, so a later re-run or
+-- completion does not change a past answer. A run first collected after the end
+-- (a backfill) but created in the window reads as its earliest row, the closest
+-- to the end that is known. The pick is one sort per (probe, run) over the rows
+-- of runs created in the window, not a lookup per row.
 window_ci AS (
     SELECT p.k, r.*
     FROM probes p
@@ -75,4 +87,8 @@ window_ci AS (
             SELECT 1 FROM ci_runs a
             WHERE a.node_id = r.node_id AND a.provider = 'actions'
               AND a.head_sha = r.head_sha))
+    QUALIFY row_number() OVER (
+        PARTITION BY p.k, r.run_key
+        ORDER BY CASE WHEN r.observed_at <= p.end_at THEN r.observed_at END DESC NULLS LAST,
+                 r.observed_at) = 1
 )

@@ -1,14 +1,7 @@
 -- The releases behind `packages` and `pytorch_support`: every release of the
--- configured packages published by the as-of instant, newest first. Parameters
--- as in packages.sql.
-WITH wanted AS (
-    SELECT unnest($1::VARCHAR[])::INTEGER AS k,
-           unnest($2::VARCHAR[]) AS key,
-           unnest($3::VARCHAR[])::TIMESTAMP AS at
-)
-SELECT w.k, r.ecosystem, r.package, r.version, r.released_at, r.is_prerelease, r.yanked,
-       r.has_binary, r.has_sdist, r.observed_at, r.source
-FROM wanted w
-JOIN releases r ON r.ecosystem || ':' || r.package = w.key
-WHERE r.released_at IS NULL OR r.released_at <= w.at
-ORDER BY w.k, r.ecosystem, r.package, r.released_at DESC NULLS LAST, r.version
+-- configured packages published by the as-of instant, newest first, with its
+-- yanked / files as of then (see `releases_as_of` in package_probes.sql).
+SELECT k, ecosystem, package, version, released_at, is_prerelease, yanked,
+       has_binary, has_sdist, observed_at, source
+FROM releases_as_of
+ORDER BY k, ecosystem, package, released_at DESC NULLS LAST, version

@@ -99,3 +99,235 @@ fn a_reader_holding_the_database_only_delays_the_daemon() {
         diff(&got, &expected)
     );
 }
+
+/// A world of a few ordinary repositories and one with 20,000 commits in the
+/// last 300 days (inside the 365-day backfill).
+fn big_world() -> (tacometer_fake::World, String) {
+    let mut w = world(61, 4, 1);
+    let node = tacometer_fake::add_big_repo(
+        &mut w,
+        &tacometer_fake::BigRepoSpec {
+            seed: 61,
+            commits: 20_000,
+            days: 300,
+            ..tacometer_fake::BigRepoSpec::default()
+        },
+    );
+    (w, node)
+}
+
+/// GitHub answering like the real one, scaled down: a fixed part and a part
+/// per object, so a 100-commit history page takes several times longer than
+/// a small query.
+fn slow_github(lab: &Lab) {
+    lab.fake.set_faults(tacometer_fake::Faults {
+        seed: 9,
+        routes: vec![tacometer_fake::RouteFault {
+            route: "graphql".into(),
+            latency_ms: 40,
+            latency_per_object_us: 150,
+            ..tacometer_fake::RouteFault::default()
+        }],
+        ..tacometer_fake::Faults::default()
+    });
+}
+
+fn commits_of(db: &std::path::Path, node: &str) -> std::collections::BTreeSet<String> {
+    let store = Store::open_read(db, Duration::from_secs(30)).expect("open");
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT sha FROM commits WHERE node_id = ?")
+        .expect("prepare");
+    stmt.query_map([node], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// Runs `check` on the big project and returns its `commits` requirement.
+fn big_commits(lab: &Lab, project: &str) -> serde_json::Value {
+    let out = crate::util::run(
+        crate::util::tacometer()
+            .arg("--db")
+            .arg(&lab.db)
+            .arg("--config")
+            .arg(&lab.config)
+            .args(["check", project, "--format", "json"]),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&crate::util::stdout(&out)).expect("check json");
+    doc["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .find(|r| r["id"] == "commits")
+        .cloned()
+        .expect("commits requirement")
+}
+
+#[test]
+fn a_backfill_bigger_than_a_pass_converges_and_survives_kill_9() {
+    let (w, node) = big_world();
+    let truth: std::collections::BTreeSet<String> = w
+        .repos
+        .iter()
+        .find(|r| r.id == node)
+        .expect("big repo")
+        .commits
+        .iter()
+        .map(|c| c.sha.clone())
+        .collect();
+    assert_eq!(truth.len(), 20_000);
+    let project = w.projects.last().expect("big project").name.clone();
+
+    // One uninterrupted backfill: the reference for time, points and data.
+    let reference = Lab::with_settings(w.clone(), 365, "item_timeout = \"600s\"\n", "");
+    slow_github(&reference);
+    let started = Instant::now();
+    reference.once();
+    let uninterrupted = started.elapsed();
+    let reference_points = reference.fake.accounting().graphql_points;
+    assert_eq!(commits_of(&reference.db, &node), truth);
+    let expected = facts(&reference.db);
+
+    // Steps of a few seconds: no pass can finish the backfill.
+    let step = Duration::from_secs(4);
+    let bound = uninterrupted.as_secs_f64() / step.as_secs_f64();
+    let bound = bound.ceil() as usize + 2;
+    eprintln!(
+        "uninterrupted backfill: {:.1} s, {reference_points} points; bound {bound} passes",
+        uninterrupted.as_secs_f64()
+    );
+    for kill in [false, true] {
+        let lab = Lab::with_settings(w.clone(), 365, "item_timeout = \"4s\"\n", "");
+        slow_github(&lab);
+        let mut passes = 0;
+        let mut partial_seen = false;
+        while commits_of(&lab.db, &node).len() < truth.len() || passes == 0 {
+            assert!(
+                passes < bound,
+                "not converged after {passes} passes (kill -9 between passes: {kill}): {} of {} commits",
+                commits_of(&lab.db, &node).len(),
+                truth.len()
+            );
+            if kill {
+                // kill -9 at a moment spread over the run.
+                let mut child = lab.daemon().arg("--once").spawn().expect("start");
+                std::thread::sleep(Duration::from_millis(700 + (passes as u64 * 613) % 2500));
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            lab.once();
+            passes += 1;
+            if !partial_seen && commits_of(&lab.db, &node).len() < truth.len() {
+                // A partial backfill: the 90-day count is unknown, never partial.
+                let m = big_commits(&lab, &project);
+                if m["status"] == "unknown" {
+                    partial_seen = true;
+                    assert!(m["value"].is_null(), "{m}");
+                }
+            }
+        }
+        let points = lab.fake.accounting().graphql_points;
+        eprintln!(
+            "kill -9 between passes: {kill}: converged in {passes} passes, {points} points \
+             ({:.2}x the uninterrupted backfill)",
+            points as f64 / reference_points as f64
+        );
+        assert!(
+            partial_seen || passes == 1,
+            "a partial backfill reads unknown"
+        );
+        assert_eq!(commits_of(&lab.db, &node), truth, "every commit, no more");
+        let got = facts(&lab.db);
+        assert!(got == expected, "{}", diff(&got, &expected));
+        assert!(
+            points as f64 <= 1.1 * reference_points as f64,
+            "{points} points against {reference_points} uninterrupted"
+        );
+        let m = big_commits(&lab, &project);
+        assert_eq!(m["status"], "pass", "{m}");
+        assert_eq!(lab.fake.accounting().violations, 0);
+    }
+}
+
+#[test]
+fn unchanged_and_slightly_moved_repositories_cost_next_to_nothing() {
+    let w = world(71, 150, 1);
+    let lab = Lab::new(w.clone());
+    lab.once();
+    let first = lab.fake.accounting();
+    assert_eq!(first.violations, 0);
+    let secondary: u64 = first.routes.values().map(|c| c.secondary_limited).sum();
+    assert_eq!(secondary, 0, "no secondary-limit answers");
+    assert!(
+        first.max_in_flight >= 2,
+        "repositories are collected concurrently (at most {} in flight)",
+        first.max_in_flight
+    );
+    assert!(
+        first.max_in_flight <= 4,
+        "the per-host limit holds ({} in flight)",
+        first.max_in_flight
+    );
+    let repos: usize = w.projects.iter().map(|p| p.repos.len()).sum();
+
+    // Nothing changed upstream.
+    lab.fake.reset_accounting();
+    lab.once();
+    let steady = lab.fake.accounting();
+    eprintln!(
+        "unchanged pass over {repos} repos: {} points, {} REST calls, {} answered 304",
+        steady.graphql_points, steady.rest_calls, steady.not_modified
+    );
+    assert!(
+        steady.graphql_points as f64 <= 0.1 * repos as f64,
+        "{} points for {repos} repositories",
+        steady.graphql_points
+    );
+    let actions = steady.routes.get("actions_runs").map_or(0, |c| c.requests);
+    assert!(actions > 0);
+    assert_eq!(
+        steady.not_modified, actions,
+        "every Actions request is a 304"
+    );
+    assert_eq!(steady.rest_calls, 0);
+
+    // 15 repositories moved by 3 commits each.
+    let moved: Vec<String> = w
+        .projects
+        .iter()
+        .map(|p| p.repos[0].clone())
+        .take(15)
+        .collect();
+    for repo in &moved {
+        lab.fake
+            .push(&tacometer_fake::PushSpec {
+                repo: repo.clone(),
+                commits: 3,
+                stars: 0,
+                runs: 0,
+                conclusion: "success".into(),
+                advance_secs: 60,
+            })
+            .expect("push");
+    }
+    lab.fake.reset_accounting();
+    lab.once();
+    let acct = lab.fake.accounting();
+    let history = acct.operations.get("CommitHistory").expect("history read");
+    eprintln!(
+        "15 moved repos: {} points in all, {} for history over {} repos",
+        acct.graphql_points,
+        history.graphql_points,
+        history.repos.len()
+    );
+    assert_eq!(history.repos.len(), 15, "history only for the moved repos");
+    for (node, c) in &history.repos {
+        assert!(
+            c.graphql_points <= 1,
+            "{node}: {} history points",
+            c.graphql_points
+        );
+    }
+}

@@ -184,7 +184,9 @@ pub fn facts(db: &Path) -> Facts {
         .collect(),
         actions: rows(
             db,
-            "SELECT node_id, run_key, conclusion FROM ci_runs WHERE provider = 'actions'",
+            "SELECT node_id, run_key, conclusion FROM ci_runs WHERE provider = 'actions' \
+             QUALIFY row_number() OVER (PARTITION BY node_id, run_key \
+                                        ORDER BY observed_at DESC) = 1",
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .into_iter()

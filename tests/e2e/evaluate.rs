@@ -256,7 +256,9 @@ fn golden_db(dir: &Path) -> (PathBuf, PathBuf) {
         }];
     });
     fx.repo("R_golden", "golden/core", at(1.0, end), |w| {
-        w.snapshot.stars = 260;
+        if let Some(s) = w.snapshot.as_mut() {
+            s.stars = 260;
+        }
     });
     let p = Provenance {
         run_id: 1,

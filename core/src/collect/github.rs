@@ -277,9 +277,10 @@ impl Github {
 
     /// Fetches Actions workflow runs of the default branch created since
     /// `since`: the first page with the stored ETag (a 304 costs nothing and
-    /// means no change), then older pages. `since` is the newest stored run's
-    /// creation minus an overlap, so it stays the same, and the URL with it,
-    /// until a new run appears: an unchanged repository answers 304.
+    /// means no change), then older pages until one reaches back to `stop_at`
+    /// (the newest stored run's creation minus an overlap). `since` stays the
+    /// same from pass to pass (the backfill's start), and the URL with it, so
+    /// an unchanged repository answers 304 and a changed one costs a page or two.
     pub async fn workflow_runs(
         &self,
         http: &Http,
@@ -287,6 +288,7 @@ impl Github {
         branch: &str,
         etag: Option<&str>,
         since: DateTime<Utc>,
+        stop_at: DateTime<Utc>,
     ) -> Result<RunsPage, CallError> {
         let mut url = Self::runs_url(&self.api_url, slug, branch, since);
         let mut runs = Vec::new();
@@ -324,7 +326,7 @@ impl Github {
             let next = super::http::header(&answer.headers, "link").and_then(|l| next_link(&l));
             first = false;
             match (next, oldest) {
-                (Some(n), Some(o)) if o > since => url = n,
+                (Some(n), Some(o)) if o > stop_at.max(since) => url = n,
                 _ => break,
             }
         }

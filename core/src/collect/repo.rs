@@ -119,16 +119,19 @@ impl Collector {
             let backfill = chrono::Duration::days(i64::from(settings.backfill_days));
             let overlap = chrono::Duration::from_std(settings.overlap)
                 .unwrap_or_else(|_| chrono::Duration::days(1));
-            // No stored run yet: back to where the history backfill starts,
-            // which stays the same from pass to pass (and so does the URL).
-            let start = progress
-                .as_ref()
-                .map_or(now - backfill, |p| p.backfill_since);
-            let since = memory
+            // The URL asks from where the history backfill starts, which
+            // stays the same from pass to pass (and so does the URL, whose
+            // ETag then answers 304); pages are read only down to the newest
+            // stored run minus the overlap.
+            let since = truncate_to_hour(
+                progress
+                    .as_ref()
+                    .map_or(now - backfill, |p| p.backfill_since),
+            );
+            let stop_at = memory
                 .newest_actions_run
                 .get(&node_id)
-                .map_or(start, |t| (*t - overlap).max(start));
-            let since = truncate_to_hour(since);
+                .map_or(since, |t| *t - overlap);
             let url = super::github::Github::runs_url(
                 &self.github().api_url,
                 &repo.name_with_owner,
@@ -144,6 +147,7 @@ impl Collector {
                     branch,
                     etag.as_deref(),
                     since,
+                    stop_at,
                 )
                 .await?;
             if !page.not_modified {
@@ -312,7 +316,7 @@ impl Collector {
 }
 
 /// Rounds down to the hour, so the Actions URL (and its ETag) stays the same
-/// from pass to pass while no new run appears.
+/// from pass to pass.
 fn truncate_to_hour(t: DateTime<Utc>) -> DateTime<Utc> {
     let secs = t.timestamp();
     DateTime::from_timestamp(secs - secs.rem_euclid(3600), 0).unwrap_or(t)

@@ -3,7 +3,8 @@
 //!
 //! The SQL lives in `queries/sql/`; every query that looks at repositories
 //! starts with the `probes.sql` prelude, so the window arithmetic, the counted
-//! commits and the people behind them are written once.
+//! commits and the people behind them are written once; every package query
+//! starts with `package_probes.sql`, which reads releases as of each instant.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use duckdb::params;
@@ -12,6 +13,7 @@ use super::{LayoutFacts, Window};
 use crate::store::{Result, Store, StoreError, text_list, texts};
 
 const PRELUDE: &str = include_str!("../../../queries/sql/probes.sql");
+const PACKAGE_PRELUDE: &str = include_str!("../../../queries/sql/package_probes.sql");
 const WINDOW_COUNTS: &str = include_str!("../../../queries/sql/window_counts.sql");
 const SNAPSHOT: &str = include_str!("../../../queries/sql/snapshot.sql");
 const MERGERS: &str = include_str!("../../../queries/sql/mergers.sql");
@@ -138,8 +140,9 @@ impl Batch {
         Ok(())
     }
 
-    /// Runs one package query, handing each row to `row`.
-    fn each_package<F>(&self, store: &Store, name: &str, sql: &str, mut row: F) -> Result<()>
+    /// Runs one package query (after the `package_probes.sql` prelude), handing
+    /// each row to `row`.
+    fn each_package<F>(&self, store: &Store, name: &str, body: &str, mut row: F) -> Result<()>
     where
         F: FnMut(&duckdb::Row<'_>) -> duckdb::Result<()>,
     {
@@ -147,7 +150,8 @@ impl Batch {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let mut stmt = store.conn().prepare_cached(sql).map_err(db(name))?;
+        let sql = format!("WITH {PACKAGE_PRELUDE}\n{body}");
+        let mut stmt = store.conn().prepare_cached(&sql).map_err(db(name))?;
         let mut rows = stmt
             .query(params![
                 text_list(&self.pkg_k),
@@ -313,7 +317,7 @@ pub struct PackageSeen {
     pub observed_at: DateTime<Utc>,
     /// From which call.
     pub source: String,
-    /// A non-yanked release published by then has a wheel or conda file.
+    /// A release published by then and not yanked as of then has a wheel or conda file.
     pub binary: bool,
     /// ... or an sdist.
     pub sdist: bool,

@@ -1072,3 +1072,383 @@ fn a_partial_backfill_counts_only_windows_it_reaches() {
         .expect("progress");
     assert_eq!(stored, progress, "progress reads back as written");
 }
+
+/// Facts that change upstream are observations: an answer as of a past instant
+/// stays what it was after later collection, while an answer as of now follows
+/// the change.
+mod observations {
+    use super::*;
+    use crate::store::write::{CiRun, PackageSnapshot, ReleaseRecord};
+
+    const NODE: &str = "R_o";
+
+    fn scope() -> Scope {
+        Scope {
+            project: "Observed".into(),
+            repos: vec!["o/observed".into()],
+            nodes: vec![NODE.into()],
+            primary_resolved: true,
+            packages: vec!["pypi:pkg".into()],
+        }
+    }
+
+    fn criteria() -> crate::config::Criteria {
+        crate::config::Config::parse(
+            "[[projects]]\nname = \"Observed\"\nrepos = [\"o/observed\"]\n",
+            crate::config::ConfigSource::Builtin,
+        )
+        .expect("config")
+        .criteria
+    }
+
+    fn run(key: &str, created: DateTime<Utc>, conclusion: &str, updated: DateTime<Utc>) -> CiRun {
+        CiRun {
+            run_key: key.into(),
+            provider: "actions".into(),
+            name: Some("CI".into()),
+            head_sha: Some(format!("sha-{key}")),
+            branch: Some("main".into()),
+            event: Some("push".into()),
+            status: Some("completed".into()),
+            conclusion: Some(conclusion.into()),
+            created_at: created,
+            updated_at: Some(updated),
+            url: None,
+        }
+    }
+
+    fn release(yanked: bool) -> ReleaseRecord {
+        ReleaseRecord {
+            version: "1.0".into(),
+            released_at: Some(t(1, 0)),
+            is_prerelease: Some(false),
+            yanked,
+            has_binary: true,
+            has_sdist: false,
+            requires_torch: None,
+        }
+    }
+
+    /// One collection pass at `at`: the repo (with `commits`, complete since
+    /// `since` when given, and `ci`) and the package with its release.
+    fn pass(
+        store: &mut Store,
+        at: DateTime<Utc>,
+        commits: Vec<CommitRecord>,
+        since: Option<DateTime<Utc>>,
+        ci: Vec<CiRun>,
+        yanked: bool,
+    ) {
+        let p = Provenance {
+            run_id: 1,
+            observed_at: at,
+            source: "fixture".into(),
+        };
+        let w = RepoWrite {
+            snapshot: Some(RepoSnapshot {
+                node_id: NODE.into(),
+                name_with_owner: "o/observed".into(),
+                stars: 300,
+                default_branch: Some("main".into()),
+                head_oid: Some("head".into()),
+                ci_head_state: Some("success".into()),
+                ..RepoSnapshot::default()
+            }),
+            commits,
+            ci,
+            history_since: since,
+            state: Some(TargetState {
+                target: "repo:o/observed".into(),
+                kind: "repo".into(),
+                node_id: Some(NODE.into()),
+                ..TargetState::default()
+            }),
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p, &w).expect("write repo");
+        let snap = PackageSnapshot {
+            ecosystem: "pypi".into(),
+            package: "pkg".into(),
+            found: true,
+            latest_version: Some("1.0".into()),
+            repo_links: vec!["o/observed".into()],
+            torch_requirement: None,
+        };
+        store
+            .write_package(&p, &snap, &[release(yanked)], &TargetState::default())
+            .expect("write package");
+    }
+
+    /// Everything `check` and `export` say as of `at`: the evaluation and
+    /// every evidence list.
+    fn answer(store: &Store, at: DateTime<Utc>) -> serde_json::Value {
+        let c = criteria();
+        let scopes = [scope()];
+        let e = evaluate_at(store, &c, 365, &scopes, at).expect("evaluate");
+        let mut out = serde_json::json!({ "evaluation": e[0] });
+        for list in ["commits", "contributors", "stars", "ci", "releases"] {
+            let (cols, rows) = evidence(store, &c, &scopes, at, list).expect("list");
+            out[list] = serde_json::json!({ "columns": cols, "rows": rows[0] });
+        }
+        out
+    }
+
+    fn measure(answer: &serde_json::Value, id: &str) -> serde_json::Value {
+        answer["evaluation"]["requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .expect("measure")
+    }
+
+    fn shas(answer: &serde_json::Value) -> Vec<String> {
+        answer["commits"]["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r[0].as_str().expect("sha").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn past_answers_survive_a_ci_rerun_a_yank_and_force_pushes() {
+        let mut store = Store::open_in_memory().expect("open");
+        let a = person(Some("alice"), "a@x", &[]);
+        let all = || {
+            vec![
+                commit("c1", t(5, 0), vec![a.clone()]),
+                commit("c2", t(8, 0), vec![a.clone()]),
+                commit("c3", t(9, 0), vec![a.clone()]),
+            ]
+        };
+        let without_c2 = || {
+            all()
+                .into_iter()
+                .filter(|c| c.sha != "c2")
+                .collect::<Vec<_>>()
+        };
+        let red = run("actions:1", t(8, 1), "failure", t(8, 2));
+        let green = run("actions:2", t(9, 1), "success", t(9, 2));
+        pass(
+            &mut store,
+            t(10, 0),
+            all(),
+            None,
+            vec![red.clone(), green.clone()],
+            false,
+        );
+
+        // As of T, before anything changed.
+        let t0 = t(11, 0);
+        let then = answer(&store, t0);
+        assert_eq!(measure(&then, "ci")["value"], 50, "{then}");
+        assert_eq!(measure(&then, "packages")["status"], "pass", "{then}");
+        assert_eq!(shas(&then), ["c1", "c2", "c3"]);
+        let mut past = vec![(t0, then)];
+        let unchanged = |store: &Store, past: &[(DateTime<Utc>, serde_json::Value)]| {
+            for (at, before) in past {
+                assert_eq!(
+                    &answer(store, *at),
+                    before,
+                    "the answer as of {at} changed after later collection"
+                );
+            }
+        };
+
+        // The red run is re-run and passes, the release is yanked, c2 is force-pushed away.
+        let rerun = run("actions:1", t(8, 1), "success", t(13, 0));
+        pass(
+            &mut store,
+            t(14, 0),
+            without_c2(),
+            Some(t(7, 0)),
+            vec![rerun.clone(), green.clone()],
+            true,
+        );
+        unchanged(&store, &past);
+        let now = answer(&store, t(14, 12));
+        assert_eq!(measure(&now, "ci")["value"], 100, "{now}");
+        assert_eq!(measure(&now, "packages")["status"], "caution", "{now}");
+        assert_eq!(now["releases"]["rows"][0][5], true, "yanked as of now");
+        assert_eq!(shas(&now), ["c1", "c3"]);
+        let ci_rows = now["ci"]["rows"].as_array().expect("ci rows");
+        assert_eq!(
+            ci_rows
+                .iter()
+                .map(|r| r[6].as_str().unwrap_or_default())
+                .collect::<Vec<_>>(),
+            ["success", "success"],
+            "the list shows each run as of now: {now}"
+        );
+        past.push((t(14, 12), now));
+
+        // c2 comes back.
+        pass(
+            &mut store,
+            t(16, 0),
+            all(),
+            Some(t(7, 0)),
+            vec![rerun.clone(), green.clone()],
+            true,
+        );
+        unchanged(&store, &past);
+        let now = answer(&store, t(16, 12));
+        assert_eq!(shas(&now), ["c1", "c2", "c3"]);
+        past.push((t(16, 12), now));
+
+        // ... and goes again; the run fails on a second re-run; the yank is undone.
+        let rerun_red = run("actions:1", t(8, 1), "failure", t(17, 0));
+        pass(
+            &mut store,
+            t(18, 0),
+            without_c2(),
+            Some(t(7, 0)),
+            vec![rerun_red, green],
+            false,
+        );
+        unchanged(&store, &past);
+        let now = answer(&store, t(18, 12));
+        assert_eq!(shas(&now), ["c1", "c3"]);
+        assert_eq!(measure(&now, "ci")["value"], 50, "{now}");
+        assert_eq!(measure(&now, "packages")["status"], "pass", "{now}");
+
+        let n = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).expect("n") };
+        assert_eq!(n("SELECT count(*) FROM ci_runs"), 4, "every state kept");
+        assert_eq!(n("SELECT count(*) FROM release_changes"), 2);
+        assert_eq!(n("SELECT count(*) FROM commit_reachability"), 3);
+    }
+
+    #[test]
+    fn a_run_first_collected_after_the_as_of_date_reads_as_first_seen() {
+        let mut store = Store::open_in_memory().expect("open");
+        pass(&mut store, t(10, 0), Vec::new(), None, Vec::new(), false);
+        let w = Window::ending_at(t(11, 0), 10);
+        let counts = |store: &Store| {
+            fetch::ci_counts(store, &batch(&[NODE.to_string()], &[], w, &[])).expect("ci")[0]
+        };
+        assert_eq!(counts(&store).runs, 0);
+        // A backfill at day 20 finds a run created on day 9, still in progress;
+        // it completes red by day 22.
+        let mut running = run("actions:9", t(9, 0), "failure", t(9, 0));
+        running.status = Some("in_progress".into());
+        running.conclusion = None;
+        pass(&mut store, t(20, 0), Vec::new(), None, vec![running], false);
+        let first = counts(&store);
+        assert_eq!(
+            (first.runs, first.judged),
+            (1, 0),
+            "created by then, read as first seen"
+        );
+        pass(
+            &mut store,
+            t(22, 0),
+            Vec::new(),
+            None,
+            vec![run("actions:9", t(9, 0), "failure", t(21, 0))],
+            false,
+        );
+        assert_eq!(counts(&store), first, "later states do not reach back");
+        let now = Window::ending_at(t(22, 0), 20);
+        let c = fetch::ci_counts(&store, &batch(&[NODE.to_string()], &[], now, &[])).expect("ci");
+        assert_eq!((c[0].runs, c[0].judged, c[0].green), (1, 1, 0));
+    }
+
+    /// A database written by schema version 2 (runs replaced in place, releases
+    /// updated in place, one removal per commit) reads the same after 0004.
+    #[test]
+    fn migration_carries_rows_over_and_answers_stay_the_same() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v2.duckdb");
+        {
+            let store = Store::open_write_at_version(&path, 2).expect("create at v2");
+            assert_eq!(store.schema_version().expect("version"), 2);
+            store
+                .conn()
+                .execute_batch(
+                    "INSERT INTO repos VALUES ('R_o', 1, TIMESTAMP '2026-06-10 00:00:00', 'f');
+                     INSERT INTO repo_names VALUES
+                         ('R_o', 'o/observed', TIMESTAMP '2026-06-10 00:00:00', 'f');
+                     INSERT INTO repo_snapshots (node_id, observed_at, run_id, source,
+                         name_with_owner, stars, default_branch, head_oid, ci_head_state)
+                     VALUES ('R_o', TIMESTAMP '2026-06-10 00:00:00', 1, 'f', 'o/observed', 300,
+                             'main', 'head', 'success');
+                     INSERT INTO commits VALUES
+                         ('R_o', 'c1', TIMESTAMP '2026-06-05 00:00:00',
+                          TIMESTAMP '2026-06-05 00:00:00', 1,
+                          TIMESTAMP '2026-06-10 00:00:00', 1, 'f'),
+                         ('R_o', 'c2', TIMESTAMP '2026-06-08 00:00:00',
+                          TIMESTAMP '2026-06-08 00:00:00', 1,
+                          TIMESTAMP '2026-06-10 00:00:00', 1, 'f');
+                     INSERT INTO commit_authors VALUES
+                         ('R_o', 'c1', 0, NULL, 'a@x', 'alice', 'alice', false),
+                         ('R_o', 'c2', 0, NULL, 'a@x', 'alice', 'alice', false);
+                     INSERT INTO commit_removals VALUES
+                         ('R_o', 'c2', TIMESTAMP '2026-06-12 00:00:00', 2, 'f');
+                     INSERT INTO ci_runs VALUES
+                         ('R_o', 'actions:1', 'actions', 'CI', 's1', 'main', 'push',
+                          'completed', 'failure', TIMESTAMP '2026-06-08 01:00:00', NULL, NULL,
+                          TIMESTAMP '2026-06-10 00:00:00', 'f'),
+                         ('R_o', 'actions:2', 'actions', 'CI', 's2', 'main', 'push',
+                          'completed', 'success', TIMESTAMP '2026-06-09 01:00:00', NULL, NULL,
+                          TIMESTAMP '2026-06-10 00:00:00', 'f');
+                     INSERT INTO package_snapshots VALUES
+                         ('pypi', 'pkg', TIMESTAMP '2026-06-10 00:00:00', 1, 'f', true, '1.1',
+                          ['o/observed']);
+                     INSERT INTO releases VALUES
+                         ('pypi', 'pkg', '1.0', TIMESTAMP '2026-06-01 00:00:00', false, false,
+                          true, true, NULL, TIMESTAMP '2026-06-10 00:00:00', 1, 'f'),
+                         ('pypi', 'pkg', '1.1', TIMESTAMP '2026-06-02 00:00:00', false, true,
+                          false, true, NULL, TIMESTAMP '2026-06-10 00:00:00', 1, 'f');",
+                )
+                .expect("v2 rows");
+        }
+        let store = Store::open_write(&path, std::time::Duration::from_secs(1)).expect("migrate");
+        assert_eq!(
+            store.schema_version().expect("version"),
+            crate::store::latest_version()
+        );
+        let n = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).expect("n") };
+        assert_eq!(
+            n("SELECT count(*) FROM ci_runs WHERE conclusion = 'failure' \
+               AND observed_at = TIMESTAMP '2026-06-10 00:00:00'"),
+            1
+        );
+        assert_eq!(n("SELECT count(*) FROM ci_runs"), 2);
+        assert_eq!(
+            n(
+                "SELECT count(*) FROM commit_reachability WHERE sha = 'c2' AND NOT reachable \
+               AND observed_at = TIMESTAMP '2026-06-12 00:00:00' AND run_id = 2"
+            ),
+            1
+        );
+        assert_eq!(
+            n("SELECT count(*) FROM information_schema.tables \
+               WHERE table_name IN ('commit_removals', 'ci_runs_before_0004')"),
+            0,
+            "the old and the temporary table are gone"
+        );
+        assert_eq!(n("SELECT count(*) FROM releases"), 2);
+        assert_eq!(n("SELECT count(*) FROM release_changes"), 0);
+        // What schema version 2 answered for these rows.
+        let shas_at = |at: DateTime<Utc>| shas(&answer(&store, at));
+        assert_eq!(shas_at(t(11, 0)), ["c1", "c2"], "before the removal");
+        assert_eq!(shas_at(t(12, 0)), ["c1"], "removed at or before the end");
+        let a = answer(&store, t(11, 0));
+        assert_eq!(measure(&a, "ci")["value"], 50, "{a}");
+        assert_eq!(measure(&a, "packages")["status"], "pass", "{a}");
+        let rows = a["releases"]["rows"].as_array().expect("rows");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0][2], "1.1");
+        assert_eq!(rows[0][5], true, "1.1 yanked");
+        // The next pass adds observations to the carried-over rows.
+        drop(store);
+        let mut store =
+            Store::open_write(&path, std::time::Duration::from_secs(1)).expect("reopen");
+        let rerun = run("actions:1", t(8, 1), "success", t(13, 0));
+        pass(&mut store, t(14, 0), Vec::new(), None, vec![rerun], false);
+        assert_eq!(measure(&answer(&store, t(11, 0)), "ci")["value"], 50);
+        assert_eq!(measure(&answer(&store, t(14, 12)), "ci")["value"], 100);
+    }
+}

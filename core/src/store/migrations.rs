@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_history_progress",
         sql: include_str!("../../../schema/migrations/0003_history_progress.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_observations",
+        sql: include_str!("../../../schema/migrations/0004_observations.sql"),
+    },
 ];
 
 /// The newest schema version this build writes.

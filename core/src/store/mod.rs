@@ -271,9 +271,27 @@ impl Store {
 
     /// Applies every pending migration in one transaction; a no-op when up to date.
     fn migrate(&mut self) -> Result<()> {
+        self.migrate_to(latest_version())
+    }
+
+    /// Opens (creating if needed) the file for writing with the migrations up
+    /// to `version` applied only: a database as an older tacometer left it,
+    /// for migration tests.
+    #[cfg(test)]
+    pub(crate) fn open_write_at_version(path: &Path, version: i64) -> Result<Self> {
+        let conn = open_with_wait(path, Mode::Write, Duration::from_secs(1))?;
+        let mut store = Self {
+            conn,
+            label: path.display().to_string(),
+        };
+        store.migrate_to(version)?;
+        Ok(store)
+    }
+
+    /// Applies the pending migrations up to `supported` in one transaction.
+    fn migrate_to(&mut self, supported: i64) -> Result<()> {
         let label = self.label.clone();
         let found = self.schema_version()?;
-        let supported = latest_version();
         if found > supported {
             return Err(StoreError::TooNew {
                 path: PathBuf::from(&label),
@@ -300,7 +318,10 @@ impl Store {
              )",
         )
         .ctx(|| format!("create schema_migrations in {label}"))?;
-        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+        for m in MIGRATIONS
+            .iter()
+            .filter(|m| m.version > found && m.version <= supported)
+        {
             tx.execute_batch(m.sql)
                 .ctx(|| format!("apply migration {} ({}) to {label}", m.version, m.name))?;
             tx.execute(

@@ -20,6 +20,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0003_history_progress",
         "97c3cca28ee8619c565d254eb19fcab62822823e76d347ef4a8ae246e3be2897",
     ),
+    (
+        4,
+        "0004_observations",
+        "15b7361bce49034ad72a246e3652b3338f62088c530c5a5742c870a2f84adce0",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -34,13 +39,14 @@ const TABLES: &[&str] = &[
     "stargazers",
     "commits",
     "commit_authors",
-    "commit_removals",
+    "commit_reachability",
     "pr_merges",
     "ci_runs",
     "package_snapshots",
     "releases",
     "torch_releases",
     "package_requirements",
+    "release_changes",
     "history_progress",
 ];
 
@@ -361,7 +367,17 @@ mod writes {
             ),
             1
         );
-        assert_eq!(count(&store, "SELECT count(*) FROM ci_runs"), 1);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM ci_runs"),
+            2,
+            "the new state is a new observation; the old one is kept"
+        );
+        store.write_repo(&p, &w).expect("write again");
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM ci_runs"),
+            2,
+            "an unchanged state adds nothing"
+        );
     }
 
     #[test]
@@ -404,16 +420,57 @@ mod writes {
             "history is append-only"
         );
         assert_eq!(
-            n("SELECT count(*) FROM commit_removals WHERE sha = 'gone'"),
+            n("SELECT count(*) FROM commit_reachability WHERE sha = 'gone' AND NOT reachable"),
             1,
             "the force-pushed commit is marked"
         );
         assert_eq!(
-            n("SELECT count(*) FROM commit_removals"),
+            n("SELECT count(*) FROM commit_reachability"),
             1,
             "older commits are not judged"
         );
         assert_eq!(n("SELECT failures FROM collection_state"), 0);
+        // The same re-read again: the commit is already gone, nothing new.
+        let p3 = Provenance {
+            observed_at: at(7, 0),
+            ..p.clone()
+        };
+        store.write_repo(&p3, &refetch).expect("write");
+        assert_eq!(count(&store, "SELECT count(*) FROM commit_reachability"), 1);
+        // It comes back, then goes again: two more events, none rewritten.
+        let mut back = refetch.clone();
+        back.commits.push(commit("gone", 3, &["bob"]));
+        let p4 = Provenance {
+            observed_at: at(8, 0),
+            ..p.clone()
+        };
+        store.write_repo(&p4, &back).expect("write");
+        let p5 = Provenance {
+            observed_at: at(9, 0),
+            ..p.clone()
+        };
+        store.write_repo(&p5, &refetch).expect("write");
+        let events: Vec<(bool, chrono::NaiveDateTime)> = {
+            let mut st = store
+                .conn()
+                .prepare(
+                    "SELECT reachable, observed_at FROM commit_reachability \
+                     WHERE sha = 'gone' ORDER BY observed_at",
+                )
+                .expect("prepare");
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("query")
+                .map(|r| r.expect("row"))
+                .collect()
+        };
+        assert_eq!(
+            events,
+            [
+                (false, at(6, 0).naive_utc()),
+                (true, at(8, 0).naive_utc()),
+                (false, at(9, 0).naive_utc())
+            ]
+        );
     }
 
     #[test]
@@ -460,7 +517,7 @@ mod writes {
     }
 
     #[test]
-    fn packages_and_releases_update_only_what_can_change() {
+    fn packages_and_release_changes_are_observations() {
         let mut store = Store::open_in_memory().expect("open");
         let run = store.begin_run("once", at(1, 0)).expect("run");
         let p = Provenance {
@@ -500,25 +557,94 @@ mod writes {
             ..p.clone()
         };
         store
-            .write_package(&p2, &snap, &[rel], &st)
+            .write_package(&p2, &snap, std::slice::from_ref(&rel), &st)
             .expect("write again");
         let n = |sql: &str| count(&store, sql);
         assert_eq!(n("SELECT count(*) FROM releases"), 1);
         assert_eq!(
-            n("SELECT count(*) FROM releases WHERE yanked AND requires_torch = '>=2.4'"),
-            1
+            n("SELECT count(*) FROM releases \
+               WHERE NOT yanked AND observed_at = TIMESTAMP '2026-06-01 01:00:00'"),
+            1,
+            "the release keeps its first observation"
         );
-        assert_eq!(n("SELECT count(*) FROM package_snapshots"), 2);
+        assert_eq!(
+            n(
+                "SELECT count(*) FROM release_changes WHERE yanked AND has_binary \
+               AND requires_torch = '>=2.4' AND observed_at = TIMESTAMP '2026-06-02 01:00:00'"
+            ),
+            1,
+            "the yank is a change; an unstated torch requirement keeps the known one"
+        );
+        let p3 = Provenance {
+            observed_at: at(3, 1),
+            ..p.clone()
+        };
+        let mut same = rel.clone();
+        same.requires_torch = Some(">=2.4".into());
+        store
+            .write_package(&p3, &snap, std::slice::from_ref(&same), &st)
+            .expect("write unchanged");
+        let n = |sql: &str| count(&store, sql);
+        assert_eq!(
+            n("SELECT count(*) FROM release_changes"),
+            1,
+            "values equal to the latest change add nothing"
+        );
+        assert_eq!(n("SELECT count(*) FROM package_snapshots"), 3);
         assert_eq!(
             n("SELECT count(*) FROM package_requirements \
                WHERE requires_torch AND torch_specifier = '>=2.4' AND version = '1.0'"),
-            2,
+            3,
             "the requirement is recorded beside each snapshot"
         );
         store
             .finish_run(run, at(2, 2), "ok", 3, 4, 5)
             .expect("finish");
         assert_eq!(n("SELECT graphql_points FROM collection_runs"), 3);
+    }
+}
+
+/// Facts are observations (migration 0004): no statement of the store updates,
+/// replaces or deletes a row of a fact table. Only the scheduler's memory may be
+/// changed in place.
+#[test]
+fn only_the_schedulers_memory_is_updated_in_place() {
+    const MEMORY: &[&str] = &["collection_runs", "collection_state", "http_cache"];
+    let next_word = |text: &str| -> String {
+        text.trim_start()
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (file, src) in [
+        ("write.rs", include_str!("write.rs")),
+        ("mod.rs", include_str!("mod.rs")),
+        ("query.rs", include_str!("query.rs")),
+    ] {
+        // One line of SQL text, so statements split over string continuations read as one.
+        let sql = src.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(!sql.contains("DELETE FROM"), "{file} deletes rows");
+        for (at, _) in sql.match_indices("OR REPLACE INTO ") {
+            let table = next_word(&sql[at + "OR REPLACE INTO ".len()..]);
+            assert!(
+                MEMORY.contains(&table.as_str()),
+                "{file} replaces rows of {table}"
+            );
+        }
+        for (at, _) in sql.match_indices("UPDATE ") {
+            let table = if sql[..at].ends_with("DO ") {
+                // An upsert: the table is the one inserted into.
+                let insert = sql[..at].rfind("INSERT INTO ").unwrap_or(0);
+                next_word(&sql[insert + "INSERT INTO ".len()..])
+            } else {
+                next_word(&sql[at + "UPDATE ".len()..])
+            };
+            assert!(
+                MEMORY.contains(&table.as_str()),
+                "{file} updates rows of {table}"
+            );
+        }
     }
 }
 

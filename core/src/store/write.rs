@@ -5,6 +5,14 @@
 //! set-based `INSERT ... ON CONFLICT DO NOTHING`, so a pass that is retried after
 //! a crash or a failure never duplicates a row, and a bulk write never costs one
 //! statement per row.
+//!
+//! Fact tables are insert-only. What can change upstream is kept as
+//! observations (migration 0004): a CI run's new state is a new `ci_runs` row,
+//! a release's new yanked / file / torch values a `release_changes` row, a
+//! commit leaving or rejoining the default branch a `commit_reachability`
+//! event, each written only when it differs from the latest one stored. Only
+//! the scheduler's memory (`collection_state`, `http_cache`, a run's row in
+//! `collection_runs`) is updated in place.
 
 use chrono::{DateTime, Utc};
 use duckdb::params;
@@ -501,14 +509,14 @@ impl Store {
                 app.flush().ctx(what)?;
             }
         }
-        // A CI run seen again with a new state (queued -> completed) replaces the old row;
-        // a commit, author or merge already stored is kept as first observed.
+        // A commit, author or merge already stored is kept as first observed; a CI
+        // run or release seen again with new values gets a new observation row.
         tx.execute_batch(&format!(
             "INSERT INTO commits SELECT * FROM tmp_commits ON CONFLICT DO NOTHING;
              INSERT INTO commit_authors SELECT * FROM tmp_authors ON CONFLICT DO NOTHING;
-             INSERT OR REPLACE INTO ci_runs SELECT * FROM tmp_ci;
+             {CI_OBSERVE};
              INSERT INTO pr_merges SELECT * FROM tmp_merges ON CONFLICT DO NOTHING;
-             {RELEASE_UPSERT};
+             {RELEASE_OBSERVE};
              DROP TABLE tmp_commits; DROP TABLE tmp_authors; DROP TABLE tmp_ci;
              DROP TABLE tmp_merges; DROP TABLE tmp_rel;"
         ))
@@ -517,14 +525,17 @@ impl Store {
         for (p, w) in items {
             let node = w.node();
             if let Some(since) = w.history_since {
-                // Every reachable commit since `since` was fetched: stored ones that are
-                // missing were force-pushed away; ones that came back are restored.
+                // Every commit reachable since `since` was fetched: stored ones that are
+                // missing were force-pushed away, and ones that were gone came back.
+                // Each is an event, written only when it changes the commit's latest one.
                 let shas = joined(&w.commits.iter().map(|c| c.sha.clone()).collect::<Vec<_>>());
                 tx.prepare_cached(&format!(
-                    "INSERT INTO commit_removals \
-                     SELECT node_id, sha, ?, ?, ? FROM commits \
-                     WHERE node_id = ? AND committed_at >= ? \
-                       AND NOT list_contains({SPLIT}, sha) \
+                    "INSERT INTO commit_reachability \
+                     SELECT c.node_id, c.sha, ?, false, ?, ? FROM commits c \
+                     LEFT JOIN ({LATEST_REACHABILITY}) e ON e.sha = c.sha \
+                     WHERE c.node_id = ? AND c.committed_at >= ? \
+                       AND NOT list_contains({SPLIT}, c.sha) \
+                       AND e.reachable IS DISTINCT FROM false \
                      ON CONFLICT DO NOTHING"
                 ))
                 .and_then(|mut st| {
@@ -533,6 +544,7 @@ impl Store {
                         p.run_id,
                         p.source,
                         node,
+                        node,
                         ts(since),
                         shas,
                         shas
@@ -540,9 +552,22 @@ impl Store {
                 })
                 .ctx(what)?;
                 tx.prepare_cached(&format!(
-                    "DELETE FROM commit_removals WHERE node_id = ? AND list_contains({SPLIT}, sha)"
+                    "INSERT INTO commit_reachability \
+                     SELECT ?, e.sha, ?, true, ?, ? FROM ({LATEST_REACHABILITY}) e \
+                     WHERE NOT e.reachable AND list_contains({SPLIT}, e.sha) \
+                     ON CONFLICT DO NOTHING"
                 ))
-                .and_then(|mut st| st.execute(params![node, shas, shas]))
+                .and_then(|mut st| {
+                    st.execute(params![
+                        node,
+                        ts(p.observed_at),
+                        p.run_id,
+                        p.source,
+                        node,
+                        shas,
+                        shas
+                    ])
+                })
                 .ctx(what)?;
             }
             if let Some(progress) = &w.progress {
@@ -714,15 +739,72 @@ fn upsert_state(tx: &duckdb::Transaction<'_>, st: &TargetState, at: DateTime<Utc
     Ok(())
 }
 
-/// Moves `tmp_rel` into `releases`: a release seen again updates only what can
-/// change upstream (yanked, files, torch requirement).
-const RELEASE_UPSERT: &str = "INSERT INTO releases SELECT * FROM tmp_rel \
-     ON CONFLICT (ecosystem, package, version) DO UPDATE SET yanked = excluded.yanked, \
-     has_binary = excluded.has_binary, has_sdist = excluded.has_sdist, \
-     requires_torch = coalesce(excluded.requires_torch, releases.requires_torch)";
+/// The latest reachability event of each commit of one repository (`?`: its
+/// node id), whenever observed: the writer compares a new observation with it.
+const LATEST_REACHABILITY: &str = "SELECT sha, arg_max(reachable, observed_at) AS reachable \
+     FROM commit_reachability WHERE node_id = ? GROUP BY sha";
 
-/// Inserts releases; a release seen again updates only what can change upstream
-/// (yanked, files, torch requirement), keeping its first observation otherwise.
+/// Moves `tmp_ci` into `ci_runs`: a run's observation is kept when the run is
+/// new or its (status, conclusion, updated_at) differ from its latest stored
+/// row. Comparing with the latest row (not any row) records a state that comes
+/// back (failure -> success -> failure) each time; an observation older than
+/// the latest row (a late retry) adds nothing. Only the runs in the batch are
+/// looked up.
+const CI_OBSERVE: &str = "INSERT INTO ci_runs \
+     SELECT t.* FROM (SELECT * FROM tmp_ci \
+                      QUALIFY row_number() OVER (PARTITION BY node_id, run_key, observed_at) = 1) t \
+     LEFT JOIN (SELECT c.node_id, c.run_key, c.status, c.conclusion, c.updated_at, c.observed_at \
+                FROM ci_runs c \
+                SEMI JOIN tmp_ci n ON n.node_id = c.node_id AND n.run_key = c.run_key \
+                QUALIFY row_number() OVER (PARTITION BY c.node_id, c.run_key \
+                                           ORDER BY c.observed_at DESC) = 1) l \
+            ON l.node_id = t.node_id AND l.run_key = t.run_key \
+     WHERE l.run_key IS NULL \
+        OR (t.observed_at > l.observed_at \
+            AND (t.status IS DISTINCT FROM l.status \
+                 OR t.conclusion IS DISTINCT FROM l.conclusion \
+                 OR t.updated_at IS DISTINCT FROM l.updated_at)) \
+     ON CONFLICT DO NOTHING";
+
+/// Moves `tmp_rel` into `releases` and `release_changes`: a new version is
+/// inserted as first observed; a version already stored gets a change row when
+/// what can change upstream (yanked, files, torch requirement) differs from its
+/// effective values (latest change, else the release row). A `requires_torch`
+/// the observation does not carry (NULL) keeps the one known before, so only a
+/// stated requirement counts as a change. The release insert runs first: a new
+/// version then equals its own row and adds no change.
+const RELEASE_OBSERVE: &str = "INSERT INTO releases SELECT * FROM tmp_rel ON CONFLICT DO NOTHING; \
+     INSERT INTO release_changes \
+     SELECT t.ecosystem, t.package, t.version, t.observed_at, t.yanked, t.has_binary, \
+            t.has_sdist, coalesce(t.requires_torch, e.requires_torch), t.run_id, t.source \
+     FROM (SELECT * FROM tmp_rel \
+           QUALIFY row_number() OVER (PARTITION BY ecosystem, package, version, observed_at) = 1) t \
+     JOIN (SELECT r.ecosystem, r.package, r.version, \
+                  coalesce(c.observed_at, r.observed_at) AS observed_at, \
+                  coalesce(c.yanked, r.yanked) AS yanked, \
+                  coalesce(c.has_binary, r.has_binary) AS has_binary, \
+                  coalesce(c.has_sdist, r.has_sdist) AS has_sdist, \
+                  CASE WHEN c.version IS NULL THEN r.requires_torch \
+                       ELSE c.requires_torch END AS requires_torch \
+           FROM releases r \
+           SEMI JOIN tmp_rel n \
+                ON n.ecosystem = r.ecosystem AND n.package = r.package AND n.version = r.version \
+           LEFT JOIN (SELECT c.* FROM release_changes c \
+                      SEMI JOIN tmp_rel n ON n.ecosystem = c.ecosystem \
+                           AND n.package = c.package AND n.version = c.version \
+                      QUALIFY row_number() OVER (PARTITION BY c.ecosystem, c.package, c.version \
+                                                 ORDER BY c.observed_at DESC) = 1) c \
+                ON c.ecosystem = r.ecosystem AND c.package = r.package AND c.version = r.version) e \
+       ON e.ecosystem = t.ecosystem AND e.package = t.package AND e.version = t.version \
+     WHERE t.observed_at > e.observed_at \
+       AND (t.yanked IS DISTINCT FROM e.yanked \
+            OR t.has_binary IS DISTINCT FROM e.has_binary \
+            OR t.has_sdist IS DISTINCT FROM e.has_sdist \
+            OR coalesce(t.requires_torch, e.requires_torch) IS DISTINCT FROM e.requires_torch) \
+     ON CONFLICT DO NOTHING";
+
+/// Inserts releases; a release seen again with new yanked / file / torch values
+/// gets a `release_changes` row (see [`RELEASE_OBSERVE`]).
 fn insert_releases(
     tx: &duckdb::Transaction<'_>,
     p: &Provenance,
@@ -757,7 +839,7 @@ fn insert_releases(
         }
         app.flush().ctx(what)?;
     }
-    tx.execute_batch(&format!("{RELEASE_UPSERT}; DROP TABLE tmp_rel;"))
+    tx.execute_batch(&format!("{RELEASE_OBSERVE}; DROP TABLE tmp_rel;"))
         .ctx(what)?;
     Ok(())
 }
