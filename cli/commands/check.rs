@@ -115,18 +115,10 @@ fn collect_live(
     );
     if report.repos_ok == 0 {
         let store = eval::open(config)?;
-        let errors = store.query_table(
-            "SELECT target, kind, message FROM collection_errors ORDER BY observed_at DESC LIMIT 3",
-        )?;
-        let why: Vec<String> = errors
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(tacometer_core::output::plain)
-                    .collect::<Vec<_>>()
-                    .join(": ")
-            })
+        let why: Vec<String> = store
+            .recent_errors(3)?
+            .into_iter()
+            .map(|e| format!("{}: {}: {}", e.target, e.kind, e.message))
             .collect();
         anyhow::bail!(
             "could not collect {}: {}",

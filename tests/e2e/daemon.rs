@@ -110,9 +110,21 @@ pub fn world(seed: u64, repos: usize, years: u32) -> World {
     })
 }
 
+/// GraphQL points and REST core requests of the last collection run.
+fn last_run_spent(db: &Path) -> (i64, i64) {
+    rows(
+        db,
+        "SELECT graphql_points, rest_requests FROM collection_runs ORDER BY run_id DESC LIMIT 1",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )[0]
+}
+
 fn rows<T>(db: &Path, sql: &str, f: impl Fn(&duckdb::Row<'_>) -> duckdb::Result<T>) -> Vec<T> {
-    let store = Store::open_read(db, Duration::from_secs(10)).expect("open history");
-    let mut stmt = store.conn().prepare(sql).expect("prepare");
+    let mut store = Store::open_read(db, Duration::from_secs(10)).expect("open history");
+    let mut stmt = store
+        .raw_connection_for_tests()
+        .prepare(sql)
+        .expect("prepare");
     stmt.query_map([], |r| f(r))
         .expect("query")
         .map(|r| r.expect("row"))
@@ -325,6 +337,12 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
     assert_eq!(first_acct.violations, 0);
     let logs = crate::util::stderr(&first);
     assert!(!logs.contains(CANARY), "the token leaked into the logs");
+    // The run records GraphQL points and REST core requests apart, as GitHub charged them.
+    assert_eq!(
+        last_run_spent(&lab.db),
+        (first_acct.graphql_points as i64, first_acct.rest_calls as i64),
+        "GraphQL points and REST core requests of the first run"
+    );
 
     // Steady state: nothing changed upstream.
     lab.fake.reset_accounting();
@@ -342,6 +360,11 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
     assert_eq!(steady.rest_calls, 0, "every REST call was answered 304");
     let actions = steady.routes.get("actions_runs").map_or(0, |c| c.requests);
     assert_eq!(steady.not_modified, actions);
+    assert_eq!(
+        last_run_spent(&lab.db),
+        (steady.graphql_points as i64, 0),
+        "answers 304 cost no REST core request"
+    );
     let before = facts(&lab.db);
 
     // A push: new commits, stars and CI runs on a few repos.
@@ -407,12 +430,42 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
             .iter()
             .all(|t| t["failures"] == 0 && !t["last_success_at"].is_null())
     );
-    assert!(
-        status["github_budget"]["remaining"]
-            .as_i64()
-            .is_some_and(|r| r > 0)
-    );
+    // One budget per resource, each with its own limit and reset, as GitHub
+    // (here the fake, with `x-ratelimit-resource`) announced them.
+    let limits = lab.fake.world().limits;
+    for (resource, limit) in [("graphql", limits.graphql), ("core", limits.core)] {
+        let b = &status["github_budget"][resource];
+        assert_eq!(b["limit"], limit, "{resource}: {b}");
+        assert!(
+            b["remaining"].as_i64().is_some_and(|r| r > 0 && r < limit as i64),
+            "{resource} was spent from: {b}"
+        );
+        assert!(b["reset_at"].is_string(), "{resource}: {b}");
+    }
     assert_eq!(status["last_run"]["status"], "ok");
+    assert!(status["last_run"]["graphql_points"].as_i64().is_some());
+    assert!(status["last_run"]["rest_requests"].as_i64().is_some());
+    let resources = rows(
+        &lab.db,
+        "SELECT DISTINCT resource FROM rate_limit_observations ORDER BY 1",
+        |r| r.get::<_, String>(0),
+    );
+    assert_eq!(resources, ["core", "graphql"]);
+    let out = run(crate::util::tacometer()
+        .arg("--db")
+        .arg(&lab.db)
+        .args(["status", "--format", "table"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = crate::util::stdout(&out);
+    for line in [
+        "GitHub GraphQL budget: ",
+        "GitHub REST core budget: ",
+        "points left, resets ",
+        "requests left, resets ",
+    ] {
+        assert!(table.contains(line), "{line} in {table}");
+    }
+    assert!(!table.contains("not seen yet"), "{table}");
 
     let db_bytes = std::fs::read(&lab.db).expect("read db");
     assert!(

@@ -320,26 +320,9 @@ impl Collector {
             report.rest_requests,
             report.other_requests,
         )?;
-        if let Some(b) = self.http.budget() {
-            let store = self.open()?;
-            store
-                .conn()
-                .execute(
-                    "INSERT INTO rate_limit_observations VALUES (?, ?, 'graphql', ?, ?, ?, ?, ?)",
-                    duckdb::params![
-                        self.clock.now().naive_utc(),
-                        host_of(&self.github.graphql_url),
-                        b.limit,
-                        b.remaining,
-                        b.used,
-                        b.reset_at.map(|t| t.naive_utc()),
-                        "github:x-ratelimit-*"
-                    ],
-                )
-                .map_err(|source| StoreError::Db {
-                    context: "record the GitHub budget".into(),
-                    source,
-                })?;
+        let budgets = self.http.take_budgets();
+        if !budgets.is_empty() {
+            self.open()?.record_budgets(&budgets)?;
         }
         tracing::info!(
             run_id,
@@ -1357,13 +1340,6 @@ impl From<StoreError> for RepoError {
 
 fn repo_target(slug: &str) -> String {
     format!("repo:{}", slug.to_lowercase())
-}
-
-fn host_of(url: &str) -> String {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn snapshot_spent(http: &Http) -> (i64, i64, i64, i64) {
