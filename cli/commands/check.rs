@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tacometer_core::collect::pass::{Collector, SystemClock};
-use tacometer_core::config::{Config, Project};
+use tacometer_core::config::{Config, ProcessEnv, Project};
 use tacometer_core::model::{CondaPackage, PypiName};
 use tacometer_core::output::{Format, Table};
 use tacometer_core::requirements::{Evaluation, Measure, Status, Value};
@@ -96,6 +96,7 @@ fn collect_live(
     };
     let mut live = config.clone();
     live.projects = vec![project.clone()];
+    live.github_token_from_gh(&ProcessEnv);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
