@@ -632,3 +632,89 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
         diff(&got, &expected)
     );
 }
+
+/// A directory to put on `PATH` holding an executable `gh` that runs `body`.
+#[cfg(unix)]
+fn fake_gh(body: Option<&str>) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(body) = body {
+        let path = dir.path().join("gh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write gh");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn the_token_of_gh_auth_token_reaches_github_and_nowhere_else() {
+    const GH_CANARY: &str = "gho_GHCANARY0123456789abcdefghijklmnopqr";
+    let mut w = world(41, 4, 1);
+    // The fake refuses any other token, so every success below carried this one.
+    w.limits.tokens = vec![GH_CANARY.to_string()];
+    let lab = Lab::new(w);
+    let gh = fake_gh(Some(&format!(
+        "[ \"$1 $2 $3 $4\" = \"auth token --hostname 127.0.0.1\" ] || exit 2\n\
+         echo 'a warning on stderr' >&2\n\
+         echo '{GH_CANARY}'"
+    )));
+    let out = run(lab
+        .daemon()
+        .env_remove("GITHUB_TOKEN")
+        .env("PATH", gh.path())
+        .arg("--once"));
+    let logs = stderr(&out);
+    assert!(out.status.success(), "{logs}");
+    assert!(logs.contains("`gh auth token`"), "{logs}");
+    assert!(!logs.contains(GH_CANARY), "the token leaked into the logs");
+    let acct = lab.fake.accounting();
+    assert!(
+        acct.tokens.get(GH_CANARY).is_some_and(|c| c.requests > 0),
+        "GitHub was sent gh's token: {:?}",
+        acct.tokens.keys().count()
+    );
+    assert_eq!(acct.violations, 0);
+    let failing: i64 = rows(
+        &lab.db,
+        "SELECT count(*) FROM collection_state WHERE failures > 0",
+        |r| r.get(0),
+    )[0];
+    assert_eq!(failing, 0, "everything was collected with gh's token");
+    let db_bytes = std::fs::read(&lab.db).expect("read db");
+    assert!(
+        !db_bytes
+            .windows(GH_CANARY.len())
+            .any(|w| w == GH_CANARY.as_bytes()),
+        "the token reached the database file"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn without_a_token_a_failing_or_missing_gh_means_no_token() {
+    const PRINTED: &str = "gho_PRINTEDBUTFAILED0123456789abcdefghij";
+    let lab = Lab::new(world(43, 2, 1));
+    for body in [Some(format!("echo '{PRINTED}'\nexit 1")), None] {
+        let gh = fake_gh(body.as_deref());
+        lab.fake.reset_accounting();
+        let out = run(lab
+            .daemon()
+            .env_remove("GITHUB_TOKEN")
+            .env("PATH", gh.path())
+            .arg("--once"));
+        let logs = stderr(&out);
+        assert!(out.status.success(), "a missing token is not fatal: {logs}");
+        assert!(logs.contains("no GitHub token"), "{logs}");
+        assert!(!logs.contains(PRINTED), "a failing gh's output is not used");
+        let acct = lab.fake.accounting();
+        assert!(acct.tokens.is_empty(), "no token was sent");
+        let refused = acct
+            .routes
+            .get("graphql")
+            .and_then(|c| c.statuses.get("401"))
+            .copied()
+            .unwrap_or(0);
+        assert!(refused > 0, "GitHub was asked without a token and refused");
+    }
+}
