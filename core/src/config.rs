@@ -23,10 +23,10 @@
 //! TAC's verdicts without anyone noticing.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
-use std::num::NonZeroU32;
 use std::ffi::OsStr;
+use std::fmt;
 use std::io::Read as _;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -1010,8 +1010,7 @@ mod tests {
         let script = |name: &str, body: &str| {
             let path = dir.path().join(name);
             std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                .expect("chmod");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
             path
         };
         let ok = script(

@@ -340,7 +340,10 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
     // The run records GraphQL points and REST core requests apart, as GitHub charged them.
     assert_eq!(
         last_run_spent(&lab.db),
-        (first_acct.graphql_points as i64, first_acct.rest_calls as i64),
+        (
+            first_acct.graphql_points as i64,
+            first_acct.rest_calls as i64
+        ),
         "GraphQL points and REST core requests of the first run"
     );
 
@@ -437,7 +440,9 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
         let b = &status["github_budget"][resource];
         assert_eq!(b["limit"], limit, "{resource}: {b}");
         assert!(
-            b["remaining"].as_i64().is_some_and(|r| r > 0 && r < limit as i64),
+            b["remaining"]
+                .as_i64()
+                .is_some_and(|r| r > 0 && r < limit as i64),
             "{resource} was spent from: {b}"
         );
         assert!(b["reset_at"].is_string(), "{resource}: {b}");

@@ -46,7 +46,10 @@ fn a_reader_waits_for_the_writer_then_reads_what_it_committed() {
 
     // This process is the writer: it holds the file and an open transaction.
     let mut writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
-    let tx = writer.raw_connection_for_tests().transaction().expect("begin");
+    let tx = writer
+        .raw_connection_for_tests()
+        .transaction()
+        .expect("begin");
     tx.execute(
         "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
          VALUES (TIMESTAMP '2026-11-02 00:00:00', 'once', 'ok', 'test')",
@@ -94,7 +97,10 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
     seed(&db, 2);
 
     let mut writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
-    let tx = writer.raw_connection_for_tests().transaction().expect("begin");
+    let tx = writer
+        .raw_connection_for_tests()
+        .transaction()
+        .expect("begin");
     tx.execute(
         "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
          VALUES (TIMESTAMP '2026-11-03 00:00:00', 'once', 'ok', 'test')",
@@ -136,8 +142,7 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
     insert_run(&mut writer);
     drop(writer);
     assert_eq!(count_runs(&db), 4);
-    let mut integrity =
-        Store::open_write(&db, Duration::from_secs(5)).expect("reopen for writing");
+    let mut integrity = Store::open_write(&db, Duration::from_secs(5)).expect("reopen for writing");
     let n: i64 = integrity
         .raw_connection_for_tests()
         .query_row(

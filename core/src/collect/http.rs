@@ -115,7 +115,8 @@ impl Budget {
             limit,
             remaining,
             used: header_i64(h, "x-ratelimit-used").unwrap_or(limit - remaining),
-            reset_at: header_i64(h, "x-ratelimit-reset").and_then(|s| DateTime::from_timestamp(s, 0)),
+            reset_at: header_i64(h, "x-ratelimit-reset")
+                .and_then(|s| DateTime::from_timestamp(s, 0)),
             observed_at: at,
         })
     }
@@ -557,7 +558,10 @@ mod tests {
             ("x-ratelimit-resource", " GraphQL "),
         ]);
         let b = Budget::from_headers(Api::GithubRest, "h", &h, at).expect("budget");
-        assert_eq!((b.resource.as_str(), b.used, b.reset_at), ("graphql", 1000, None));
+        assert_eq!(
+            (b.resource.as_str(), b.used, b.reset_at),
+            ("graphql", 1000, None)
+        );
     }
 
     #[test]
@@ -566,10 +570,22 @@ mod tests {
         let h = headers(&[("x-ratelimit-limit", "60"), ("x-ratelimit-remaining", "59")]);
         let gql = Budget::from_headers(Api::GithubGraphql, "h", &h, at).expect("budget");
         let rest = Budget::from_headers(Api::GithubRest, "h", &h, at).expect("budget");
-        assert_eq!((gql.resource.as_str(), rest.resource.as_str()), ("graphql", "core"));
-        let partial = headers(&[("x-ratelimit-limit", "60"), ("x-ratelimit-resource", "core")]);
-        assert_eq!(Budget::from_headers(Api::GithubRest, "h", &partial, at), None);
-        let junk = headers(&[("x-ratelimit-limit", "lots"), ("x-ratelimit-remaining", "1")]);
+        assert_eq!(
+            (gql.resource.as_str(), rest.resource.as_str()),
+            ("graphql", "core")
+        );
+        let partial = headers(&[
+            ("x-ratelimit-limit", "60"),
+            ("x-ratelimit-resource", "core"),
+        ]);
+        assert_eq!(
+            Budget::from_headers(Api::GithubRest, "h", &partial, at),
+            None
+        );
+        let junk = headers(&[
+            ("x-ratelimit-limit", "lots"),
+            ("x-ratelimit-remaining", "1"),
+        ]);
         assert_eq!(Budget::from_headers(Api::GithubRest, "h", &junk, at), None);
     }
 
@@ -589,15 +605,26 @@ mod tests {
                 ("x-ratelimit-resource", resource),
             ])
         };
-        http.note_budget(Api::GithubGraphql, "api.github.com", &answer("graphql", "4900"));
+        http.note_budget(
+            Api::GithubGraphql,
+            "api.github.com",
+            &answer("graphql", "4900"),
+        );
         http.note_budget(Api::GithubRest, "api.github.com", &answer("core", "4999"));
-        http.note_budget(Api::GithubGraphql, "api.github.com", &answer("graphql", "4800"));
+        http.note_budget(
+            Api::GithubGraphql,
+            "api.github.com",
+            &answer("graphql", "4800"),
+        );
         let taken: Vec<(String, i64)> = http
             .take_budgets()
             .into_iter()
             .map(|b| (b.resource, b.remaining))
             .collect();
-        assert_eq!(taken, [("core".to_string(), 4999), ("graphql".to_string(), 4800)]);
+        assert_eq!(
+            taken,
+            [("core".to_string(), 4999), ("graphql".to_string(), 4800)]
+        );
         assert!(http.take_budgets().is_empty(), "each budget is taken once");
     }
 }

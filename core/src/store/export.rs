@@ -54,7 +54,8 @@ pub fn write_parquet(table: &Table, path: &Path) -> Result<()> {
                 };
                 (!text.is_empty()).then_some(text)
             });
-            app.append_row(duckdb::appender_params_from_iter(cells)).ctx(what)?;
+            app.append_row(duckdb::appender_params_from_iter(cells))
+                .ctx(what)?;
         }
         app.flush().ctx(what)?;
     }
@@ -98,7 +99,13 @@ mod tests {
             json!("1.10"),
             json!(["a", "b"]),
         ]);
-        t.push(vec![json!(""), json!(null), json!(false), json!("2.0"), json!([])]);
+        t.push(vec![
+            json!(""),
+            json!(null),
+            json!(false),
+            json!("2.0"),
+            json!([]),
+        ]);
         write_parquet(&t, &path).expect("write");
         let conn = Connection::open_in_memory().expect("duckdb");
         let sql = format!(
@@ -106,9 +113,24 @@ mod tests {
             quote_text(&path.display().to_string())
         );
         let mut stmt = conn.prepare(&sql).expect("prepare");
-        let rows: Vec<(Option<String>, Option<i64>, bool, String, Option<String>, String)> = stmt
+        type Row = (
+            Option<String>,
+            Option<i64>,
+            bool,
+            String,
+            Option<String>,
+            String,
+        );
+        let rows: Vec<Row> = stmt
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .expect("query")
             .map(|r| r.expect("row"))

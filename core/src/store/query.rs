@@ -32,7 +32,9 @@ impl Store {
             )
             .ctx(|| format!("look up table {table}"))?;
         if known == 0 {
-            return Err(StoreError::Invalid(format!("no table `{table}` in the history")));
+            return Err(StoreError::Invalid(format!(
+                "no table `{table}` in the history"
+            )));
         }
         self.conn()
             .query_row(

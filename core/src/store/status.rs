@@ -260,7 +260,13 @@ mod tests {
             (Some(at(12)), 3, 0)
         );
         assert!(store.recent_errors(3).expect("read").is_empty());
-        assert!(store.collection_targets(false).expect("targets").rows.is_empty());
+        assert!(
+            store
+                .collection_targets(false)
+                .expect("targets")
+                .rows
+                .is_empty()
+        );
         let failure = |minute, message: &str| crate::store::write::FailureRecord {
             source: format!("github:graphql@{minute}"),
             http_status: Some(401),
