@@ -54,7 +54,7 @@ enum Command {
     Projects(commands::projects::Args),
     /// Run read-only SQL over the history.
     Sql(commands::sql::Args),
-    /// Collection health per repository and package, and GitHub's budget.
+    /// Collection health per repository and package, and GitHub's budget per resource.
     Status(commands::status::Args),
 }
 

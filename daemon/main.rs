@@ -72,10 +72,14 @@ fn run(args: &Args) -> anyhow::Result<()> {
         config: args.config.clone(),
         db: args.db.clone(),
     };
-    let config = Config::load(&overrides, &ProcessEnv)?;
+    let mut config = Config::load(&overrides, &ProcessEnv)?;
+    if config.github_token_from_gh(&ProcessEnv) {
+        tracing::info!("using the GitHub token of `gh auth token`");
+    }
     if config.github.tokens.is_empty() {
         tracing::warn!(
-            "no GitHub token (GITHUB_TOKEN, GH_TOKEN or [github] tokens): GitHub will refuse most requests"
+            "no GitHub token (GITHUB_TOKEN, GH_TOKEN, `gh auth login` or [github] tokens): \
+             GitHub will refuse most requests"
         );
     }
     let interval = config

@@ -113,13 +113,7 @@ fn main() -> anyhow::Result<()> {
             let store = Store::open_write(&path, Duration::from_secs(5))?;
             // One snapshot per repo per day for the whole period, the stars
             // drifting down into the past.
-            store.conn().execute_batch(&format!(
-                "INSERT INTO repo_snapshots
-                 SELECT s.* REPLACE (s.observed_at - to_days(d.i::INTEGER) AS observed_at,
-                                     greatest(0, s.stars - d.i // 3) AS stars)
-                 FROM repo_snapshots s, range(1, {}) d(i)",
-                366 * years
-            ))?;
+            store.densify_snapshots_for_bench(366 * years)?;
             println!(
                 "densified snapshots to daily in {:.1} s",
                 t.elapsed().as_secs_f64()
@@ -129,11 +123,7 @@ fn main() -> anyhow::Result<()> {
     };
     config.store.path = path.clone();
     let store = Store::open_read(&path, Duration::from_secs(5))?;
-    let count = |table: &str| -> anyhow::Result<i64> {
-        Ok(store
-            .conn()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
-    };
+    let count = |table: &str| store.row_count(table);
     println!(
         "history: {} repo snapshots, {} commits, {} commit authors, {} CI runs, {} releases; {:.0} MB",
         count("repo_snapshots")?,

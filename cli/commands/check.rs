@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tacometer_core::collect::pass::{Collector, SystemClock};
-use tacometer_core::config::{Config, Project};
+use tacometer_core::config::{Config, ProcessEnv, Project};
 use tacometer_core::model::{CondaPackage, PypiName};
 use tacometer_core::output::{Format, Table};
 use tacometer_core::requirements::{Evaluation, Measure, Status, Value};
@@ -96,6 +96,7 @@ fn collect_live(
     };
     let mut live = config.clone();
     live.projects = vec![project.clone()];
+    live.github_token_from_gh(&ProcessEnv);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -115,18 +116,10 @@ fn collect_live(
     );
     if report.repos_ok == 0 {
         let store = eval::open(config)?;
-        let errors = store.query_table(
-            "SELECT target, kind, message FROM collection_errors ORDER BY observed_at DESC LIMIT 3",
-        )?;
-        let why: Vec<String> = errors
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(tacometer_core::output::plain)
-                    .collect::<Vec<_>>()
-                    .join(": ")
-            })
+        let why: Vec<String> = store
+            .recent_errors(3)?
+            .into_iter()
+            .map(|e| format!("{}: {}: {}", e.target, e.kind, e.message))
             .collect();
         anyhow::bail!(
             "could not collect {}: {}",

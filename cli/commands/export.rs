@@ -11,9 +11,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use tacometer_core::config::Config;
-use tacometer_core::output::{Format, Table, plain};
+use tacometer_core::output::{Format, Table};
 use tacometer_core::requirements::evidence;
 use tacometer_core::time::rfc3339;
 
@@ -93,7 +93,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
             }
             ExportFormat::Parquet => {
                 let path = args.out.join(format!("{name}.parquet"));
-                write_parquet(table, &path)?;
+                tacometer_core::store::write_parquet(table, &path)?;
                 path
             }
         };
@@ -135,53 +135,4 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
-}
-
-/// Writes a table as Parquet through an in-memory DuckDB: the rows go in as a
-/// raw CSV (no spreadsheet neutralisation: Parquet is not opened by
-/// spreadsheets), read as text so nothing is guessed (a version `1.10` stays
-/// `1.10`); counts become BIGINT and flags BOOLEAN by column name, and times
-/// stay RFC 3339 text as in the CSV.
-fn write_parquet(table: &Table, path: &Path) -> anyhow::Result<()> {
-    let dir = tempfile::Builder::new()
-        .prefix("tacometer-export-")
-        .tempdir()?;
-    let csv_path = dir.path().join("t.csv");
-    let mut w = csv::Writer::from_path(&csv_path)?;
-    w.write_record(&table.columns)?;
-    for row in &table.rows {
-        w.write_record(row.iter().map(|v: &Json| match v {
-            Json::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(" "),
-            other => plain(other),
-        }))?;
-    }
-    w.flush()?;
-    drop(w);
-    let conn = duckdb::Connection::open_in_memory()?;
-    let casts: Vec<String> = table
-        .columns
-        .iter()
-        .filter_map(|c| {
-            let ty = match c.as_str() {
-                "commits" | "stars" | "margin" => "BIGINT",
-                "is_merge" | "is_prerelease" | "yanked" | "has_binary" | "has_sdist" => "BOOLEAN",
-                _ => return None,
-            };
-            Some(format!("CAST(\"{c}\" AS {ty}) AS \"{c}\""))
-        })
-        .collect();
-    let replace = if casts.is_empty() {
-        String::new()
-    } else {
-        format!(" REPLACE ({})", casts.join(", "))
-    };
-    let sql = format!(
-        "COPY (SELECT *{replace} FROM read_csv('{}', header = true, all_varchar = true)) \
-         TO '{}' (FORMAT parquet)",
-        csv_path.display().to_string().replace('\'', "''"),
-        path.display().to_string().replace('\'', "''")
-    );
-    conn.execute_batch(&sql)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(())
 }

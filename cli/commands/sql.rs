@@ -19,7 +19,7 @@ pub struct Args {
 /// Runs `sql` on a read-only, sandboxed connection.
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let store = Store::open_query(&config.store.path, config.store.lock_wait.0)?;
-    let table = store.query_table(&args.query)?;
+    let table = store.run_user_sql(&args.query)?;
     out.write_all(table.render(super::pick_format(args.format)).as_bytes())?;
     Ok(0)
 }

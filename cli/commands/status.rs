@@ -1,11 +1,14 @@
-//! `tacometer status`: collection health per target, and GitHub's budget.
+//! `tacometer status`: collection health per target, the last run, and what
+//! is left of GitHub's budget per resource (GraphQL points, REST core requests).
 
 use std::io::Write;
 
-use serde_json::json;
+use serde_json::{Value, json};
+use tacometer_core::collect::http::Budget;
 use tacometer_core::config::Config;
 use tacometer_core::output::Format;
-use tacometer_core::store::Store;
+use tacometer_core::store::{RunRecord, Store};
+use tacometer_core::time::rfc3339;
 
 /// Flags of `status`.
 #[derive(Debug, clap::Args)]
@@ -18,81 +21,112 @@ pub struct Args {
     failing: bool,
 }
 
-const TARGETS: &str = "
-SELECT s.target,
-       s.kind,
-       s.last_success_at,
-       s.last_error_at,
-       CASE WHEN s.failures > 0 THEN s.last_error END AS last_error,
-       s.failures,
-       s.next_due_at
-FROM collection_state s
-WHERE (? = false OR s.failures > 0)
-ORDER BY s.failures > 0 DESC, s.target";
-
-const BUDGET: &str = "
-SELECT observed_at, host, resource, lim AS limit, remaining, reset_at
-FROM rate_limit_observations
-ORDER BY observed_at DESC
-LIMIT 1";
-
-const LAST_RUN: &str = "
-SELECT run_id, kind, status, started_at, finished_at, graphql_points, rest_requests, other_requests
-FROM collection_runs
-ORDER BY run_id DESC
-LIMIT 1";
+/// The budgets `status` always shows, with their names and units.
+const RESOURCES: &[(&str, &str, &str)] = &[
+    ("graphql", "GraphQL", "points"),
+    ("core", "REST core", "requests"),
+];
 
 /// Runs `status`.
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let store = Store::open_read(&config.store.path, config.store.lock_wait.0)?;
-    let targets = store.query_table_with(TARGETS, &[&args.failing])?;
-    let budget = store.query_table(BUDGET)?;
-    let last = store.query_table(LAST_RUN)?;
+    let targets = store.collection_targets(args.failing)?;
+    let budgets = store.latest_budgets()?;
+    let last = store.last_run()?;
     let format = super::pick_format(args.format);
     if format == Format::Json {
-        let first = |t: &tacometer_core::output::Table| {
-            t.rows.first().map(|r| {
-                let mut m = serde_json::Map::new();
-                for (c, v) in t.columns.iter().zip(r) {
-                    m.insert(c.clone(), v.clone());
-                }
-                serde_json::Value::Object(m)
-            })
-        };
-        let targets: serde_json::Value = serde_json::from_str(&targets.render(Format::Json))?;
+        let targets: Value = serde_json::from_str(&targets.render(Format::Json))?;
         let doc = json!({
-            "last_run": first(&last),
-            "github_budget": first(&budget),
+            "last_run": last.as_ref().map(run_json),
+            "github_budget": budgets_json(&budgets),
             "targets": targets,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(0);
     }
     if format == Format::Table {
-        if let Some(row) = last.rows.first() {
+        if let Some(run) = &last {
             writeln!(
                 out,
-                "last run {} ({}): {}, started {}, GraphQL points {}, REST requests {}",
-                row[0],
-                row[1],
-                row[2],
-                tacometer_core::output::plain(&row[3]),
-                row[5],
-                row[6]
+                "last run {} ({}): {}, started {}, GraphQL points {}, REST core requests {}, \
+                 package requests {}",
+                run.run_id,
+                run.kind,
+                run.status,
+                rfc3339(run.started_at),
+                run.graphql_points,
+                run.rest_requests,
+                run.other_requests
             )?;
         }
-        match budget.rows.first() {
-            Some(row) => writeln!(
-                out,
-                "GitHub budget: {} of {} points left, resets {} (seen {})\n",
-                row[4],
-                row[3],
-                tacometer_core::output::plain(&row[5]),
-                tacometer_core::output::plain(&row[0])
-            )?,
-            None => writeln!(out, "GitHub budget: not seen yet\n")?,
+        for line in budget_lines(&budgets) {
+            writeln!(out, "{line}")?;
         }
+        writeln!(out)?;
     }
     out.write_all(targets.render(format).as_bytes())?;
     Ok(0)
+}
+
+fn run_json(run: &RunRecord) -> Value {
+    json!({
+        "run_id": run.run_id,
+        "kind": run.kind,
+        "status": run.status,
+        "started_at": rfc3339(run.started_at),
+        "finished_at": run.finished_at.map(rfc3339),
+        "graphql_points": run.graphql_points,
+        "rest_requests": run.rest_requests,
+        "other_requests": run.other_requests,
+    })
+}
+
+/// `{"graphql": {...} | null, "core": {...} | null, <other resources seen>: {...}}`.
+fn budgets_json(budgets: &[Budget]) -> Value {
+    let mut doc = serde_json::Map::new();
+    for (resource, _, _) in RESOURCES {
+        doc.insert((*resource).to_string(), Value::Null);
+    }
+    for b in budgets {
+        doc.insert(
+            b.resource.clone(),
+            json!({
+                "host": b.host,
+                "limit": b.limit,
+                "remaining": b.remaining,
+                "used": b.used,
+                "reset_at": b.reset_at.map(rfc3339),
+                "observed_at": rfc3339(b.observed_at),
+            }),
+        );
+    }
+    Value::Object(doc)
+}
+
+/// One line per budget: GraphQL and REST core always (`not seen yet` when
+/// never recorded), then any other resource GitHub reported.
+fn budget_lines(budgets: &[Budget]) -> Vec<String> {
+    let line = |name: &str, unit: &str, b: &Budget| {
+        format!(
+            "GitHub {name} budget: {} of {} {unit} left, resets {} (seen {})",
+            b.remaining,
+            b.limit,
+            b.reset_at.map_or_else(|| "-".to_string(), rfc3339),
+            rfc3339(b.observed_at)
+        )
+    };
+    let mut lines = Vec::new();
+    for (resource, name, unit) in RESOURCES {
+        lines.push(match budgets.iter().find(|b| b.resource == *resource) {
+            Some(b) => line(name, unit, b),
+            None => format!("GitHub {name} budget: not seen yet"),
+        });
+    }
+    for b in budgets
+        .iter()
+        .filter(|b| RESOURCES.iter().all(|(r, _, _)| *r != b.resource))
+    {
+        lines.push(line(&b.resource, "requests", b));
+    }
+    lines
 }

@@ -10,16 +10,27 @@
 //!    `PYPI_URL`, `ANACONDA_API_URL`, `GITHUB_TOKEN` / `GH_TOKEN`;
 //! 4. command-line flags (applied by the binaries through [`Overrides`]).
 //!
+//! GitHub tokens: `GITHUB_TOKEN`, else `GH_TOKEN`, goes first in the pool of
+//! `[github] tokens` (used in turn). Only when neither variable is set and the
+//! file names no tokens does what collects from GitHub (the daemon,
+//! `check --live`) ask the GitHub CLI, `gh auth token`, through
+//! [`Config::github_token_from_gh`]; commands that only read the database never
+//! start a process. A token is never logged, shown in an error or stored.
+//!
 //! Every key of the file is optional except `projects`. Unknown keys and bad
 //! values are errors that name the file, line, column and dotted key, because a
 //! typo in a threshold silently falling back to a default would change the
 //! TAC's verdicts without anyone noticing.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsStr;
 use std::fmt;
+use std::io::Read as _;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -272,7 +283,9 @@ impl Serialize for Secret {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Github {
-    /// A pool of tokens used in turn; the environment's token is added first.
+    /// A pool of tokens used in turn; the environment's token (`GITHUB_TOKEN`,
+    /// else `GH_TOKEN`) is added first, and `gh auth token` is asked only when
+    /// there is none at all.
     pub tokens: Vec<Secret>,
 }
 
@@ -423,20 +436,100 @@ pub struct Overrides {
     pub db: Option<PathBuf>,
 }
 
-/// Reads environment variables; a trait so tests inject a fixed environment.
+/// Reads environment variables and asks the GitHub CLI for its token; a trait
+/// so tests inject a fixed environment.
 pub trait Environment {
     /// The variable's value, when set and not empty.
     fn var(&self, name: &str) -> Option<String>;
+
+    /// The token `gh auth token --hostname HOST` prints, or `None` when there is
+    /// no `gh`, it fails, prints nothing usable or is too slow. A fixed
+    /// environment has no `gh`.
+    fn gh_auth_token(&self, _hostname: &str) -> Option<Secret> {
+        None
+    }
 }
 
-/// The process environment.
+/// The process environment; `gh` is looked up on its `PATH`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;
+
+/// How long `gh auth token` may take before it counts as absent.
+pub const GH_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Environment for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.is_empty())
     }
+
+    fn gh_auth_token(&self, hostname: &str) -> Option<Secret> {
+        run_gh_auth_token(OsStr::new("gh"), hostname, GH_TIMEOUT)
+    }
+}
+
+/// Runs `PROGRAM auth token --hostname HOST` with stdin closed and stderr
+/// discarded, and returns its trimmed output when it exits 0 within `timeout`
+/// with one word on it. Any failure (no such program, a non-zero exit, a
+/// timeout: the process is then killed) is `None`; what the program printed
+/// is never logged or put in an error.
+fn run_gh_auth_token(program: &OsStr, hostname: &str, timeout: Duration) -> Option<Secret> {
+    let mut child = Command::new(program)
+        .args(["auth", "token", "--hostname", hostname])
+        .env("GH_PROMPT_DISABLED", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + timeout;
+    let mut stdout = child.stdout.take()?;
+    // Read on a thread: a process that never closes its output must not hang us.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let read = (&mut stdout).take(64 * 1024).read_to_end(&mut buf);
+        let _ = tx.send(read.map(|_| buf));
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    };
+    if !status.success() {
+        return None;
+    }
+    let wait = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(200));
+    let out = rx.recv_timeout(wait).ok()?.ok()?;
+    let text = String::from_utf8(out).ok()?;
+    let token = text.trim();
+    let usable = !token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+    usable.then(|| Secret::new(token))
+}
+
+/// The host `gh` keeps the login for, from the REST base URL: `github.com` for
+/// `api.github.com`, else the URL's host (GitHub Enterprise, or a test server
+/// `gh` has no login for).
+fn gh_hostname(api_url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(api_url).ok()?;
+    let host = url.host_str()?;
+    Some(if host.eq_ignore_ascii_case("api.github.com") {
+        "github.com".to_string()
+    } else {
+        host.to_string()
+    })
 }
 
 impl Environment for BTreeMap<String, String> {
@@ -570,6 +663,27 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The last resort for a GitHub token: when no token is known (neither
+    /// `GITHUB_TOKEN` nor `GH_TOKEN` is set and `[github] tokens` is empty), asks
+    /// `gh auth token` for the API's host and uses what it prints. Its absence
+    /// or failure just means no token. Not part of [`Config::load`], so only
+    /// what collects from GitHub starts a process. Returns whether `gh` gave one.
+    pub fn github_token_from_gh(&mut self, env: &dyn Environment) -> bool {
+        if !self.github.tokens.is_empty() {
+            return false;
+        }
+        let Some(hostname) = gh_hostname(&self.upstream.github_api_url) else {
+            return false;
+        };
+        match env.gh_auth_token(&hostname) {
+            Some(token) => {
+                self.github.tokens.push(token);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The project with this name (case-insensitive) or whose repos include `owner/name`.
@@ -834,6 +948,136 @@ mod tests {
         env.insert("PYPI_URL".to_string(), "ftp://x".to_string());
         let e = Config::load(&o, &env).expect_err("bad url");
         assert!(e.to_string().contains("PYPI_URL"), "{e}");
+    }
+
+    /// A fixed environment whose `gh` answers with `token` (and records the host asked).
+    struct WithGh {
+        vars: BTreeMap<String, String>,
+        token: Option<&'static str>,
+        asked: std::cell::RefCell<Vec<String>>,
+    }
+
+    impl Environment for WithGh {
+        fn var(&self, name: &str) -> Option<String> {
+            self.vars.var(name)
+        }
+        fn gh_auth_token(&self, hostname: &str) -> Option<Secret> {
+            self.asked.borrow_mut().push(hostname.to_string());
+            self.token.map(Secret::new)
+        }
+    }
+
+    #[test]
+    fn gh_is_the_last_resort_for_a_token() {
+        let tokens = |c: &Config| -> Vec<String> {
+            c.github
+                .tokens
+                .iter()
+                .map(|t| t.expose().to_string())
+                .collect()
+        };
+        let env = |vars: &[(&str, &str)], token| WithGh {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            token,
+            asked: Default::default(),
+        };
+        let load = |text: &str, env: &WithGh| {
+            let mut c = Config::parse(text, ConfigSource::Builtin).expect("parses");
+            c.apply_env(env).expect("env");
+            let from_gh = c.github_token_from_gh(env);
+            (c, from_gh)
+        };
+
+        // Nothing else: gh's token, asked for github.com.
+        let e = env(&[], Some("gho_from_gh"));
+        let (c, from_gh) = load(PROJECT, &e);
+        assert!(from_gh);
+        assert_eq!(tokens(&c), ["gho_from_gh"]);
+        assert_eq!(*e.asked.borrow(), ["github.com"]);
+
+        // GITHUB_TOKEN wins over GH_TOKEN, and gh is not asked.
+        let e = env(
+            &[("GITHUB_TOKEN", "env-1"), ("GH_TOKEN", "env-2")],
+            Some("gho_from_gh"),
+        );
+        let (c, from_gh) = load(PROJECT, &e);
+        assert!(!from_gh);
+        assert_eq!(tokens(&c), ["env-1"]);
+        assert!(e.asked.borrow().is_empty());
+
+        // A configured pool is used as is: gh is not asked.
+        let e = env(&[], Some("gho_from_gh"));
+        let (c, _) = load(&format!("[github]\ntokens = [\"a\", \"b\"]\n{PROJECT}"), &e);
+        assert_eq!(tokens(&c), ["a", "b"]);
+        assert!(e.asked.borrow().is_empty());
+
+        // No gh (or a failing one): no token, and that is not an error.
+        let e = env(&[], None);
+        let (c, from_gh) = load(PROJECT, &e);
+        assert!(!from_gh && c.github.tokens.is_empty());
+
+        // GitHub Enterprise: gh is asked for that host.
+        let e = env(
+            &[("GITHUB_API_URL", "https://ghe.example.com/api/v3")],
+            Some("t"),
+        );
+        load(PROJECT, &e);
+        assert_eq!(*e.asked.borrow(), ["ghe.example.com"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn gh_auth_token_runs_the_program_and_trusts_only_a_clean_exit() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = |name: &str, body: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            path
+        };
+        let ok = script(
+            "gh-ok",
+            "test \"$*\" = \"auth token --hostname github.com\" || exit 3\n\
+             echo '  gho_canary123  '; echo 'noise' >&2",
+        );
+        let fails = script("gh-fails", "echo 'gho_not_logged_in'; exit 1");
+        let empty = script("gh-empty", "exit 0");
+        let slow = script("gh-slow", "exec sleep 30");
+        let short = Duration::from_secs(5);
+        let run = |p: &Path, t| run_gh_auth_token(p.as_os_str(), "github.com", t);
+        assert_eq!(
+            run(&ok, short).map(|s| s.expose().to_string()).as_deref(),
+            Some("gho_canary123")
+        );
+        assert!(run(&fails, short).is_none(), "a failing gh gives no token");
+        assert!(run(&empty, short).is_none(), "no output, no token");
+        let started = Instant::now();
+        assert!(run(&slow, Duration::from_millis(300)).is_none());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a slow gh is given up on"
+        );
+        assert!(run(&dir.path().join("no-such-gh"), short).is_none());
+    }
+
+    #[test]
+    fn gh_hostname_follows_the_api_url() {
+        assert_eq!(
+            gh_hostname("https://api.github.com").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            gh_hostname("https://ghe.example.com/api/v3").as_deref(),
+            Some("ghe.example.com")
+        );
+        assert_eq!(
+            gh_hostname("http://127.0.0.1:8080").as_deref(),
+            Some("127.0.0.1")
+        );
     }
 
     #[test]

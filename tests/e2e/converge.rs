@@ -20,9 +20,9 @@ fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
 
 /// The status of a collection run, read without holding the file for long.
 fn run_status(db: &std::path::Path, run_id: i64) -> Option<String> {
-    let store = Store::open_read(db, Duration::from_secs(30)).ok()?;
+    let mut store = Store::open_read(db, Duration::from_secs(30)).ok()?;
     store
-        .conn()
+        .raw_connection_for_tests()
         .query_row(
             "SELECT status FROM collection_runs WHERE run_id = ?",
             [run_id],
@@ -133,9 +133,9 @@ fn slow_github(lab: &Lab) {
 }
 
 fn commits_of(db: &std::path::Path, node: &str) -> std::collections::BTreeSet<String> {
-    let store = Store::open_read(db, Duration::from_secs(30)).expect("open");
-    let mut stmt = store
-        .conn()
+    let mut store = Store::open_read(db, Duration::from_secs(30)).expect("open");
+    let conn = store.raw_connection_for_tests();
+    let mut stmt = conn
         .prepare("SELECT sha FROM commits WHERE node_id = ?")
         .expect("prepare");
     stmt.query_map([node], |r| r.get(0))

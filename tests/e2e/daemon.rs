@@ -116,9 +116,21 @@ pub fn world(seed: u64, repos: usize, years: u32) -> World {
     })
 }
 
+/// GraphQL points and REST core requests of the last collection run.
+fn last_run_spent(db: &Path) -> (i64, i64) {
+    rows(
+        db,
+        "SELECT graphql_points, rest_requests FROM collection_runs ORDER BY run_id DESC LIMIT 1",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )[0]
+}
+
 fn rows<T>(db: &Path, sql: &str, f: impl Fn(&duckdb::Row<'_>) -> duckdb::Result<T>) -> Vec<T> {
-    let store = Store::open_read(db, Duration::from_secs(10)).expect("open history");
-    let mut stmt = store.conn().prepare(sql).expect("prepare");
+    let mut store = Store::open_read(db, Duration::from_secs(10)).expect("open history");
+    let mut stmt = store
+        .raw_connection_for_tests()
+        .prepare(sql)
+        .expect("prepare");
     stmt.query_map([], |r| f(r))
         .expect("query")
         .map(|r| r.expect("row"))
@@ -333,6 +345,15 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
     assert_eq!(first_acct.violations, 0);
     let logs = crate::util::stderr(&first);
     assert!(!logs.contains(CANARY), "the token leaked into the logs");
+    // The run records GraphQL points and REST core requests apart, as GitHub charged them.
+    assert_eq!(
+        last_run_spent(&lab.db),
+        (
+            first_acct.graphql_points as i64,
+            first_acct.rest_calls as i64
+        ),
+        "GraphQL points and REST core requests of the first run"
+    );
 
     // Steady state: nothing changed upstream.
     lab.fake.reset_accounting();
@@ -350,6 +371,11 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
     assert_eq!(steady.rest_calls, 0, "every REST call was answered 304");
     let actions = steady.routes.get("actions_runs").map_or(0, |c| c.requests);
     assert_eq!(steady.not_modified, actions);
+    assert_eq!(
+        last_run_spent(&lab.db),
+        (steady.graphql_points as i64, 0),
+        "answers 304 cost no REST core request"
+    );
     let before = facts(&lab.db);
 
     // A push: new commits, stars and CI runs on a few repos.
@@ -415,12 +441,44 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
             .iter()
             .all(|t| t["failures"] == 0 && !t["last_success_at"].is_null())
     );
-    assert!(
-        status["github_budget"]["remaining"]
-            .as_i64()
-            .is_some_and(|r| r > 0)
-    );
+    // One budget per resource, each with its own limit and reset, as GitHub
+    // (here the fake, with `x-ratelimit-resource`) announced them.
+    let limits = lab.fake.world().limits;
+    for (resource, limit) in [("graphql", limits.graphql), ("core", limits.core)] {
+        let b = &status["github_budget"][resource];
+        assert_eq!(b["limit"], limit, "{resource}: {b}");
+        assert!(
+            b["remaining"]
+                .as_i64()
+                .is_some_and(|r| r > 0 && r < limit as i64),
+            "{resource} was spent from: {b}"
+        );
+        assert!(b["reset_at"].is_string(), "{resource}: {b}");
+    }
     assert_eq!(status["last_run"]["status"], "ok");
+    assert!(status["last_run"]["graphql_points"].as_i64().is_some());
+    assert!(status["last_run"]["rest_requests"].as_i64().is_some());
+    let resources = rows(
+        &lab.db,
+        "SELECT DISTINCT resource FROM rate_limit_observations ORDER BY 1",
+        |r| r.get::<_, String>(0),
+    );
+    assert_eq!(resources, ["core", "graphql"]);
+    let out = run(crate::util::tacometer()
+        .arg("--db")
+        .arg(&lab.db)
+        .args(["status", "--format", "table"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = crate::util::stdout(&out);
+    for line in [
+        "GitHub GraphQL budget: ",
+        "GitHub REST core budget: ",
+        "points left, resets ",
+        "requests left, resets ",
+    ] {
+        assert!(table.contains(line), "{line} in {table}");
+    }
+    assert!(!table.contains("not seen yet"), "{table}");
 
     let db_bytes = std::fs::read(&lab.db).expect("read db");
     assert!(
@@ -586,4 +644,90 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
         "interrupted history differs: {}",
         diff(&got, &expected)
     );
+}
+
+/// A directory to put on `PATH` holding an executable `gh` that runs `body`.
+#[cfg(unix)]
+fn fake_gh(body: Option<&str>) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(body) = body {
+        let path = dir.path().join("gh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write gh");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn the_token_of_gh_auth_token_reaches_github_and_nowhere_else() {
+    const GH_CANARY: &str = "gho_GHCANARY0123456789abcdefghijklmnopqr";
+    let mut w = world(41, 4, 1);
+    // The fake refuses any other token, so every success below carried this one.
+    w.limits.tokens = vec![GH_CANARY.to_string()];
+    let lab = Lab::new(w);
+    let gh = fake_gh(Some(&format!(
+        "[ \"$1 $2 $3 $4\" = \"auth token --hostname 127.0.0.1\" ] || exit 2\n\
+         echo 'a warning on stderr' >&2\n\
+         echo '{GH_CANARY}'"
+    )));
+    let out = run(lab
+        .daemon()
+        .env_remove("GITHUB_TOKEN")
+        .env("PATH", gh.path())
+        .arg("--once"));
+    let logs = stderr(&out);
+    assert!(out.status.success(), "{logs}");
+    assert!(logs.contains("`gh auth token`"), "{logs}");
+    assert!(!logs.contains(GH_CANARY), "the token leaked into the logs");
+    let acct = lab.fake.accounting();
+    assert!(
+        acct.tokens.get(GH_CANARY).is_some_and(|c| c.requests > 0),
+        "GitHub was sent gh's token: {:?}",
+        acct.tokens.keys().count()
+    );
+    assert_eq!(acct.violations, 0);
+    let failing: i64 = rows(
+        &lab.db,
+        "SELECT count(*) FROM collection_state WHERE failures > 0",
+        |r| r.get(0),
+    )[0];
+    assert_eq!(failing, 0, "everything was collected with gh's token");
+    let db_bytes = std::fs::read(&lab.db).expect("read db");
+    assert!(
+        !db_bytes
+            .windows(GH_CANARY.len())
+            .any(|w| w == GH_CANARY.as_bytes()),
+        "the token reached the database file"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn without_a_token_a_failing_or_missing_gh_means_no_token() {
+    const PRINTED: &str = "gho_PRINTEDBUTFAILED0123456789abcdefghij";
+    let lab = Lab::new(world(43, 2, 1));
+    for body in [Some(format!("echo '{PRINTED}'\nexit 1")), None] {
+        let gh = fake_gh(body.as_deref());
+        lab.fake.reset_accounting();
+        let out = run(lab
+            .daemon()
+            .env_remove("GITHUB_TOKEN")
+            .env("PATH", gh.path())
+            .arg("--once"));
+        let logs = stderr(&out);
+        assert!(out.status.success(), "a missing token is not fatal: {logs}");
+        assert!(logs.contains("no GitHub token"), "{logs}");
+        assert!(!logs.contains(PRINTED), "a failing gh's output is not used");
+        let acct = lab.fake.accounting();
+        assert!(acct.tokens.is_empty(), "no token was sent");
+        let refused = acct
+            .routes
+            .get("graphql")
+            .and_then(|c| c.statuses.get("401"))
+            .copied()
+            .unwrap_or(0);
+        assert!(refused > 0, "GitHub was asked without a token and refused");
+    }
 }

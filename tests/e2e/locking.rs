@@ -14,15 +14,15 @@ use crate::util::{stderr, stdout, tacometer};
 
 /// Creates a migrated database with `n` collection runs.
 pub fn seed(db: &Path, n: usize) {
-    let store = Store::open_write(db, Duration::from_secs(5)).expect("create database");
+    let mut store = Store::open_write(db, Duration::from_secs(5)).expect("create database");
     for _ in 0..n {
-        insert_run(&store);
+        insert_run(&mut store);
     }
 }
 
-fn insert_run(store: &Store) {
+fn insert_run(store: &mut Store) {
     store
-        .conn()
+        .raw_connection_for_tests()
         .execute(
             "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
              VALUES (TIMESTAMP '2026-11-01 00:00:00', 'once', 'ok', 'test')",
@@ -32,10 +32,9 @@ fn insert_run(store: &Store) {
 }
 
 fn count_runs(db: &Path) -> i64 {
-    let store = Store::open_read(db, Duration::from_secs(5)).expect("reopen");
-    store
-        .conn()
-        .query_row("SELECT count(*) FROM collection_runs", [], |r| r.get(0))
+    Store::open_read(db, Duration::from_secs(5))
+        .expect("reopen")
+        .row_count("collection_runs")
         .expect("count")
 }
 
@@ -47,7 +46,10 @@ fn a_reader_waits_for_the_writer_then_reads_what_it_committed() {
 
     // This process is the writer: it holds the file and an open transaction.
     let mut writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
-    let tx = writer.conn_mut().transaction().expect("begin");
+    let tx = writer
+        .raw_connection_for_tests()
+        .transaction()
+        .expect("begin");
     tx.execute(
         "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
          VALUES (TIMESTAMP '2026-11-02 00:00:00', 'once', 'ok', 'test')",
@@ -95,7 +97,10 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
     seed(&db, 2);
 
     let mut writer = Store::open_write(&db, Duration::from_secs(5)).expect("writer");
-    let tx = writer.conn_mut().transaction().expect("begin");
+    let tx = writer
+        .raw_connection_for_tests()
+        .transaction()
+        .expect("begin");
     tx.execute(
         "INSERT INTO collection_runs (started_at, kind, status, tool_version) \
          VALUES (TIMESTAMP '2026-11-03 00:00:00', 'once', 'ok', 'test')",
@@ -134,12 +139,12 @@ fn a_reader_that_cannot_get_in_gives_up_naming_the_holder_and_nothing_is_lost() 
 
     // The writer is unaffected and commits; nothing was lost or corrupted.
     tx.commit().expect("commit after the reader gave up");
-    insert_run(&writer);
+    insert_run(&mut writer);
     drop(writer);
     assert_eq!(count_runs(&db), 4);
-    let integrity = Store::open_write(&db, Duration::from_secs(5)).expect("reopen for writing");
+    let mut integrity = Store::open_write(&db, Duration::from_secs(5)).expect("reopen for writing");
     let n: i64 = integrity
-        .conn()
+        .raw_connection_for_tests()
         .query_row(
             "SELECT count(DISTINCT run_id) FROM collection_runs",
             [],

@@ -13,8 +13,8 @@ pub fn tacometerd() -> Command {
     bin(env!("CARGO_BIN_EXE_tacometerd"))
 }
 
-/// A command with a clean environment: no config, token or upstream leaks in
-/// from the machine running the tests.
+/// A command with a clean environment: no config, token (nor a `gh` on `PATH`)
+/// or upstream leaks in from the machine running the tests.
 fn bin(path: &str) -> Command {
     let mut cmd = Command::new(path);
     for var in [
@@ -30,8 +30,9 @@ fn bin(path: &str) -> Command {
     ] {
         cmd.env_remove(var);
     }
-    // Keep the platform config dir out of reach.
+    // Keep the platform config dir out of reach, and the machine's `gh` login too.
     cmd.env("XDG_CONFIG_HOME", "/nonexistent-tacometer-test-config");
+    cmd.env("PATH", "/nonexistent-tacometer-test-path");
     cmd
 }
 

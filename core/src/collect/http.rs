@@ -11,11 +11,16 @@
 //!    GitHub's secondary limits are shared by REST and GraphQL, and continuing to
 //!    send while limited can get an integration banned.
 //!
+//! The budget each answer announces is kept per (host, resource): the resource
+//! is `x-ratelimit-resource` (`graphql`, `core`, ...), or the kind of API when
+//! the header is missing. The pass records them at its end
+//! ([`Http::take_budgets`], `Store::record_budgets`).
+//!
 //! Transient failures (5xx, dropped connections, malformed bodies) are retried
 //! with exponential backoff; anything else is returned to the caller, which
 //! records it and carries on with the next repository.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -67,9 +72,15 @@ pub struct Answer {
     pub at: DateTime<Utc>,
 }
 
-/// The last budget GitHub reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A budget GitHub reported for one resource of one host: the `x-ratelimit-*`
+/// headers of its latest answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Budget {
+    /// The API host (with its port when not the default).
+    pub host: String,
+    /// `x-ratelimit-resource` (`graphql`, `core`, `search`, ...); without the
+    /// header, `graphql` for the GraphQL endpoint and `core` for REST.
+    pub resource: String,
     /// `x-ratelimit-limit`.
     pub limit: i64,
     /// `x-ratelimit-remaining`.
@@ -78,6 +89,37 @@ pub struct Budget {
     pub used: i64,
     /// `x-ratelimit-reset` as an instant.
     pub reset_at: Option<DateTime<Utc>>,
+    /// When the answer carrying it arrived.
+    pub observed_at: DateTime<Utc>,
+}
+
+impl Budget {
+    /// Reads the budget an answer announces; `None` when it carries no
+    /// `x-ratelimit-limit` / `x-ratelimit-remaining` (PyPI, Anaconda, some errors).
+    pub fn from_headers(api: Api, host: &str, h: &HeaderMap, at: DateTime<Utc>) -> Option<Self> {
+        let limit = header_i64(h, "x-ratelimit-limit")?;
+        let remaining = header_i64(h, "x-ratelimit-remaining")?;
+        let resource = header(h, "x-ratelimit-resource")
+            .map(|r| r.trim().to_ascii_lowercase())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| {
+                match api {
+                    Api::GithubGraphql => "graphql",
+                    Api::GithubRest | Api::Package => "core",
+                }
+                .to_string()
+            });
+        Some(Self {
+            host: host.to_string(),
+            resource,
+            limit,
+            remaining,
+            used: header_i64(h, "x-ratelimit-used").unwrap_or(limit - remaining),
+            reset_at: header_i64(h, "x-ratelimit-reset")
+                .and_then(|s| DateTime::from_timestamp(s, 0)),
+            observed_at: at,
+        })
+    }
 }
 
 struct Gate {
@@ -92,7 +134,8 @@ struct Gate {
 pub struct Spent {
     /// GraphQL points (from `rateLimit.cost` or the `x-ratelimit-used` delta).
     pub graphql_points: AtomicI64,
-    /// GitHub REST requests sent.
+    /// GitHub REST requests charged to the `core` budget: every answer except
+    /// 304 Not Modified (free for conditional requests) and rate-limit refusals.
     pub rest_requests: AtomicI64,
     /// PyPI/Anaconda requests sent.
     pub other_requests: AtomicI64,
@@ -136,7 +179,8 @@ pub struct Http {
     in_flight: HashMap<String, NonZeroU32>,
     tokens: Vec<Secret>,
     next_token: AtomicI64,
-    budget: Mutex<Option<Budget>>,
+    /// The latest budget per (host, resource), until [`Http::take_budgets`].
+    budgets: Mutex<BTreeMap<(String, String), Budget>>,
     retry: Retry,
     /// What this client has spent.
     pub spent: Spent,
@@ -202,15 +246,20 @@ impl Http {
             in_flight,
             tokens,
             next_token: AtomicI64::new(0),
-            budget: Mutex::new(None),
+            budgets: Mutex::new(BTreeMap::new()),
             retry,
             spent: Spent::default(),
         })
     }
 
-    /// The last GitHub budget seen.
-    pub fn budget(&self) -> Option<Budget> {
-        self.budget.lock().ok().and_then(|b| *b)
+    /// The latest budget seen per (host, resource) since the last call, in
+    /// host and resource order; the slots are emptied, so each is recorded once.
+    pub fn take_budgets(&self) -> Vec<Budget> {
+        let mut slots = match self.budgets.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        std::mem::take(&mut *slots).into_values().collect()
     }
 
     fn gate(&self, host: &str) -> Arc<Gate> {
@@ -351,11 +400,9 @@ impl Http {
                     .header("content-type", "application/json")
                     .body(b.clone());
             }
-            match api {
-                Api::GithubRest => self.spent.rest_requests.fetch_add(1, Ordering::Relaxed),
-                Api::Package => self.spent.other_requests.fetch_add(1, Ordering::Relaxed),
-                Api::GithubGraphql => 0,
-            };
+            if api == Api::Package {
+                self.spent.other_requests.fetch_add(1, Ordering::Relaxed);
+            }
             let outcome = req.send().await;
             let transient = |message: String, status: Option<u16>, kind: &'static str| CallError {
                 call: call.clone(),
@@ -369,7 +416,7 @@ impl Http {
                     let status = resp.status();
                     let headers = resp.headers().clone();
                     if api != Api::Package {
-                        self.note_budget(&host, &headers);
+                        self.note_budget(api, &host, &headers);
                     }
                     let bytes = match resp.bytes().await {
                         Ok(b) => b.to_vec(),
@@ -398,12 +445,17 @@ impl Http {
                         }
                         continue;
                     }
+                    if api == Api::GithubRest {
+                        let counter = if status == StatusCode::NOT_MODIFIED {
+                            &self.spent.not_modified
+                        } else {
+                            &self.spent.rest_requests
+                        };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
                     if status.is_server_error() {
                         transient(snippet(&bytes), Some(status.as_u16()), "server")
                     } else {
-                        if status == StatusCode::NOT_MODIFIED {
-                            self.spent.not_modified.fetch_add(1, Ordering::Relaxed);
-                        }
                         return Ok(Answer {
                             status,
                             headers,
@@ -422,27 +474,20 @@ impl Http {
         }
     }
 
-    fn note_budget(&self, host: &str, h: &HeaderMap) {
-        let (Some(limit), Some(remaining)) = (
-            header_i64(h, "x-ratelimit-limit"),
-            header_i64(h, "x-ratelimit-remaining"),
-        ) else {
+    /// Keeps the answer's budget in its (host, resource) slot, and holds the
+    /// host when that budget is spent.
+    fn note_budget(&self, api: Api, host: &str, h: &HeaderMap) {
+        let Some(b) = Budget::from_headers(api, host, h, Utc::now()) else {
             return;
         };
-        let reset_at =
-            header_i64(h, "x-ratelimit-reset").and_then(|s| DateTime::from_timestamp(s, 0));
-        let b = Budget {
-            limit,
-            remaining,
-            used: header_i64(h, "x-ratelimit-used").unwrap_or(limit - remaining),
-            reset_at,
+        if b.remaining <= 0 {
+            self.hold(host, instant_for(b.reset_at, Duration::from_secs(60)));
+        }
+        let mut slots = match self.budgets.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
         };
-        if let Ok(mut slot) = self.budget.lock() {
-            *slot = Some(b);
-        }
-        if remaining <= 0 {
-            self.hold(host, instant_for(reset_at, Duration::from_secs(60)));
-        }
+        slots.insert((b.host.clone(), b.resource.clone()), b);
     }
 
     /// Classifies rate-limit answers (REST 403/429, GraphQL errors) and holds the host.
@@ -493,4 +538,118 @@ fn instant_for(reset_at: Option<DateTime<Utc>>, fallback: Duration) -> Instant {
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).expect("header value"));
+        }
+        h
+    }
+
+    #[test]
+    fn a_budget_is_read_per_resource_from_the_headers() {
+        let at = Utc::now();
+        let h = headers(&[
+            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-remaining", "4990"),
+            ("x-ratelimit-used", "10"),
+            ("x-ratelimit-reset", "1790000000"),
+            ("x-ratelimit-resource", "core"),
+        ]);
+        // The header names the resource, whatever endpoint answered.
+        let b = Budget::from_headers(Api::GithubGraphql, "api.github.com", &h, at).expect("budget");
+        assert_eq!(
+            b,
+            Budget {
+                host: "api.github.com".into(),
+                resource: "core".into(),
+                limit: 5000,
+                remaining: 4990,
+                used: 10,
+                reset_at: DateTime::from_timestamp(1_790_000_000, 0),
+                observed_at: at,
+            }
+        );
+        let h = headers(&[
+            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-remaining", "4000"),
+            ("x-ratelimit-resource", " GraphQL "),
+        ]);
+        let b = Budget::from_headers(Api::GithubRest, "h", &h, at).expect("budget");
+        assert_eq!(
+            (b.resource.as_str(), b.used, b.reset_at),
+            ("graphql", 1000, None)
+        );
+    }
+
+    #[test]
+    fn without_the_resource_header_the_api_decides() {
+        let at = Utc::now();
+        let h = headers(&[("x-ratelimit-limit", "60"), ("x-ratelimit-remaining", "59")]);
+        let gql = Budget::from_headers(Api::GithubGraphql, "h", &h, at).expect("budget");
+        let rest = Budget::from_headers(Api::GithubRest, "h", &h, at).expect("budget");
+        assert_eq!(
+            (gql.resource.as_str(), rest.resource.as_str()),
+            ("graphql", "core")
+        );
+        let partial = headers(&[
+            ("x-ratelimit-limit", "60"),
+            ("x-ratelimit-resource", "core"),
+        ]);
+        assert_eq!(
+            Budget::from_headers(Api::GithubRest, "h", &partial, at),
+            None
+        );
+        let junk = headers(&[
+            ("x-ratelimit-limit", "lots"),
+            ("x-ratelimit-remaining", "1"),
+        ]);
+        assert_eq!(Budget::from_headers(Api::GithubRest, "h", &junk, at), None);
+    }
+
+    #[test]
+    fn each_resource_keeps_its_own_slot_until_taken() {
+        let http = Http::new(
+            HashMap::new(),
+            HashMap::new(),
+            Vec::new(),
+            Retry::default(),
+            Duration::from_secs(1),
+        )
+        .expect("client");
+        let answer = |resource: &str, remaining: &str| {
+            headers(&[
+                ("x-ratelimit-limit", "5000"),
+                ("x-ratelimit-remaining", remaining),
+                ("x-ratelimit-resource", resource),
+            ])
+        };
+        http.note_budget(
+            Api::GithubGraphql,
+            "api.github.com",
+            &answer("graphql", "4900"),
+        );
+        http.note_budget(Api::GithubRest, "api.github.com", &answer("core", "4999"));
+        http.note_budget(
+            Api::GithubGraphql,
+            "api.github.com",
+            &answer("graphql", "4800"),
+        );
+        let taken: Vec<(String, i64)> = http
+            .take_budgets()
+            .into_iter()
+            .map(|b| (b.resource, b.remaining))
+            .collect();
+        assert_eq!(
+            taken,
+            [("core".to_string(), 4999), ("graphql".to_string(), 4800)]
+        );
+        assert!(http.take_budgets().is_empty(), "each budget is taken once");
+    }
 }

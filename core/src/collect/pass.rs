@@ -311,11 +311,10 @@ impl Collector {
             .write(move |store| store.finish_run(run_id, finished, &status, points, rest, other))
             .await
             .map_err(stopped)?;
-        if let Some(b) = self.http.budget() {
-            let host = host_of(&self.github.graphql_url);
-            let at = self.clock.now();
+        let budgets = self.http.take_budgets();
+        if !budgets.is_empty() {
             self.sink
-                .write(move |store| store.record_budget(at, &host, "graphql", &b))
+                .write(move |store| store.record_budgets(&budgets))
                 .await
                 .map_err(stopped)?;
         }
@@ -587,13 +586,6 @@ impl Collector {
 
 fn repo_target(slug: &str) -> String {
     format!("repo:{}", slug.to_lowercase())
-}
-
-fn host_of(url: &str) -> String {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn snapshot_spent(http: &Http) -> (i64, i64, i64, i64) {

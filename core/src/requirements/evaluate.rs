@@ -72,19 +72,15 @@ impl Evaluation {
     }
 }
 
+const REPO_NAMES: &str = include_str!("../../../queries/sql/repo_names.sql");
+
 /// Resolves configured projects to scopes: each `owner/name` to the node id the
 /// collector resolved it to (or, after a rename, any name the repo was seen under).
 pub fn resolve_scopes(store: &Store, projects: &[&Project]) -> Result<Vec<Scope>> {
     let mut known: HashMap<String, String> = HashMap::new();
     let mut stmt = store
         .conn()
-        .prepare_cached(
-            "SELECT lower(substr(target, 6)), node_id, 0 AS pref FROM collection_state \
-             WHERE kind = 'repo' AND node_id IS NOT NULL \
-             UNION ALL \
-             SELECT lower(name_with_owner), node_id, 1 FROM repo_names \
-             ORDER BY pref DESC",
-        )
+        .prepare_cached(REPO_NAMES)
         .map_err(fetch::db("resolve repos"))?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))

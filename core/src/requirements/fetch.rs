@@ -24,6 +24,7 @@ const CONTRIBUTOR_LIST: &str = include_str!("../../../queries/sql/contributor_li
 const STAR_LIST: &str = include_str!("../../../queries/sql/star_list.sql");
 const CI_LIST: &str = include_str!("../../../queries/sql/ci_list.sql");
 const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql");
+const TORCH_RELEASES: &str = include_str!("../../../queries/sql/torch_releases.sql");
 
 pub(crate) fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_ {
     move |source| StoreError::Db {
@@ -377,10 +378,7 @@ pub struct TorchRelease {
 pub fn torch_releases(store: &Store) -> Result<Vec<TorchRelease>> {
     let mut stmt = store
         .conn()
-        .prepare_cached(
-            "SELECT version, coalesce(released_at, observed_at) FROM torch_releases \
-             ORDER BY 2, 1",
-        )
+        .prepare_cached(TORCH_RELEASES)
         .map_err(db("read torch_releases"))?;
     let rows = stmt
         .query_map([], |r| {

@@ -169,32 +169,6 @@ pub(crate) fn upsert_progress(
 }
 
 impl Store {
-    /// Records what GitHub last said about one of its budgets.
-    pub fn record_budget(
-        &self,
-        at: DateTime<Utc>,
-        host: &str,
-        resource: &str,
-        b: &crate::collect::http::Budget,
-    ) -> Result<()> {
-        self.conn()
-            .execute(
-                "INSERT INTO rate_limit_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    at.naive_utc(),
-                    host,
-                    resource,
-                    b.limit,
-                    b.remaining,
-                    b.used,
-                    b.reset_at.map(|t| t.naive_utc()),
-                    "github:x-ratelimit-*"
-                ],
-            )
-            .ctx(|| "record the GitHub budget".into())?;
-        Ok(())
-    }
-
     /// Records a failure that belongs to no target's schedule (the store's own,
     /// seen by the writer), in `collection_errors` only.
     pub fn record_error(

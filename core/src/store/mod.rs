@@ -13,9 +13,12 @@
 //! * readers open read-only and never migrate; a database from a newer version
 //!   of tacometer is refused by both.
 
+mod bench;
+mod export;
 pub mod memory;
 mod migrations;
 mod query;
+mod status;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +27,10 @@ use std::time::{Duration, Instant};
 
 use duckdb::{AccessMode, Config, Connection};
 
+pub use export::write_parquet;
 pub use migrations::{MIGRATIONS, Migration, latest_version};
 pub use query::to_json;
+pub use status::{CollectionError, RunRecord};
 
 /// Errors of the history store.
 #[derive(Debug, thiserror::Error)]
@@ -146,9 +151,16 @@ impl<T> DbContext<T> for std::result::Result<T, duckdb::Error> {
 }
 
 /// An open history database.
+///
+/// Everything outside this module goes through named methods (`write_*`,
+/// `record_*`, `last_run`, ...) or the named SQL of `queries/sql/`; the one
+/// door for free-form SQL is [`Store::run_user_sql`], on a sandboxed read-only
+/// connection.
 pub struct Store {
     conn: Connection,
     label: String,
+    /// Opened with [`Store::open_query`]: read-only, no file or network access.
+    sandboxed: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -171,6 +183,7 @@ impl Store {
         let mut store = Self {
             conn,
             label: ":memory:".into(),
+            sandboxed: false,
         };
         store.migrate()?;
         Ok(store)
@@ -183,6 +196,7 @@ impl Store {
         let mut store = Self {
             conn,
             label: path.display().to_string(),
+            sandboxed: false,
         };
         store.migrate()?;
         Ok(store)
@@ -215,6 +229,7 @@ impl Store {
         let store = Self {
             conn,
             label: path.display().to_string(),
+            sandboxed: sandbox,
         };
         let found = store.schema_version()?;
         let supported = latest_version();
@@ -236,13 +251,20 @@ impl Store {
         Ok(store)
     }
 
-    /// The underlying connection, for queries.
-    pub fn conn(&self) -> &Connection {
+    /// The underlying connection, for the library's own queries.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
     /// The underlying connection, mutably (transactions).
-    pub fn conn_mut(&mut self) -> &mut Connection {
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The raw DuckDB connection, for tests and the benchmark that seed or
+    /// inspect rows no command writes. Not for product code: add a named method.
+    #[doc(hidden)]
+    pub fn raw_connection_for_tests(&mut self) -> &mut Connection {
         &mut self.conn
     }
 
@@ -283,6 +305,7 @@ impl Store {
         let mut store = Self {
             conn,
             label: path.display().to_string(),
+            sandboxed: false,
         };
         store.migrate_to(version)?;
         Ok(store)

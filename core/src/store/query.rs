@@ -1,20 +1,56 @@
-//! Running arbitrary read-only SQL (`tacometer sql`) and turning DuckDB values into JSON.
+//! Running read-only SQL into a [`Table`] (the library's own queries, and the
+//! user's through `tacometer sql`) and turning DuckDB values into JSON.
 
 use chrono::{DateTime, NaiveDate};
 use duckdb::types::{TimeUnit, Value as Db};
 use serde_json::{Value, json};
 
-use super::{DbContext, Result, Store};
+use super::{DbContext, Result, Store, StoreError};
 use crate::output::Table;
 
 impl Store {
-    /// Runs one query and collects every row into a [`Table`].
-    pub fn query_table(&self, sql: &str) -> Result<Table> {
+    /// Runs a user's query (`tacometer sql`) and collects every row. Only on a
+    /// store opened with [`Store::open_query`]: read-only, and DuckDB's access
+    /// to files and other databases switched off, so it cannot write anywhere.
+    pub fn run_user_sql(&self, sql: &str) -> Result<Table> {
+        if !self.sandboxed {
+            return Err(StoreError::Invalid(
+                "user SQL runs only on a database opened with Store::open_query".into(),
+            ));
+        }
         self.query_table_with(sql, &[])
     }
 
-    /// Runs one query with positional parameters and collects every row.
-    pub fn query_table_with(&self, sql: &str, params: &[&dyn duckdb::ToSql]) -> Result<Table> {
+    /// The number of rows in one table of the history (`commits`, `repo_snapshots`, ...).
+    pub fn row_count(&self, table: &str) -> Result<i64> {
+        let known: i64 = self
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                [table],
+                |r| r.get(0),
+            )
+            .ctx(|| format!("look up table {table}"))?;
+        if known == 0 {
+            return Err(StoreError::Invalid(format!(
+                "no table `{table}` in the history"
+            )));
+        }
+        self.conn()
+            .query_row(
+                &format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )
+            .ctx(|| format!("count rows of {table}"))
+    }
+
+    /// Runs one of the library's queries with positional parameters and collects every row.
+    pub(crate) fn query_table_with(
+        &self,
+        sql: &str,
+        params: &[&dyn duckdb::ToSql],
+    ) -> Result<Table> {
         let mut stmt = self
             .conn()
             .prepare(sql)

@@ -667,10 +667,15 @@ fn query_connections_cannot_touch_files() {
             .is_err()
     );
     let t = store
-        .query_table("SELECT 1 AS one, [1, 2] AS l, TIMESTAMP '2026-06-01 00:00:00' AS t")
+        .run_user_sql("SELECT 1 AS one, [1, 2] AS l, TIMESTAMP '2026-06-01 00:00:00' AS t")
         .expect("query");
     assert_eq!(t.columns, ["one", "l", "t"]);
     assert_eq!(t.rows[0][0], serde_json::json!(1));
     assert_eq!(t.rows[0][1], serde_json::json!([1, 2]));
     assert_eq!(t.rows[0][2], serde_json::json!("2026-06-01T00:00:00Z"));
+    let reader = Store::open_read(&path, Duration::from_secs(1)).expect("open");
+    assert!(
+        matches!(reader.run_user_sql("SELECT 1"), Err(StoreError::Invalid(_))),
+        "user SQL only on a sandboxed connection"
+    );
 }
