@@ -11,7 +11,9 @@
 //!   start, counts over that window are `unknown` (`covered_from`).
 //! * **Forward.** When the head moved, from the new head back to the stored
 //!   head's committer date minus `[collect] history_overlap` (commits of a
-//!   merged branch keep their older committer dates). If the walk does not meet
+//!   merged branch keep their older committer dates); when the stored head is
+//!   met through single-parent commits only, the walk ends there, since the
+//!   new commits are exactly those before it. If the walk does not meet
 //!   the stored head, the branch was force-pushed: the counting window is read
 //!   again from the new head and commits no longer reachable are recorded as
 //!   removed (the one case where a walk is not resumable: removals need every
@@ -328,6 +330,9 @@ impl Walker<'_> {
     ) -> Result<bool, WalkError> {
         let mut reread: Vec<(CommitRecord, Vec<CiRun>)> = Vec::new();
         let mut restarts = 0;
+        // Whether a merge came before the stored head; unknown for a walk
+        // resumed from an earlier pass, so assumed.
+        let mut merges = p.forward_cursor.is_some();
         loop {
             if self.stopping() {
                 return Ok(false);
@@ -357,13 +362,23 @@ impl Walker<'_> {
                 reread.clear();
                 continue;
             };
-            let met = p
+            let at = p
                 .head_oid
                 .as_deref()
-                .is_some_and(|h| page.commits.iter().any(|(c, _)| c.sha == h));
-            p.forward_met |= met;
-            let done = page.next.is_none();
-            p.forward_cursor = page.next;
+                .and_then(|h| page.commits.iter().position(|(c, _)| c.sha == h));
+            if !p.forward_met {
+                let before = at.unwrap_or(page.commits.len());
+                merges |= page.commits[..before]
+                    .iter()
+                    .any(|(c, _)| c.parent_count > 1);
+            }
+            p.forward_met |= at.is_some();
+            // Met the stored head through single-parent commits only: the new
+            // commits are exactly those before it, and the overlap (there for
+            // merged branches whose commits keep older dates) has nothing to add.
+            let linear = p.forward_met && !merges && !p.forward_reread;
+            let done = page.next.is_none() || linear;
+            p.forward_cursor = if done { None } else { page.next };
             if p.forward_reread {
                 reread.extend(page.commits);
                 if !done {
