@@ -1,5 +1,9 @@
 //! `tacometerd` end to end: the real binary collecting a generated world from the
 //! fake upstream over loopback HTTP into a real DuckDB file.
+//!
+//! Longer than 500 lines on purpose: the lab (fake upstream, config, database)
+//! and the comparison with the world's truth are shared by every collection
+//! scenario.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

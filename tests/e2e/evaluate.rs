@@ -1,6 +1,9 @@
 //! The query side end to end: `check`, `report`, `review`, `trend` and `export`
 //! from the real binary over real DuckDB files, against ground truth computed
 //! independently from a generated world, and against golden files.
+//!
+//! Longer than 500 lines on purpose: the ground-truth comparison, golden files
+//! and the commands' scenarios share one collected world.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;

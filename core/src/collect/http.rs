@@ -19,6 +19,10 @@
 //! Transient failures (5xx, dropped connections, malformed bodies) are retried
 //! with exponential backoff; anything else is returned to the caller, which
 //! records it and carries on with the next repository.
+//!
+//! Longer than 500 lines on purpose: quotas, in-flight limits, holds, retries
+//! and budgets all act on the one send path, and about a third of the file is
+//! its tests.
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;

@@ -18,6 +18,11 @@
 //! read and write goes through the one writer ([`super::sink`]), off the async
 //! runtime. A failure is recorded and retried with backoff, and never stops
 //! the others.
+//!
+//! Longer than 500 lines on purpose: building the collector (per-host limits)
+//! and a pass's bookkeeping (run record, budgets, report) sit beside the
+//! orchestration; the work itself is in `repo.rs`, `package_fetch.rs` and
+//! `history/`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

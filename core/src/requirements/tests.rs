@@ -1,4 +1,7 @@
 //! Requirement measures on fixed rows, including rows exactly on the window's edges.
+//!
+//! Longer than 500 lines on purpose: each rule's cases build their rows in
+//! full, so a reader sees the fixture beside the assertion.
 
 use chrono::TimeZone;
 

@@ -1,4 +1,7 @@
 //! Store tests: migrations on memory and file databases, version refusal, checksums.
+//!
+//! Longer than 500 lines on purpose: each case builds its rows in full, so a
+//! reader sees the fixture beside the assertion.
 
 use super::*;
 

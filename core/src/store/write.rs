@@ -13,6 +13,10 @@
 //! event, each written only when it differs from the latest one stored. Only
 //! the scheduler's memory (`collection_state`, `http_cache`, a run's row in
 //! `collection_runs`) is updated in place.
+//!
+//! Longer than 500 lines on purpose: every write follows the same temp-table,
+//! appender and set-based insert pattern, and the observation rules for facts
+//! that change upstream belong with it.
 
 use chrono::{DateTime, Utc};
 use duckdb::params;

@@ -21,6 +21,10 @@
 //!
 //! Walks start from a commit id, never from the branch, so their cursors stay
 //! valid while the branch moves on.
+//!
+//! Longer than 500 lines on purpose: both walks share one page loop and one set
+//! of progress rules, which read best side by side; the planning rules are pure
+//! functions, tested in `tests.rs`.
 
 use std::time::Duration;
 
@@ -289,13 +293,21 @@ impl Walker<'_> {
         let mut restarts = 0;
         while !p.backfill_done && Instant::now() < deadline && !self.stopping() {
             let since = p.backfill_since;
+            // The first page is a one-point page: a repository seen for the
+            // first time with a few commits (a new or formerly empty one)
+            // costs one point, like a head that moved.
+            let size = if p.backfill_cursor.is_none() {
+                FORWARD_PAGE
+            } else {
+                BACKFILL_PAGE
+            };
             let page = self
                 .page(
                     &p.node_id,
                     &p.backfill_oid,
                     since,
                     p.backfill_cursor.clone(),
-                    BACKFILL_PAGE,
+                    size,
                 )
                 .await?;
             out.pages += 1;
