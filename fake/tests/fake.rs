@@ -1620,10 +1620,17 @@ fn every_query_document_is_valid_against_githubs_schema_and_the_fakes() {
 async fn every_query_document_runs_on_the_fake_without_errors() {
     let world = edge_world();
     let id = repo_id(&world, "edge/window");
+    let head = world
+        .repos
+        .iter()
+        .find(|r| r.id == id)
+        .and_then(|r| r.commits.first())
+        .map(|c| c.sha.clone())
+        .expect("edge/window has commits");
     let fake = serve(world).await;
     for doc in query_documents() {
         let text = std::fs::read_to_string(&doc).expect("read query");
-        let vars = json!({"id": id, "ids": [id], "owner": "edge", "name": "window", "since": "2026-01-01T00:00:00Z"});
+        let vars = json!({"id": id, "ids": [id], "oid": head, "first": 49, "owner": "edge", "name": "window", "since": "2026-01-01T00:00:00Z"});
         // Only pass the variables the document declares.
         let declared: serde_json::Map<String, Value> = vars
             .as_object()
