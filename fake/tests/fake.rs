@@ -1514,15 +1514,30 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn github_schema() -> Schema {
-    let path = repo_root().join("../shared/reference/github-schema.graphql");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "GitHub's public schema is expected at {}: {e}",
+/// GitHub's public schema, from `TACOMETER_GITHUB_SCHEMA` or the project's
+/// CI reference copy beside the checkout. A user's clone has neither: the test
+/// is then skipped with a visible reason, except under `CI=true`, where a
+/// missing schema fails.
+fn github_schema() -> Option<Schema> {
+    let path = std::env::var_os("TACOMETER_GITHUB_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/reference/github-schema.graphql"));
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!(
+                "SKIPPED: GitHub's public schema is not at {} ({e}); set \
+                 TACOMETER_GITHUB_SCHEMA to its path to run this check",
+                path.display()
+            );
+            return None;
+        }
+        Err(e) => panic!(
+            "GitHub's public schema is expected at {} under CI=true: {e}",
             path.display()
-        )
-    });
-    Schema::parse(&text).expect("GitHub's schema parses")
+        ),
+    };
+    Some(Schema::parse(&text).expect("GitHub's schema parses"))
 }
 
 fn query_documents() -> Vec<PathBuf> {
@@ -1547,7 +1562,9 @@ fn query_documents() -> Vec<PathBuf> {
 
 #[test]
 fn the_subset_schema_agrees_with_githubs_type_for_type() {
-    let github = github_schema();
+    let Some(github) = github_schema() else {
+        return;
+    };
     let subset = Schema::parse(SUBSET_SDL).expect("subset parses");
     let diffs = subset_differences(&subset, &github);
     assert!(
@@ -1584,7 +1601,9 @@ fn the_subset_schema_agrees_with_githubs_type_for_type() {
 
 #[test]
 fn every_query_document_is_valid_against_githubs_schema_and_the_fakes() {
-    let github = github_schema();
+    let Some(github) = github_schema() else {
+        return;
+    };
     let docs = query_documents();
     assert!(!docs.is_empty(), "queries/**/*.graphql");
     for doc in &docs {

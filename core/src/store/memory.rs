@@ -313,33 +313,29 @@ impl Store {
             let p = row.ctx(ctx)?;
             m.history.insert(p.node_id.clone(), p);
         }
-        let mut stmt = conn
-            .prepare(
-                "SELECT node_id, max(created_at) FROM ci_runs WHERE provider = 'actions' \
-                 GROUP BY node_id",
-            )
-            .ctx(ctx)?;
-        for row in stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, NaiveDateTime>(1)?))
-            })
-            .ctx(ctx)?
-        {
-            let (node, at) = row.ctx(ctx)?;
-            m.newest_actions_run.insert(node, utc(at));
-        }
-        let mut stmt = conn
-            .prepare("SELECT node_id, first_seen_at FROM repos")
-            .ctx(ctx)?;
-        for row in stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, NaiveDateTime>(1)?))
-            })
-            .ctx(ctx)?
-        {
-            let (node, at) = row.ctx(ctx)?;
-            m.first_seen.insert(node, utc(at));
-        }
+        m.newest_actions_run = node_times(
+            conn,
+            "SELECT node_id, max(created_at) FROM ci_runs WHERE provider = 'actions' \
+             GROUP BY node_id",
+        )?;
+        m.first_seen = node_times(conn, "SELECT node_id, first_seen_at FROM repos")?;
         Ok(m)
     }
+}
+
+/// A `node_id -> instant` map from a two-column query.
+fn node_times(conn: &duckdb::Connection, sql: &str) -> Result<HashMap<String, DateTime<Utc>>> {
+    let ctx = || "load the collector's memory".to_string();
+    let mut stmt = conn.prepare(sql).ctx(ctx)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, NaiveDateTime>(1)?))
+        })
+        .ctx(ctx)?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (node, at) = row.ctx(ctx)?;
+        out.insert(node, utc(at));
+    }
+    Ok(out)
 }
