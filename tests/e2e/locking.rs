@@ -191,3 +191,53 @@ fn report_and_check_wait_for_the_writer_then_answer() {
     }
     assert_eq!(count_runs(&db), 1, "readers never write");
 }
+
+#[test]
+fn a_reader_gets_in_between_the_writes_of_a_busy_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    seed(&db, 1);
+    // This process writes like a daemon in a busy pass: open, write, close,
+    // and open again at once, with no pause of its own.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (db, stop) = (db.clone(), std::sync::Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut writes = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut store = Store::open_write(&db, Duration::from_secs(60)).expect("writer");
+                insert_run(&mut store);
+                writes += 1;
+            }
+            writes
+        })
+    };
+    sleep(Duration::from_millis(500));
+    let out = tacometer()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--lock-wait",
+            "20s",
+            "sql",
+            "SELECT count(*) AS n FROM collection_runs",
+        ])
+        .args(["--format", "csv"])
+        .output()
+        .expect("run reader");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes = writer.join().expect("writer thread");
+    assert!(out.status.success(), "the reader got in: {}", stderr(&out));
+    let n: i64 = stdout(&out)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a count");
+    assert!(n >= 2, "the reader saw the writer's rows ({n})");
+    assert!(writes >= 2, "the writer kept writing ({writes} writes)");
+    assert_eq!(
+        count_runs(&db),
+        1 + i64::from(writes),
+        "every write is kept"
+    );
+}

@@ -7,6 +7,8 @@
 //!
 //! * the daemon opens the file for each short write transaction and closes it
 //!   again ([`Store::open_write`] then drop), so readers get in between;
+//! * openers queue for the file through an advisory lock beside it (`<file>.turn`),
+//!   so a waiting reader gets in before the daemon's next write batch;
 //! * every open, read or write, retries on a lock conflict until its bound
 //!   (`[store] lock_wait`) and then fails with [`StoreError::Locked`], which names
 //!   the process holding the lock;
@@ -387,10 +389,14 @@ impl Store {
 }
 
 /// Opens the file, retrying on lock conflicts with a growing pause until `wait` is spent.
+///
+/// Every opener first takes its turn (see [`Turn`]), so a reader that is
+/// waiting gets in before the daemon opens the file again for its next batch.
 fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection> {
     let started = Instant::now();
-    let mut pause = Duration::from_millis(20);
-    loop {
+    let turn = Turn::take(path, started, wait)?;
+    let mut pause = Duration::from_millis(10);
+    let conn = loop {
         let config = Config::default()
             .access_mode(match mode {
                 Mode::Read => AccessMode::ReadOnly,
@@ -399,7 +405,7 @@ fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection>
             .and_then(|c| c.enable_autoload_extension(false))
             .ctx(|| "configure DuckDB".into())?;
         match Connection::open_with_flags(path, config) {
-            Ok(conn) => return Ok(conn),
+            Ok(conn) => break conn,
             Err(e) => {
                 let text = e.to_string();
                 if !text.contains("Could not set lock on file") {
@@ -425,8 +431,71 @@ fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection>
                     });
                 }
                 thread::sleep(pause.min(wait - waited));
-                pause = (pause * 2).min(Duration::from_millis(250));
+                pause = (pause * 2).min(MAX_PAUSE);
             }
+        }
+    };
+    drop(turn);
+    Ok(conn)
+}
+
+/// The longest pause between two attempts at a lock: short, because the
+/// daemon leaves the file free only between its write batches.
+const MAX_PAUSE: Duration = Duration::from_millis(50);
+
+/// A place in line for the database file.
+///
+/// DuckDB's own lock is not fair: the daemon closes the file after each write
+/// batch and opens it again at once, and a reader polling for the lock can miss
+/// every gap. So each opener first takes an exclusive advisory lock on a small
+/// file beside the database (`<file>.turn`) and keeps it only until DuckDB has
+/// let it in. A reader that is waiting holds the turn, and the daemon's next
+/// open queues behind it. The turn is advice only: where the file cannot be
+/// created or locked (a read-only directory), openers go straight to DuckDB's
+/// lock as before. The operating system drops the lock of a process that dies.
+struct Turn(Option<std::fs::File>);
+
+impl Turn {
+    /// Waits for the turn until `wait` since `started` is spent.
+    fn take(path: &Path, started: Instant, wait: Duration) -> Result<Self> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".turn");
+        let turn_path = PathBuf::from(name);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&turn_path)
+            .or_else(|_| std::fs::File::open(&turn_path));
+        let Ok(file) = file else {
+            return Ok(Self(None));
+        };
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self(Some(file))),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(_)) => return Ok(Self(None)),
+            }
+            let waited = started.elapsed();
+            if waited >= wait {
+                return Err(StoreError::Locked {
+                    path: path.to_path_buf(),
+                    holder: "another process waiting for its turn".to_string(),
+                    waited_ms: waited.as_millis(),
+                });
+            }
+            thread::sleep(pause.min(wait - waited));
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
         }
     }
 }
