@@ -58,8 +58,17 @@ fn repo_id(world: &World, full: &str) -> String {
         .expect("repo in world")
 }
 
+/// The head commit of a repository, where a history walk starts.
+fn head(world: &World, id: &str) -> String {
+    world
+        .repo_by_id(id)
+        .and_then(|r| r.commits.first())
+        .map(|c| c.sha.clone())
+        .expect("the repository has commits")
+}
+
 fn history(body: &Value) -> &Value {
-    &body["data"]["node"]["defaultBranchRef"]["target"]["history"]
+    &body["data"]["node"]["object"]["history"]
 }
 
 // ---------------------------------------------------------------- latency --
@@ -78,6 +87,7 @@ async fn latency_grows_with_points_and_objects_from_every_source() {
         ..Faults::default()
     };
     let id = repo_id(&world, "edge/window");
+    let oid = head(&world, &id);
     let fake = serve(world).await;
     let base = fake.base_url();
     let t = Instant::now();
@@ -112,7 +122,7 @@ async fn latency_grows_with_points_and_objects_from_every_source() {
         .expect("json");
     assert_eq!(set["routes"][0]["latency_per_object_us"], 2000);
     assert_eq!(set["routes"][0]["latency_per_point_ms"], 0);
-    let body = json!({"query": COMMIT_HISTORY, "variables": {"id": id}});
+    let body = json!({"query": COMMIT_HISTORY, "variables": {"id": id, "oid": oid, "first": 100}});
     let t = Instant::now();
     let r = post(&base, &body).await;
     let took = t.elapsed();
@@ -155,7 +165,7 @@ fn the_github_latency_preset_makes_a_history_page_take_about_a_second() {
     // What a CommitHistory page of 100 commits returns, object by object,
     // as the executor builds it: measured through the executor itself.
     let schema = tacometer_fake::graphql::subset_schema();
-    let vars = json!({"id": r.id});
+    let vars = json!({"id": r.id, "oid": r.commits[0].sha, "first": 100});
     let p =
         tacometer_fake::graphql::prepare(schema, COMMIT_HISTORY, Some(&vars), None).expect("valid");
     let rate = tacometer_fake::graphql::RateInfo {
@@ -180,12 +190,17 @@ async fn operations_repositories_and_304s_are_accounted() {
     let world = edge_world();
     let window = repo_id(&world, "edge/window");
     let renamed = repo_id(&world, "edge/renamed");
+    let (window_head, renamed_head) = (head(&world, &window), head(&world, &renamed));
     let fake = serve(world).await;
     let base = fake.base_url();
-    for id in [&window, &window, &renamed] {
+    for (id, oid) in [
+        (&window, &window_head),
+        (&window, &window_head),
+        (&renamed, &renamed_head),
+    ] {
         let r = post(
             &base,
-            &json!({"query": COMMIT_HISTORY, "variables": {"id": id}, "operationName": "CommitHistory"}),
+            &json!({"query": COMMIT_HISTORY, "variables": {"id": id, "oid": oid, "first": 100}, "operationName": "CommitHistory"}),
         )
         .await;
         assert!(r.get("errors").is_none(), "{r}");
@@ -355,7 +370,7 @@ async fn a_big_repository_is_walked_in_full_page_by_page() {
     let mut seen = BTreeSet::new();
     let mut pages = 0;
     loop {
-        let vars = json!({"id": repo.id, "since": since.to_rfc3339(), "after": after});
+        let vars = json!({"id": repo.id, "oid": repo.commits[0].sha, "first": 100, "since": since.to_rfc3339(), "after": after});
         let r = post(
             &base,
             &json!({"query": COMMIT_HISTORY, "variables": vars, "operationName": "CommitHistory"}),
@@ -409,7 +424,7 @@ async fn force_pushes_reruns_and_yanks() {
         res["dropped"],
         json!([before.commits[0].sha, before.commits[1].sha])
     );
-    let q = json!({"query": COMMIT_HISTORY, "variables": {"id": id}});
+    let q = json!({"query": COMMIT_HISTORY, "variables": {"id": id, "oid": res["commits"][0], "first": 100}});
     let r = post(&base, &q).await;
     let oids: Vec<&str> = history(&r)["nodes"]
         .as_array()
