@@ -452,8 +452,12 @@ const MAX_PAUSE: Duration = Duration::from_millis(50);
 /// let it in. A reader that is waiting holds the turn, and the daemon's next
 /// open queues behind it. The turn is advice only: where the file cannot be
 /// created or locked (a read-only directory), openers go straight to DuckDB's
-/// lock as before. The operating system drops the lock of a process that dies.
-struct Turn(Option<std::fs::File>);
+/// lock as before. Dropping the turn closes the file, which releases the lock
+/// (as the operating system does for a process that dies).
+struct Turn {
+    /// The locked file, held only to be dropped; `None` when there is no turn to take.
+    _held: Option<std::fs::File>,
+}
 
 impl Turn {
     /// Waits for the turn until `wait` since `started` is spent.
@@ -469,14 +473,16 @@ impl Turn {
             .open(&turn_path)
             .or_else(|_| std::fs::File::open(&turn_path));
         let Ok(file) = file else {
-            return Ok(Self(None));
+            return Ok(Self { _held: None });
         };
         let mut pause = Duration::from_millis(5);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Self(Some(file))),
+                Ok(()) => {
+                    return Ok(Self { _held: Some(file) });
+                }
                 Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(_)) => return Ok(Self(None)),
+                Err(std::fs::TryLockError::Error(_)) => return Ok(Self { _held: None }),
             }
             let waited = started.elapsed();
             if waited >= wait {
@@ -488,14 +494,6 @@ impl Turn {
             }
             thread::sleep(pause.min(wait - waited));
             pause = (pause * 2).min(MAX_PAUSE);
-        }
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        if let Some(file) = &self.0 {
-            let _ = file.unlock();
         }
     }
 }

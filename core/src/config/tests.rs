@@ -1,0 +1,284 @@
+//! Config tests: layering, validation messages with their places, token discovery.
+
+use std::time::Instant;
+
+use super::env::run_gh_auth_token;
+
+use super::*;
+
+fn err(text: &str) -> (usize, String, String) {
+    match Config::parse(text, ConfigSource::File("t.toml".into())) {
+        Err(ConfigError::Invalid {
+            file,
+            line,
+            key,
+            message,
+            ..
+        }) => {
+            assert_eq!(file, "t.toml");
+            (line, key, message)
+        }
+        other => panic!("expected an invalid-config error, got {other:?}"),
+    }
+}
+
+const PROJECT: &str = "[[projects]]\nname = \"Ignite\"\nrepos = [\"pytorch/ignite\"]\n";
+
+#[test]
+fn defaults_are_the_tac_thresholds() {
+    let c = Config::parse(PROJECT, ConfigSource::Builtin).expect("parses");
+    assert_eq!(c.criteria.window_days.get(), 90);
+    assert_eq!(
+        (
+            c.criteria.min_stars,
+            c.criteria.min_commits,
+            c.criteria.min_contributors
+        ),
+        (200, 30, 5)
+    );
+    assert_eq!(c.criteria.min_maintainers, 2);
+    assert_eq!(c.collect.backfill_days.get(), 365);
+    assert_eq!(c.collect.github_interval.0, Duration::from_secs(3600));
+    assert_eq!(c.projects[0].status, ProjectStatus::Active);
+    assert_eq!(c.upstream.graphql_url(), "https://api.github.com/graphql");
+}
+
+#[test]
+fn typo_in_a_key_names_file_line_and_key() {
+    let (line, key, message) = err(&format!("[criteria]\nmin_star = 5\n{PROJECT}"));
+    assert_eq!(line, 2);
+    assert_eq!(key, "criteria.min_star");
+    assert!(message.contains("unknown field `min_star`"), "{message}");
+}
+
+#[test]
+fn malformed_repo_slug_names_the_project_key() {
+    let text = format!(
+        "{PROJECT}\n[[projects]]\nname = \"B\"\nrepos = [\n  \"pytorch/ok\",\n  \"not a slug\",\n]\n"
+    );
+    let (line, key, message) = err(&text);
+    assert_eq!(line, 7, "the line of the key whose value is wrong");
+    assert_eq!(key, "projects[1].repos");
+    assert!(message.contains("not a slug"), "{message}");
+}
+
+#[test]
+fn negative_threshold_is_refused() {
+    let (line, key, message) = err(&format!(
+        "[criteria]\nversion = \"x\"\nmin_commits = -3\n{PROJECT}"
+    ));
+    assert_eq!(line, 3);
+    assert_eq!(key, "criteria.min_commits");
+    assert!(message.contains("-3"), "{message}");
+}
+
+#[test]
+fn bad_duration_is_refused() {
+    let (line, key, message) = err(&format!(
+        "[collect]\ngithub_interval = \"every hour\"\n{PROJECT}"
+    ));
+    assert_eq!(line, 2);
+    assert_eq!(key, "collect.github_interval");
+    assert!(message.contains("every hour"), "{message}");
+}
+
+#[test]
+fn zero_window_and_missing_projects_are_refused() {
+    let (line, key, _) = err(&format!("[criteria]\nwindow_days = 0\n{PROJECT}"));
+    assert_eq!((line, key.as_str()), (2, "criteria.window_days"));
+    let (_, key, message) = err("[criteria]\nmin_stars = 10\n");
+    assert_eq!(key, "projects");
+    assert!(message.contains("missing field"), "{message}");
+}
+
+#[test]
+fn duplicate_project_and_unknown_project_key() {
+    let (line, _, message) = err(&format!("{PROJECT}{PROJECT}"));
+    assert_eq!(line, 4);
+    assert!(message.contains("duplicate project name"), "{message}");
+    let (line, key, _) = err(&format!("{PROJECT}stars = 3\n"));
+    assert_eq!((line, key.as_str()), (4, "projects[0].stars"));
+    let (_, key, _) = err(&format!("{PROJECT}status = \"dormant\"\n"));
+    assert_eq!(key, "projects[0].status");
+}
+
+#[test]
+fn environment_overrides_file_and_flags_override_environment() {
+    let mut env = BTreeMap::new();
+    env.insert("TACOMETER_DB".to_string(), "/data/env.duckdb".to_string());
+    env.insert(
+        "GITHUB_API_URL".to_string(),
+        "http://127.0.0.1:9/".to_string(),
+    );
+    env.insert("GH_TOKEN".to_string(), "tok-from-gh".to_string());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("c.toml");
+    std::fs::write(
+        &file,
+        format!("[store]\npath = \"file.duckdb\"\n[github]\ntokens = [\"pool-1\"]\n{PROJECT}"),
+    )
+    .expect("write");
+    let o = Overrides {
+        config: Some(file.clone()),
+        db: None,
+    };
+    let c = Config::load(&o, &env).expect("loads");
+    assert_eq!(c.store.path, PathBuf::from("/data/env.duckdb"));
+    assert_eq!(c.upstream.github_api_url, "http://127.0.0.1:9");
+    assert_eq!(c.upstream.graphql_url(), "http://127.0.0.1:9/graphql");
+    let tokens: Vec<_> = c
+        .github
+        .tokens
+        .iter()
+        .map(|t| t.expose().to_string())
+        .collect();
+    assert_eq!(tokens, ["tok-from-gh", "pool-1"]);
+    let o = Overrides {
+        config: Some(file),
+        db: Some("flag.duckdb".into()),
+    };
+    assert_eq!(
+        Config::load(&o, &env).expect("loads").store.path,
+        PathBuf::from("flag.duckdb")
+    );
+    env.insert("PYPI_URL".to_string(), "ftp://x".to_string());
+    let e = Config::load(&o, &env).expect_err("bad url");
+    assert!(e.to_string().contains("PYPI_URL"), "{e}");
+}
+
+/// A fixed environment whose `gh` answers with `token` (and records the host asked).
+struct WithGh {
+    vars: BTreeMap<String, String>,
+    token: Option<&'static str>,
+    asked: std::cell::RefCell<Vec<String>>,
+}
+
+impl Environment for WithGh {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.var(name)
+    }
+    fn gh_auth_token(&self, hostname: &str) -> Option<Secret> {
+        self.asked.borrow_mut().push(hostname.to_string());
+        self.token.map(Secret::new)
+    }
+}
+
+#[test]
+fn gh_is_the_last_resort_for_a_token() {
+    let tokens = |c: &Config| -> Vec<String> {
+        c.github
+            .tokens
+            .iter()
+            .map(|t| t.expose().to_string())
+            .collect()
+    };
+    let env = |vars: &[(&str, &str)], token| WithGh {
+        vars: vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        token,
+        asked: Default::default(),
+    };
+    let load = |text: &str, env: &WithGh| {
+        let mut c = Config::parse(text, ConfigSource::Builtin).expect("parses");
+        c.apply_env(env).expect("env");
+        let from_gh = c.github_token_from_gh(env);
+        (c, from_gh)
+    };
+
+    // Nothing else: gh's token, asked for github.com.
+    let e = env(&[], Some("gho_from_gh"));
+    let (c, from_gh) = load(PROJECT, &e);
+    assert!(from_gh);
+    assert_eq!(tokens(&c), ["gho_from_gh"]);
+    assert_eq!(*e.asked.borrow(), ["github.com"]);
+
+    // GITHUB_TOKEN wins over GH_TOKEN, and gh is not asked.
+    let e = env(
+        &[("GITHUB_TOKEN", "env-1"), ("GH_TOKEN", "env-2")],
+        Some("gho_from_gh"),
+    );
+    let (c, from_gh) = load(PROJECT, &e);
+    assert!(!from_gh);
+    assert_eq!(tokens(&c), ["env-1"]);
+    assert!(e.asked.borrow().is_empty());
+
+    // A configured pool is used as is: gh is not asked.
+    let e = env(&[], Some("gho_from_gh"));
+    let (c, _) = load(&format!("[github]\ntokens = [\"a\", \"b\"]\n{PROJECT}"), &e);
+    assert_eq!(tokens(&c), ["a", "b"]);
+    assert!(e.asked.borrow().is_empty());
+
+    // No gh (or a failing one): no token, and that is not an error.
+    let e = env(&[], None);
+    let (c, from_gh) = load(PROJECT, &e);
+    assert!(!from_gh && c.github.tokens.is_empty());
+
+    // GitHub Enterprise: gh is asked for that host.
+    let e = env(
+        &[("GITHUB_API_URL", "https://ghe.example.com/api/v3")],
+        Some("t"),
+    );
+    load(PROJECT, &e);
+    assert_eq!(*e.asked.borrow(), ["ghe.example.com"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn gh_auth_token_runs_the_program_and_trusts_only_a_clean_exit() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    };
+    let ok = script(
+        "gh-ok",
+        "test \"$*\" = \"auth token --hostname github.com\" || exit 3\n\
+         echo '  gho_canary123  '; echo 'noise' >&2",
+    );
+    let fails = script("gh-fails", "echo 'gho_not_logged_in'; exit 1");
+    let empty = script("gh-empty", "exit 0");
+    let slow = script("gh-slow", "exec sleep 30");
+    let short = Duration::from_secs(5);
+    let run = |p: &Path, t| run_gh_auth_token(p.as_os_str(), "github.com", t);
+    assert_eq!(
+        run(&ok, short).map(|s| s.expose().to_string()).as_deref(),
+        Some("gho_canary123")
+    );
+    assert!(run(&fails, short).is_none(), "a failing gh gives no token");
+    assert!(run(&empty, short).is_none(), "no output, no token");
+    let started = Instant::now();
+    assert!(run(&slow, Duration::from_millis(300)).is_none());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "a slow gh is given up on"
+    );
+    assert!(run(&dir.path().join("no-such-gh"), short).is_none());
+}
+
+#[test]
+fn gh_hostname_follows_the_api_url() {
+    assert_eq!(
+        gh_hostname("https://api.github.com").as_deref(),
+        Some("github.com")
+    );
+    assert_eq!(
+        gh_hostname("https://ghe.example.com/api/v3").as_deref(),
+        Some("ghe.example.com")
+    );
+    assert_eq!(
+        gh_hostname("http://127.0.0.1:8080").as_deref(),
+        Some("127.0.0.1")
+    );
+}
+
+#[test]
+fn secrets_never_print() {
+    let s = Secret::new("ghp_canary");
+    assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
+    assert_eq!(serde_json::to_string(&s).expect("json"), "\"***\"");
+}
