@@ -168,6 +168,7 @@ pub fn render(e: &Evaluation, format: Format, out: &mut dyn Write) -> anyhow::Re
                 "value",
                 "threshold",
                 "margin",
+                "falls_below_on",
                 "observed_at",
                 "source",
                 "detail",
@@ -180,6 +181,7 @@ pub fn render(e: &Evaluation, format: Format, out: &mut dyn Write) -> anyhow::Re
                     json!(value_text(m.value.as_ref())),
                     json!(value_text(Some(&m.threshold))),
                     m.margin.map_or(json!(""), |x| json!(signed(x))),
+                    m.falls_below_on.map_or(json!(""), |d| json!(d.to_string())),
                     m.observed_at.map_or(json!("-"), |t| json!(rfc3339(t))),
                     json!(m.source),
                     json!(m.detail),
@@ -237,6 +239,10 @@ pub fn markdown(e: &Evaluation) -> String {
         let margin = m
             .margin
             .map_or(String::new(), |x| format!(", margin {}", signed(x)));
+        let margin = match m.falls_below_on {
+            Some(d) => format!("{margin}, falls below on {d} if nothing new lands"),
+            None => margin,
+        };
         s.push_str(&format!(
             "- [{tick}] {emoji} **{}** ({}): {} (threshold {}{margin}); {}. Proof: {}\n",
             m.id,

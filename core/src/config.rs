@@ -102,6 +102,15 @@ pub struct Criteria {
     pub permissive_licenses: Vec<String>,
     /// Bot logins besides those ending in `[bot]`.
     pub bots: Vec<String>,
+    /// Days a project has, from the TAC's notice (`[[projects]] notified`),
+    /// to fix a failing requirement before it is retired.
+    pub remediation_days: u32,
+    /// A passing rolling count within this fraction above its threshold is at
+    /// risk (`0.10`: 10%).
+    pub at_risk_margin: f64,
+    /// How many days `review` looks back for the day a failure began (182:
+    /// one review period).
+    pub review_lookback_days: NonZeroU32,
 }
 
 impl Default for Criteria {
@@ -117,6 +126,9 @@ impl Default for Criteria {
                 .map(String::from)
                 .to_vec(),
             bots: vec!["pytorchbot".into(), "facebook-github-bot".into()],
+            remediation_days: 30,
+            at_risk_margin: 0.10,
+            review_lookback_days: NonZeroU32::new(182).unwrap_or(NonZeroU32::MIN),
         }
     }
 }
@@ -346,6 +358,14 @@ pub struct Project {
         deserialize_with = "toml_date"
     )]
     pub accepted: Option<NaiveDate>,
+    /// Date the TAC notified the project that it fails a requirement (a TOML
+    /// date): its remediation deadline is this plus `remediation_days`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "toml_date"
+    )]
+    pub notified: Option<NaiveDate>,
 }
 
 /// Reads a TOML local date (or a `YYYY-MM-DD` string) as a `NaiveDate`.
@@ -514,6 +534,16 @@ impl Config {
                     &format!("entry {i} `{license}` is not an SPDX identifier"),
                 ));
             }
+        }
+        let margin = parsed.criteria.at_risk_margin;
+        if !(0.0..=1.0).contains(&margin) {
+            let offset = find_key_offset(text, "at_risk_margin");
+            return Err(located_error(
+                text,
+                &source,
+                offset,
+                &format!("{margin} is not a fraction between 0 and 1 (0.10 means 10%)"),
+            ));
         }
         Ok(Self {
             source,

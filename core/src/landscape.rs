@@ -113,6 +113,7 @@ pub fn projects_from_csv(text: &str, file: &str) -> Result<Vec<Project>, Landsca
             foundation,
             category,
             accepted,
+            notified: None,
         });
     }
     Ok(out)

@@ -10,5 +10,6 @@ pub mod landscape;
 pub mod model;
 pub mod output;
 pub mod requirements;
+pub mod review;
 pub mod store;
 pub mod time;

@@ -22,13 +22,15 @@ mod evaluate;
 pub mod fetch;
 mod torch;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 pub use evaluate::{
     Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evidence, resolve_scopes,
+    window_facts,
 };
-pub use fetch::{CiCounts, PackageSeen, Snapshot, TorchRelease, WindowFacts};
+pub use fetch::{CiCounts, DailyProbe, PackageSeen, Snapshot, TorchRelease, WindowFacts};
+pub(crate) use evaluate::{Parts, evaluate_parts};
 pub use torch::{latest_minors, pytorch_support};
 
 /// The outcome of one requirement.
@@ -118,6 +120,10 @@ pub struct Measure {
     pub source: String,
     /// A sentence for people.
     pub detail: String,
+    /// Rolling counts only: the day the count falls below its threshold if
+    /// nothing new lands, as commits and people age out of the window (`None`:
+    /// not a rolling count, unknown, or already below).
+    pub falls_below_on: Option<NaiveDate>,
 }
 
 fn count_measure(
@@ -137,6 +143,7 @@ fn count_measure(
         observed_at,
         source,
         detail,
+        falls_below_on: None,
     }
 }
 
@@ -164,6 +171,11 @@ pub struct LayoutFacts {
     pub source: String,
 }
 
+/// The `source` of a measure decided by a gap in tacometer's own configuration
+/// (no package configured, no repository), not by anything the project did:
+/// `review` reports these as configuration problems.
+pub const CONFIGURATION: &str = "configuration";
+
 /// How long collection may have been quiet before the as-of instant while its
 /// history still counts as complete.
 pub const STALE_AFTER_DAYS: i64 = 2;
@@ -174,7 +186,7 @@ pub const STALE_AFTER_DAYS: i64 = 2;
 /// recorded, `backfill_days` before their first collection), and history was
 /// brought up to the head within [`STALE_AFTER_DAYS`] of the window's end.
 /// `Err` says why not: a partial count is never reported as known.
-fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
+pub(crate) fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
     if f.primary_first_seen.is_none() {
         return Err("the primary repository was never collected".into());
     }
@@ -220,19 +232,42 @@ pub fn commits(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -> Mea
             m.observed_at = f.last_observed;
             m
         }
-        Ok(()) => count_measure(
-            "commits",
-            Some(f.commits),
-            i64::from(min),
-            f.fetched_at.or(f.last_observed),
-            source,
-            format!(
-                "commits on the default branch with committer date in the {}-day window, \
-                 distinct by sha over the project's repos, merges included",
-                w.days
-            ),
-        ),
+        Ok(()) => {
+            let mut m = count_measure(
+                "commits",
+                Some(f.commits),
+                i64::from(min),
+                f.fetched_at.or(f.last_observed),
+                source,
+                format!(
+                    "commits on the default branch with committer date in the {}-day window, \
+                     distinct by sha over the project's repos, merges included",
+                    w.days
+                ),
+            );
+            m.falls_below_on = falls_below_on(f.commits, min, f.nth_commit_at, w);
+            m
+        }
     }
+}
+
+/// The day a rolling count of `value` falls below `min` if nothing new lands:
+/// the window loses its `min`-th newest item (`nth_at`, the time that item
+/// counts from) on the day `window_days` after it, and from that day's end on
+/// fewer than `min` remain. `None` when the count is already below (or the
+/// floor is 0, which nothing falls below).
+pub fn falls_below_on(
+    value: i64,
+    min: u32,
+    nth_at: Option<DateTime<Utc>>,
+    w: &Window,
+) -> Option<NaiveDate> {
+    if min == 0 || value < i64::from(min) {
+        return None;
+    }
+    // A window (end - days, end] holds an item at t while t > end - days, so
+    // it drops out at the end of the day on which end >= t + days first holds.
+    nth_at.map(|t| (t + Duration::days(i64::from(w.days))).date_naive())
 }
 
 /// `contributors`: distinct non-bot authors and co-authors of the counted commits.
@@ -244,16 +279,20 @@ pub fn contributors(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -
             m.observed_at = f.last_observed;
             m
         }
-        Ok(()) => count_measure(
-            "contributors",
-            Some(f.contributors),
-            i64::from(min),
-            f.fetched_at.or(f.last_observed),
-            source,
-            "distinct people (login, noreply login or email) who authored or co-authored \
-             the counted commits, bots excluded"
-                .into(),
-        ),
+        Ok(()) => {
+            let mut m = count_measure(
+                "contributors",
+                Some(f.contributors),
+                i64::from(min),
+                f.fetched_at.or(f.last_observed),
+                source,
+                "distinct people (login, noreply login or email) who authored or co-authored \
+                 the counted commits, bots excluded"
+                    .into(),
+            );
+            m.falls_below_on = falls_below_on(f.contributors, min, f.nth_person_at, w);
+            m
+        }
     }
 }
 
@@ -291,6 +330,7 @@ pub(crate) fn unknown(id: &'static str, threshold: Value, detail: &str) -> Measu
         observed_at: None,
         source: "no snapshot at or before the as-of date".into(),
         detail: detail.into(),
+        falls_below_on: None,
     }
 }
 
@@ -320,6 +360,7 @@ pub fn license(facts: Option<&LayoutFacts>, permissive: &[String]) -> Measure {
         observed_at: Some(f.observed_at),
         source: f.source.clone(),
         detail,
+        falls_below_on: None,
     }
 }
 
@@ -400,6 +441,7 @@ fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutF
         observed_at: Some(f.observed_at),
         source: f.source.clone(),
         detail,
+        falls_below_on: None,
     }
 }
 
@@ -495,6 +537,7 @@ pub fn maintainers(
         observed_at: Some(f.observed_at),
         source: f.source.clone(),
         detail,
+        falls_below_on: None,
     }
 }
 
@@ -563,6 +606,7 @@ pub fn ci(snap: Option<&Snapshot>, counts: CiCounts, w: &Window) -> Measure {
             s.layout.source
         ),
         detail,
+        falls_below_on: None,
     }
 }
 
@@ -581,8 +625,9 @@ pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -
             threshold,
             margin: None,
             observed_at: None,
-            source: "configuration".into(),
+            source: CONFIGURATION.into(),
             detail: "no PyPI or conda package is configured for the project".into(),
+            falls_below_on: None,
         };
     }
     if seen.is_empty() {
@@ -628,6 +673,7 @@ pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -
         observed_at: Some(best.observed_at),
         source: best.source.clone(),
         detail,
+        falls_below_on: None,
     }
 }
 

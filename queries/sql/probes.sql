@@ -48,14 +48,14 @@ people AS (
 ),
 -- The primary repo's latest snapshot at or before each probe's end (none: the
 -- repo was never observed by then, and what it would tell is unknown). It is
--- picked on the two key columns only; the wide row is then fetched by its key,
--- so the snapshot history's list columns are read for the chosen rows only.
+-- picked on the two key columns only, by an ASOF join (one merge pass, however
+-- many probes and snapshots); the wide row is then fetched by its key, so the
+-- snapshot history's list columns are read for the chosen rows only.
 primary_pick AS (
-    SELECT p.k, p.node_id, max(s.observed_at) AS observed_at
-    FROM probes p
-    JOIN repo_snapshots s ON s.node_id = p.node_id AND s.observed_at <= p.end_at
-    WHERE p.is_primary
-    GROUP BY p.k, p.node_id
+    SELECT p.k, p.node_id, s.observed_at
+    FROM (SELECT k, node_id, end_at FROM probes WHERE is_primary) p
+    ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots) s
+         ON s.node_id = p.node_id AND p.end_at >= s.observed_at
 ),
 primary_snapshot AS (
     SELECT k.k, s.*

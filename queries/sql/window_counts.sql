@@ -10,10 +10,15 @@
 --     before it);
 --   * `last_observed`: the earliest, over the repos in scope, of when history
 --     was last brought up to the head (the latest snapshot for older repos);
---   * when the counted commits were fetched.
+--   * when the counted commits were fetched;
+--   * for the forecast of the day each count falls below its floor if nothing
+--     new lands: the committer date of the $7-th newest counted commit, and the
+--     latest commit of the $8-th most recently active person (NULL when there
+--     are fewer). `min_commits` and `min_contributors` are $7 and $8.
 SELECT s.k, s.primary_first_seen, s.latest_first_seen, s.last_observed,
        coalesce(n.commits, 0) AS commits, coalesce(pp.people, 0) AS contributors,
-       n.fetched_at, s.history_from, s.history_pending
+       n.fetched_at, s.history_from, s.history_pending,
+       n.nth_commit_at, pp.nth_person_at
 FROM (SELECT p.k,
              max(r.first_seen_at) FILTER (WHERE p.is_primary) AS primary_first_seen,
              max(r.first_seen_at) FILTER (WHERE h.node_id IS NULL) AS latest_first_seen,
@@ -27,7 +32,15 @@ FROM (SELECT p.k,
       LEFT JOIN (SELECT node_id, max(observed_at) AS last_observed
                  FROM repo_snapshots GROUP BY node_id) x ON x.node_id = p.node_id
       GROUP BY p.k) s
-LEFT JOIN (SELECT k, count(DISTINCT sha) AS commits, max(observed_at) AS fetched_at
-           FROM counted GROUP BY k) n ON n.k = s.k
-LEFT JOIN (SELECT k, count(*) AS people FROM people GROUP BY k) pp ON pp.k = s.k
+LEFT JOIN (SELECT k, count(*) AS commits, max(fetched_at) AS fetched_at,
+                  list_extract(list(committed_at ORDER BY committed_at DESC), $7::BIGINT)
+                      AS nth_commit_at
+           FROM (SELECT k, sha, max(committed_at) AS committed_at,
+                        max(observed_at) AS fetched_at
+                 FROM counted GROUP BY k, sha)
+           GROUP BY k) n ON n.k = s.k
+LEFT JOIN (SELECT k, count(*) AS people,
+                  list_extract(list(last_commit ORDER BY last_commit DESC), $8::BIGINT)
+                      AS nth_person_at
+           FROM people GROUP BY k) pp ON pp.k = s.k
 ORDER BY s.k

@@ -563,7 +563,7 @@ fn export_lists_add_up_to_the_summary_and_are_neutralised() {
 }
 
 #[test]
-fn review_reports_a_window_passed_and_a_deadline_ahead() {
+fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("review.duckdb");
     let end = Utc
@@ -580,71 +580,139 @@ fn review_reports_a_window_passed_and_a_deadline_ahead() {
         })
         .collect();
     let mut fx = Fixture::new(&db);
-    // 40 commits 130.5 days back leave the 90-day window 40.5 days back:
-    // failing since 40 days ago. The other project's leave 12.5 days back.
+    // A commit d days back is in the 90-day window of the day n back when
+    // d - 90 < n <= d. 40 commits 130.5 days back leave the window of day 41:
+    // failing since 40 days ago. The second project's leave on day 13.
     fx.repo("R_old", "late/old", at(1.0, end), |w| {
         w.commits = commits("b", 40, at(130.5, end), &team);
     });
     fx.repo("R_new", "late/new", at(1.0, end), |w| {
         w.commits = commits("c", 40, at(102.5, end), &team);
     });
+    // 20 commits 11.5 days back (days 0-11) and 20 commits 98.5 days back
+    // (days 9-98): 40 on days 9-11 only, 20 on every other day. The weekly
+    // points 7 and 14 both fail; the streak began 8 days back.
+    fx.repo("R_gap", "late/gap", at(1.0, end), |w| {
+        let mut c = commits("e", 20, at(11.5, end), &team);
+        c.extend(commits("f", 20, at(98.5, end), &team));
+        w.commits = c;
+    });
     fx.repo("R_ok", "late/ok", at(1.0, end), |w| {
         w.commits = commits("d", 32, at(20.0, end), &team);
+    });
+    // CODE_OF_CONDUCT.md was there 60 days back and gone from 25.5 days back:
+    // the snapshot of every day from 25 days back on lacks it.
+    fx.repo("R_coc", "late/coc", at(60.0, end), |w| {
+        w.commits = commits("g", 40, at(30.0, end), &team);
+    });
+    fx.repo("R_coc", "late/coc", at(25.5, end), |w| {
+        if let Some(s) = w.snapshot.as_mut() {
+            s.layout_files.retain(|f| f != "CODE_OF_CONDUCT.md");
+        }
     });
     drop(fx);
     let config = write_config(
         dir.path(),
-        "[[projects]]\nname = \"Forty\"\nrepos = [\"late/old\"]\n\n\
+        "[criteria]\nremediation_days = 30\n\n\
+         [[projects]]\nname = \"Forty\"\nrepos = [\"late/old\"]\nnotified = 2026-08-25\n\n\
          [[projects]]\nname = \"Twelve\"\nrepos = [\"late/new\"]\n\n\
+         [[projects]]\nname = \"Gap\"\nrepos = [\"late/gap\"]\nnotified = 2026-09-01\n\n\
+         [[projects]]\nname = \"Conduct\"\nrepos = [\"late/coc\"]\n\n\
          [[projects]]\nname = \"Fine\"\nrepos = [\"late/ok\"]\n",
     );
     let out = run(on(&db, &config).args(["review", "--as-of", "2026-09-30", "--format", "json"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let commits_of = |project: &str| -> Value {
+    assert_eq!(v["remediation_days"], 30);
+    assert_eq!(v["lookback_days"], 182);
+    let project = |name: &str| -> Value {
         v["projects"]
             .as_array()
             .expect("projects")
             .iter()
-            .find(|p| p["project"] == project)
-            .and_then(|p| {
-                p["failing"]
-                    .as_array()
-                    .and_then(|f| f.iter().find(|x| x["id"] == "commits").cloned())
-            })
+            .find(|p| p["project"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} reviewed: {v}"))
+    };
+    let failing = |name: &str, id: &str| -> Value {
+        project(name)["failing"]
+            .as_array()
+            .and_then(|f| f.iter().find(|x| x["id"] == id).cloned())
             .unwrap_or(Value::Null)
     };
-    let forty = commits_of("Forty");
+    let forty = failing("Forty", "commits");
     assert_eq!(forty["failing_since"], "2026-08-21", "{forty}");
-    assert_eq!(forty["deadline"], "2026-09-20");
-    assert_eq!(forty["past_deadline"], true);
-    assert_eq!(forty["days_left"], -10);
-    assert_eq!(forty["since_exact"], true);
-    let twelve = commits_of("Twelve");
+    assert_eq!(forty["since_limit"], Value::Null);
+    assert_eq!(forty["began_after_notice"], false);
+    let p = project("Forty");
+    assert_eq!(p["notified"], "2026-08-25");
+    assert_eq!(p["deadline"], "2026-09-24", "notice + 30 days");
+    assert_eq!(p["days_left"], -6);
+    assert_eq!(p["past_deadline"], true);
+    let twelve = failing("Twelve", "commits");
     assert_eq!(twelve["failing_since"], "2026-09-18", "{twelve}");
-    assert_eq!(twelve["deadline"], "2026-10-18");
-    assert_eq!(twelve["past_deadline"], false);
-    assert_eq!(twelve["days_left"], 18);
-    assert_eq!(commits_of("Fine"), Value::Null, "32 commits pass");
-    let fine = v["projects"]
+    let p = project("Twelve");
+    assert_eq!(p["notified"], Value::Null);
+    assert_eq!(p["deadline"], Value::Null, "no notice, no deadline");
+    assert_eq!(p["deadline_if_notified_today"], "2026-10-30");
+    let gap = failing("Gap", "commits");
+    assert_eq!(gap["failing_since"], "2026-09-22", "{gap}");
+    assert_eq!(gap["began_after_notice"], true, "the notice predates it");
+    assert_eq!(project("Gap")["days_left"], 1);
+    let coc = failing("Conduct", "files.code_of_conduct");
+    assert_eq!(coc["failing_since"], "2026-09-05", "{coc}");
+    // CI: no runs anywhere, and no snapshot before yesterday: the streak runs
+    // into days history cannot answer, and no date is invented.
+    let ci = failing("Twelve", "ci");
+    assert_eq!(ci["failing_since"], Value::Null, "{ci}");
+    assert_eq!(ci["since_limit"], "history");
+    assert_eq!(ci["failing_on_or_before"], "2026-09-29");
+    let fine = project("Fine");
+    assert!(fine["failing"].as_array().expect("failing").iter().all(|f| f["id"] != "commits"));
+    let risk = fine["at_risk"]
         .as_array()
-        .expect("projects")
+        .expect("at risk")
         .iter()
-        .find(|p| p["project"] == "Fine")
-        .expect("fine");
+        .find(|a| a["id"] == "commits")
+        .cloned()
+        .unwrap_or_else(|| panic!("32 is within 10% of 30: {fine}"));
+    // The 30th newest of the 32 commits (20 days back, 2 minutes in) leaves
+    // the window at the end of the day 90 days after it.
+    assert_eq!(risk["falls_below_on"], "2026-12-10", "{risk}");
+    let config_ids: Vec<&str> = fine["config_problems"]
+        .as_array()
+        .expect("config problems")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(config_ids.contains(&"packages"), "no package configured is tacometer's gap: {fine}");
     assert!(
-        fine["at_risk"]
-            .as_array()
-            .expect("at risk")
-            .iter()
-            .any(|a| a["id"] == "commits"),
-        "32 is within 10% of 30: {fine}"
+        fine["failing"].as_array().expect("failing").iter().all(|f| f["id"] != "packages"),
+        "and not the project's failure"
     );
-    // The table says it in words.
+    // `check` gives the same forecast.
+    let out = run(on(&db, &config).args(["check", "Fine", "--as-of", "2026-09-30", "--format", "json"]));
+    let c: Value = serde_json::from_slice(&out.stdout).expect("check json");
+    let commits = c["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .find(|m| m["id"] == "commits")
+        .cloned()
+        .expect("commits");
+    assert_eq!(commits["falls_below_on"], "2026-12-10");
+    // The table says it in words, rows grouped by project.
     let out = run(on(&db, &config).args(["review", "--as-of", "2026-09-30", "--format", "table"]));
     let text = stdout(&out);
-    assert!(text.contains("past the 30-day window by 10 days"), "{text}");
-    assert!(text.contains("18 days left"), "{text}");
+    assert!(text.contains("2026-09-24: past it by 6 days"), "{text}");
+    assert!(text.contains("not notified (notified today: 2026-10-30)"), "{text}");
+    assert!(text.contains("falls below on 2026-12-10"), "{text}");
+    assert!(text.contains("config problem"), "{text}");
+    assert!(text.contains("history does not reach further back"), "{text}");
+    let rows: Vec<&str> = text.lines().collect();
+    let first = |name: &str| rows.iter().position(|l| l.starts_with(name)).expect("row");
+    let last = |name: &str| rows.iter().rposition(|l| l.starts_with(name)).expect("row");
+    assert!(last("Forty") < first("Gap") || last("Gap") < first("Forty"), "grouped: {text}");
 }
 
 #[test]

@@ -142,6 +142,60 @@ pub fn evaluate(
     backfill_days: u32,
     probes: &[(&Scope, DateTime<Utc>)],
 ) -> Result<Vec<Evaluation>> {
+    evaluate_parts(store, criteria, backfill_days, probes, Parts::ALL)
+}
+
+/// Which of the batched reads [`evaluate_parts`] runs. A requirement whose
+/// reads are skipped reads as unknown or worse: callers read only the
+/// requirements whose parts they asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Parts {
+    /// `window_counts.sql`: `commits`, `contributors`.
+    pub counts: bool,
+    /// `snapshot.sql`: `stars`, `license`, `files.*`, `governance`, and with
+    /// the next two, `maintainers` and `ci`.
+    pub snapshot: bool,
+    /// `mergers.sql`: `maintainers`.
+    pub mergers: bool,
+    /// `ci_window.sql`: `ci`.
+    pub ci: bool,
+    /// The package queries: `packages`, `pytorch_support`.
+    pub packages: bool,
+}
+
+impl Parts {
+    /// Everything.
+    pub const ALL: Parts = Parts {
+        counts: true,
+        snapshot: true,
+        mergers: true,
+        ci: true,
+        packages: true,
+    };
+
+    /// The reads the requirements `ids` need.
+    pub fn for_ids(ids: &[&str]) -> Self {
+        let any = |want: &[&str]| ids.iter().any(|id| want.contains(id));
+        Parts {
+            counts: any(&["commits", "contributors"]),
+            snapshot: ids
+                .iter()
+                .any(|id| !matches!(*id, "commits" | "contributors" | "packages" | "pytorch_support")),
+            mergers: any(&["maintainers"]),
+            ci: any(&["ci"]),
+            packages: any(&["packages", "pytorch_support"]),
+        }
+    }
+}
+
+/// [`evaluate`] running only the reads in `parts`.
+pub(crate) fn evaluate_parts(
+    store: &Store,
+    criteria: &Criteria,
+    backfill_days: u32,
+    probes: &[(&Scope, DateTime<Utc>)],
+    parts: Parts,
+) -> Result<Vec<Evaluation>> {
     let days = criteria.window_days.get();
     let windows: Vec<Window> = probes
         .iter()
@@ -158,12 +212,35 @@ pub fn evaluate(
         })
         .collect();
     let batch = Batch::new(&flat, &criteria.bots);
-    let counts = fetch::window_counts(store, &batch)?;
-    let snaps = fetch::snapshots(store, &batch)?;
-    let mergers = fetch::mergers(store, &batch)?;
-    let ci = fetch::ci_counts(store, &batch)?;
-    let packages = fetch::packages(store, &batch)?;
-    let torch = fetch::torch_releases(store)?;
+    let counts = if parts.counts {
+        fetch::window_counts(
+            store,
+            &batch,
+            (criteria.min_commits, criteria.min_contributors),
+        )?
+    } else {
+        vec![fetch::WindowFacts::default(); batch.len]
+    };
+    let snaps = if parts.snapshot {
+        fetch::snapshots(store, &batch)?
+    } else {
+        vec![None; batch.len]
+    };
+    let mergers = if parts.mergers {
+        fetch::mergers(store, &batch)?
+    } else {
+        vec![Vec::new(); batch.len]
+    };
+    let ci = if parts.ci {
+        fetch::ci_counts(store, &batch)?
+    } else {
+        vec![fetch::CiCounts::default(); batch.len]
+    };
+    let (packages, torch) = if parts.packages {
+        (fetch::packages(store, &batch)?, fetch::torch_releases(store)?)
+    } else {
+        (vec![Vec::new(); batch.len], Vec::new())
+    };
     let mut out = Vec::with_capacity(probes.len());
     for (k, ((scope, as_of), w)) in probes.iter().zip(&windows).enumerate() {
         let snap = snaps.get(k).and_then(Option::as_ref);
@@ -198,6 +275,33 @@ pub fn evaluate(
         });
     }
     Ok(out)
+}
+
+/// What the history says about the windows of `which` scopes as of one
+/// instant: the counts and what tells whether collected history covers them.
+pub fn window_facts(
+    store: &Store,
+    criteria: &Criteria,
+    scopes: &[Scope],
+    which: &[usize],
+    as_of: DateTime<Utc>,
+) -> Result<Vec<fetch::WindowFacts>> {
+    let w = Window::ending_at(as_of, criteria.window_days.get());
+    let flat: Vec<ProbeScope<'_>> = which
+        .iter()
+        .map(|&i| ProbeScope {
+            nodes: &scopes[i].nodes,
+            primary_resolved: scopes[i].primary_resolved,
+            packages: &scopes[i].packages,
+            window: w,
+        })
+        .collect();
+    let batch = Batch::new(&flat, &criteria.bots);
+    fetch::window_counts(
+        store,
+        &batch,
+        (criteria.min_commits, criteria.min_contributors),
+    )
 }
 
 /// The evidence lists behind one probe's numbers.

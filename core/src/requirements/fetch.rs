@@ -114,7 +114,23 @@ impl Batch {
     }
 
     /// Runs one prelude query, handing each row to `row`.
-    fn each<F>(&self, store: &Store, name: &str, body: &str, mut row: F) -> Result<()>
+    fn each<F>(&self, store: &Store, name: &str, body: &str, row: F) -> Result<()>
+    where
+        F: FnMut(&duckdb::Row<'_>) -> duckdb::Result<()>,
+    {
+        self.each_with(store, name, body, Vec::new(), row)
+    }
+
+    /// Runs one prelude query whose body takes parameters of its own after the
+    /// prelude's six (`$7`, ...), handing each row to `row`.
+    fn each_with<F>(
+        &self,
+        store: &Store,
+        name: &str,
+        body: &str,
+        extra: Vec<duckdb::types::Value>,
+        mut row: F,
+    ) -> Result<()>
     where
         F: FnMut(&duckdb::Row<'_>) -> duckdb::Result<()>,
     {
@@ -124,15 +140,17 @@ impl Batch {
         let started = std::time::Instant::now();
         let sql = format!("WITH {PRELUDE}\n{body}");
         let mut stmt = store.conn().prepare_cached(&sql).map_err(db(name))?;
+        let mut values = vec![
+            text_list(&self.k),
+            text_list(&self.node),
+            text_list(&self.primary),
+            text_list(&self.start),
+            text_list(&self.end),
+            text_list(&self.bots),
+        ];
+        values.extend(extra);
         let mut rows = stmt
-            .query(params![
-                text_list(&self.k),
-                text_list(&self.node),
-                text_list(&self.primary),
-                text_list(&self.start),
-                text_list(&self.end),
-                text_list(&self.bots)
-            ])
+            .query(duckdb::params_from_iter(values))
             .map_err(db(name))?;
         while let Some(r) = rows.next().map_err(db(name))? {
             row(r).map_err(db(name))?;
@@ -195,12 +213,24 @@ pub struct WindowFacts {
     pub history_from: Option<DateTime<Utc>>,
     /// Walked repos in scope whose backfill has not stored a page yet.
     pub history_pending: i64,
+    /// The committer date of the `min_commits`-th newest counted commit (the
+    /// one whose ageing out takes the count below the floor), if there are
+    /// that many.
+    pub nth_commit_at: Option<DateTime<Utc>>,
+    /// The latest commit of the `min_contributors`-th most recently active
+    /// person, if there are that many.
+    pub nth_person_at: Option<DateTime<Utc>>,
 }
 
-/// `window_counts.sql` for every probe.
-pub fn window_counts(store: &Store, b: &Batch) -> Result<Vec<WindowFacts>> {
+/// `window_counts.sql` for every probe; `floors` are the thresholds of
+/// `commits` and `contributors` (for the day each count would fall below).
+pub fn window_counts(store: &Store, b: &Batch, floors: (u32, u32)) -> Result<Vec<WindowFacts>> {
     let mut out = vec![WindowFacts::default(); b.len];
-    b.each(store, "window_counts.sql", WINDOW_COUNTS, |r| {
+    let extra = vec![
+        duckdb::types::Value::BigInt(i64::from(floors.0)),
+        duckdb::types::Value::BigInt(i64::from(floors.1)),
+    ];
+    b.each_with(store, "window_counts.sql", WINDOW_COUNTS, extra, |r| {
         let k = b.index(r)?;
         if let Some(slot) = out.get_mut(k) {
             *slot = WindowFacts {
@@ -212,6 +242,8 @@ pub fn window_counts(store: &Store, b: &Batch) -> Result<Vec<WindowFacts>> {
                 fetched_at: r.get::<_, Option<NaiveDateTime>>(6)?.map(utc),
                 history_from: r.get::<_, Option<NaiveDateTime>>(7)?.map(utc),
                 history_pending: r.get(8)?,
+                nth_commit_at: r.get::<_, Option<NaiveDateTime>>(9)?.map(utc),
+                nth_person_at: r.get::<_, Option<NaiveDateTime>>(10)?.map(utc),
             };
         }
         Ok(())
@@ -484,4 +516,68 @@ fn list_columns(name: &str) -> Vec<String> {
         ],
     };
     cols.iter().map(|c| c.to_string()).collect()
+}
+
+const DAILY_COUNTS: &str = include_str!("../../../queries/sql/daily_counts.sql");
+
+/// One project of a [`daily_counts`] call: its repos in scope and the instant
+/// the days are counted back from.
+#[derive(Debug, Clone)]
+pub struct DailyProbe<'a> {
+    /// Node ids of the repos in scope.
+    pub nodes: &'a [String],
+    /// The instant T; day `n` is the window ending `n` days before it.
+    pub at: DateTime<Utc>,
+}
+
+/// `daily_counts.sql`: for each probe and each day `n` in `0..=days`, the
+/// `(commits, contributors)` of the `window_days` window ending `n` days before
+/// the probe's instant. Indexed `[probe][n]`; a day without commits is (0, 0).
+pub fn daily_counts(
+    store: &Store,
+    probes: &[DailyProbe<'_>],
+    days: u32,
+    window_days: u32,
+    bots: &[String],
+) -> Result<Vec<Vec<(i64, i64)>>> {
+    let width = days as usize + 1;
+    let mut out = vec![vec![(0, 0); width]; probes.len()];
+    let (mut k, mut node, mut at) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, p) in probes.iter().enumerate() {
+        for n in p.nodes {
+            k.push(i.to_string());
+            node.push(n.clone());
+            at.push(stamp(p.at));
+        }
+    }
+    if node.is_empty() {
+        return Ok(out);
+    }
+    let started = std::time::Instant::now();
+    let name = "daily_counts.sql";
+    let bots: Vec<String> = bots.iter().map(|b| b.to_lowercase()).collect();
+    let mut stmt = store.conn().prepare_cached(DAILY_COUNTS).map_err(db(name))?;
+    let mut rows = stmt
+        .query(params![
+            text_list(&k),
+            text_list(&node),
+            text_list(&at),
+            i32::try_from(days).unwrap_or(i32::MAX),
+            i32::try_from(window_days).unwrap_or(i32::MAX),
+            text_list(&bots)
+        ])
+        .map_err(db(name))?;
+    while let Some(r) = rows.next().map_err(db(name))? {
+        let i = usize::try_from(r.get::<_, i32>(0).map_err(db(name))?).unwrap_or(usize::MAX);
+        let n = usize::try_from(r.get::<_, i32>(1).map_err(db(name))?).unwrap_or(usize::MAX);
+        let counts = (
+            r.get::<_, i64>(2).map_err(db(name))?,
+            r.get::<_, i64>(3).map_err(db(name))?,
+        );
+        if let Some(slot) = out.get_mut(i).and_then(|row| row.get_mut(n)) {
+            *slot = counts;
+        }
+    }
+    trace(name, probes.len(), started);
+    Ok(out)
 }

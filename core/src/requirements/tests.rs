@@ -126,7 +126,7 @@ fn contributors_in_window(
 }
 
 fn window_facts(store: &Store, nodes: &[String], w: &Window, bots: &[String]) -> WindowFacts {
-    fetch::window_counts(store, &batch(nodes, &[], *w, bots)).expect("counts")[0].clone()
+    fetch::window_counts(store, &batch(nodes, &[], *w, bots), (30, 5)).expect("counts")[0].clone()
 }
 
 fn commits(store: &Store, nodes: &[String], w: &Window, min: u32) -> crate::store::Result<Measure> {

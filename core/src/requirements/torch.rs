@@ -75,11 +75,13 @@ pub fn pytorch_support(
     });
     let what = "torch requirement of the latest PyPI release";
     if !configured.iter().any(|k| k.starts_with("pypi:")) {
-        return unknown(
+        let mut m = unknown(
             "pytorch_support",
             threshold,
             "no PyPI package is configured, so no torch requirement can be read",
         );
+        m.source = super::CONFIGURATION.into();
+        return m;
     }
     if minors.len() < 2 {
         return unknown(
@@ -172,5 +174,6 @@ pub fn pytorch_support(
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+        falls_below_on: None,
     }
 }

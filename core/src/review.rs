@@ -1,0 +1,525 @@
+//! The periodic review, run the way the TAC's process runs it.
+//!
+//! For each active project as of an instant T:
+//!
+//! * the requirements it fails, each with the first day of its current failing
+//!   streak, exact to the day: every day of the look-back
+//!   (`[criteria] review_lookback_days`) is evaluated, nothing is sampled. The
+//!   rolling counts come from one daily series in SQL (`daily_counts.sql`);
+//!   the other requirements are evaluated as of the end of each day. When the
+//!   streak reaches a day history cannot answer, or runs through the whole
+//!   look-back, the review says so and gives no date it does not know;
+//! * the TAC's notice (`[[projects]] notified`) and the deadline it set,
+//!   notice + `[criteria] remediation_days`; without a notice, the deadline a
+//!   notice sent on the review's day would set;
+//! * the requirements met with a caution, the ones not measured, and the
+//!   rolling counts within `[criteria] at_risk_margin` of their threshold with
+//!   the day each falls below it if nothing new lands;
+//! * gaps in tacometer's own configuration (no package or repository
+//!   configured), reported as such rather than as the project's failures.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::config::{Config, Project};
+use crate::model::ProjectStatus;
+use crate::requirements::{
+    self, CONFIGURATION, DailyProbe, Evaluation, Measure, Scope, Status, Value, Window,
+};
+use crate::store::{Result, Store};
+
+/// The review of every active project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    /// The review's instant.
+    #[serde(serialize_with = "crate::time::serde_rfc3339")]
+    pub as_of: DateTime<Utc>,
+    /// `[criteria] version`.
+    pub criteria_version: String,
+    /// Days from the TAC's notice to the deadline.
+    pub remediation_days: u32,
+    /// The at-risk margin, as a fraction of the threshold.
+    pub at_risk_margin: f64,
+    /// How many days back the start of a failure is looked for.
+    pub lookback_days: u32,
+    /// One review per active project: failing ones first (past their deadline
+    /// first, then by deadline), then those with cautions or at risk.
+    pub projects: Vec<ProjectReview>,
+}
+
+/// What the review says about one project.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectReview {
+    /// Project name.
+    pub project: String,
+    /// The worst status among its requirements, configuration gaps left out.
+    pub status: Status,
+    /// The TAC's notice, when one was recorded in the config.
+    pub notified: Option<NaiveDate>,
+    /// Notice + `remediation_days`.
+    pub deadline: Option<NaiveDate>,
+    /// Days from the review's day to the deadline (negative: past it).
+    pub days_left: Option<i64>,
+    /// The deadline has passed and a requirement still fails.
+    pub past_deadline: bool,
+    /// Failing but not notified: the deadline a notice sent on the review's day
+    /// would set.
+    pub deadline_if_notified_today: Option<NaiveDate>,
+    /// Requirements not met.
+    pub failing: Vec<Failing>,
+    /// Requirements met with a caution (a human look is needed).
+    pub cautions: Vec<Finding>,
+    /// Requirements that could not be measured.
+    pub unknown: Vec<Finding>,
+    /// Rolling counts met within the at-risk margin.
+    pub at_risk: Vec<AtRisk>,
+    /// Gaps in tacometer's own configuration for this project.
+    pub config_problems: Vec<Finding>,
+}
+
+/// One requirement as found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Requirement id.
+    pub id: &'static str,
+    /// The measured value (`None`: unknown).
+    pub value: Option<Value>,
+    /// The threshold.
+    pub threshold: Value,
+    /// The measure's sentence.
+    pub detail: String,
+}
+
+impl Finding {
+    fn of(m: &Measure) -> Self {
+        Self {
+            id: m.id,
+            value: m.value.clone(),
+            threshold: m.threshold.clone(),
+            detail: m.detail.clone(),
+        }
+    }
+}
+
+/// Why the first failing day is not known exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinceLimit {
+    /// The day before the earliest known failing day cannot be answered from
+    /// the collected history.
+    History,
+    /// It failed on every day of the look-back.
+    Lookback,
+}
+
+/// A failing requirement and its streak.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failing {
+    /// The requirement as found today.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The first day of the current failing streak, when known exactly (the
+    /// day before it was measured and not failing).
+    pub failing_since: Option<NaiveDate>,
+    /// The earliest day known to be in the streak: the failure began on or
+    /// before it (equal to `failing_since` when that is known).
+    pub failing_on_or_before: NaiveDate,
+    /// Why `failing_since` is not known, if it is not.
+    pub since_limit: Option<SinceLimit>,
+    /// The streak began after the recorded notice (the notice was about an
+    /// earlier failure).
+    pub began_after_notice: bool,
+}
+
+impl Failing {
+    /// The start of the streak in words.
+    pub fn since_text(&self, lookback_days: u32) -> String {
+        match (self.failing_since, self.since_limit) {
+            (Some(day), _) => day.to_string(),
+            (None, Some(SinceLimit::History)) => format!(
+                "on or before {} (history does not reach further back)",
+                self.failing_on_or_before
+            ),
+            (None, _) => format!(
+                "on or before {} (failing on every day of the {lookback_days}-day look-back)",
+                self.failing_on_or_before
+            ),
+        }
+    }
+}
+
+/// A rolling count met with little to spare.
+#[derive(Debug, Clone, Serialize)]
+pub struct AtRisk {
+    /// Requirement id.
+    pub id: &'static str,
+    /// The count.
+    pub value: Option<Value>,
+    /// The threshold.
+    pub threshold: Value,
+    /// Count minus threshold.
+    pub margin: Option<i64>,
+    /// The day it falls below the threshold if nothing new lands.
+    pub falls_below_on: Option<NaiveDate>,
+}
+
+/// The rolling counts, whose daily series comes from `daily_counts.sql`.
+const COUNTS: [&str; 2] = ["commits", "contributors"];
+
+/// Requirements that depend on the project's repositories (all but the package ones).
+fn repo_based(id: &str) -> bool {
+    !matches!(id, "packages" | "pytorch_support")
+}
+
+/// A project's failing requirements and their status on each day back
+/// (index 0: the review's day).
+type Series = HashMap<&'static str, Vec<Status>>;
+
+/// How many projects' daily probes are evaluated in one batch (bounds memory).
+const CHUNK: usize = 48;
+
+/// Reviews every active project of `config` as of `as_of`.
+pub fn review(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Review> {
+    let criteria = &config.criteria;
+    let backfill = config.collect.backfill_days.get();
+    let lookback = criteria.review_lookback_days.get();
+    let projects: Vec<&Project> = config
+        .projects
+        .iter()
+        .filter(|p| p.status == ProjectStatus::Active)
+        .collect();
+    let scopes = requirements::resolve_scopes(store, &projects)?;
+    let current = requirements::evaluate_at(store, criteria, backfill, &scopes, as_of)?;
+
+    // Each failing requirement's status on every day back: [project][id] -> n.
+    let mut series: Vec<Series> = vec![Series::new(); current.len()];
+    let failing_ids = |e: &Evaluation| -> Vec<&'static str> {
+        e.requirements
+            .iter()
+            .filter(|m| m.status == Status::Fail && m.source != CONFIGURATION)
+            .map(|m| m.id)
+            .collect()
+    };
+
+    // Rolling counts: one daily series for the projects failing one.
+    let count_failing: Vec<usize> = (0..current.len())
+        .filter(|&i| failing_ids(&current[i]).iter().any(|id| COUNTS.contains(id)))
+        .collect();
+    if !count_failing.is_empty() {
+        count_series(
+            store,
+            config,
+            &scopes,
+            &current,
+            &count_failing,
+            as_of,
+            &mut series,
+        )?;
+    }
+
+    // Everything else: evaluated as of the end of each day back.
+    let state_failing: Vec<usize> = (0..current.len())
+        .filter(|&i| {
+            failing_ids(&current[i])
+                .iter()
+                .any(|id| !COUNTS.contains(id))
+        })
+        .collect();
+    let all = &scopes;
+    for chunk in state_failing.chunks(CHUNK) {
+        let probes: Vec<(&Scope, DateTime<Utc>)> = chunk
+            .iter()
+            .flat_map(|&i| {
+                (1..=lookback).map(move |n| (&all[i], as_of - Duration::days(i64::from(n))))
+            })
+            .collect();
+        let ids: Vec<&str> = chunk
+            .iter()
+            .flat_map(|&i| failing_ids(&current[i]))
+            .filter(|id| !COUNTS.contains(id))
+            .collect();
+        let parts = requirements::Parts::for_ids(&ids);
+        let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, parts)?;
+        for (c, &i) in chunk.iter().enumerate() {
+            for id in failing_ids(&current[i]) {
+                if COUNTS.contains(&id) {
+                    continue;
+                }
+                let mut days = vec![Status::Fail];
+                let from = c * lookback as usize;
+                days.extend(
+                    evals[from..from + lookback as usize]
+                        .iter()
+                        .map(|e| e.measure(id).map_or(Status::Unknown, |m| m.status)),
+                );
+                series[i].insert(id, days);
+            }
+        }
+    }
+
+    let mut reviews: Vec<ProjectReview> = current
+        .iter()
+        .enumerate()
+        .map(|(i, e)| review_one(config, projects[i], e, &series[i], as_of))
+        .collect();
+    reviews.sort_by_key(|r| {
+        (
+            r.failing.is_empty(),
+            r.days_left.unwrap_or(i64::MAX),
+            r.cautions.is_empty() && r.at_risk.is_empty(),
+            r.project.to_lowercase(),
+        )
+    });
+    Ok(Review {
+        as_of,
+        criteria_version: criteria.version.clone(),
+        remediation_days: criteria.remediation_days,
+        at_risk_margin: criteria.at_risk_margin,
+        lookback_days: lookback,
+        projects: reviews,
+    })
+}
+
+/// The daily statuses of `commits` and `contributors` for the projects in
+/// `which`, from one `daily_counts.sql` query; a day whose window the
+/// collected history does not cover is unknown.
+fn count_series(
+    store: &Store,
+    config: &Config,
+    scopes: &[Scope],
+    current: &[Evaluation],
+    which: &[usize],
+    as_of: DateTime<Utc>,
+    series: &mut [Series],
+) -> Result<()> {
+    let criteria = &config.criteria;
+    let backfill = config.collect.backfill_days.get();
+    let lookback = criteria.review_lookback_days.get();
+    let days = criteria.window_days.get();
+    let probes: Vec<DailyProbe<'_>> = which
+        .iter()
+        .map(|&i| DailyProbe {
+            nodes: &scopes[i].nodes,
+            at: as_of,
+        })
+        .collect();
+    let counts = requirements::fetch::daily_counts(store, &probes, lookback, days, &criteria.bots)?;
+    let facts = requirements::window_facts(store, criteria, scopes, which, as_of)?;
+    for (c, &i) in which.iter().enumerate() {
+        for (slot, id) in COUNTS.iter().enumerate() {
+            let failing = current[i]
+                .measure(id)
+                .is_some_and(|m| m.status == Status::Fail);
+            if !failing {
+                continue;
+            }
+            let floor = i64::from(if slot == 0 {
+                criteria.min_commits
+            } else {
+                criteria.min_contributors
+            });
+            let statuses = (0..=lookback)
+                .map(|n| {
+                    let w = Window::ending_at(as_of - Duration::days(i64::from(n)), days);
+                    if requirements::history_covers(&facts[c], &w, backfill).is_err() {
+                        return Status::Unknown;
+                    }
+                    let (commits, people) = counts[c][n as usize];
+                    Status::for_count(if slot == 0 { commits } else { people }, floor)
+                })
+                .collect();
+            series[i].insert(id, statuses);
+        }
+    }
+    Ok(())
+}
+
+/// The review of one project; `series(id)` is a failing requirement's status
+/// on each day back (index 0: the review's day).
+fn review_one(
+    config: &Config,
+    project: &Project,
+    e: &Evaluation,
+    series: &Series,
+    as_of: DateTime<Utc>,
+) -> ProjectReview {
+    let criteria = &config.criteria;
+    let lookback = criteria.review_lookback_days.get();
+    let today = as_of.date_naive();
+    let no_repo = project.repos.is_empty();
+    let mut r = ProjectReview {
+        project: e.project.clone(),
+        status: Status::Pass,
+        notified: project.notified,
+        deadline: None,
+        days_left: None,
+        past_deadline: false,
+        deadline_if_notified_today: None,
+        failing: Vec::new(),
+        cautions: Vec::new(),
+        unknown: Vec::new(),
+        at_risk: Vec::new(),
+        config_problems: Vec::new(),
+    };
+    if no_repo {
+        r.config_problems.push(Finding {
+            id: "repos",
+            value: None,
+            threshold: Value::Text("a GitHub repository".into()),
+            detail: "no GitHub repository is configured for the project, so nothing that \
+                     comes from one can be measured"
+                .into(),
+        });
+    }
+    let mut statuses = Vec::new();
+    for m in &e.requirements {
+        if m.source == CONFIGURATION || (no_repo && repo_based(m.id)) {
+            if m.source == CONFIGURATION {
+                r.config_problems.push(Finding::of(m));
+            }
+            continue;
+        }
+        statuses.push(m.status);
+        match m.status {
+            Status::Fail => r.failing.push(streak(
+                m,
+                series.get(m.id).map(Vec::as_slice),
+                as_of,
+                lookback,
+            )),
+            Status::Caution => r.cautions.push(Finding::of(m)),
+            Status::Unknown => r.unknown.push(Finding::of(m)),
+            Status::Pass => {}
+        }
+        if let (Status::Pass | Status::Caution, Some(Value::Count(v)), Value::Count(th)) =
+            (m.status, &m.value, &m.threshold)
+            && *th > 0
+            && *v >= *th
+            && (*v as f64) <= (*th as f64) * (1.0 + criteria.at_risk_margin)
+        {
+            r.at_risk.push(AtRisk {
+                id: m.id,
+                value: m.value.clone(),
+                threshold: m.threshold.clone(),
+                margin: m.margin,
+                falls_below_on: m.falls_below_on,
+            });
+        }
+    }
+    r.status = Status::worst(statuses);
+    let days = i64::from(criteria.remediation_days);
+    if let Some(notice) = project.notified {
+        let deadline = notice + Duration::days(days);
+        r.deadline = Some(deadline);
+        let left = (deadline - today).num_days();
+        r.days_left = Some(left);
+        r.past_deadline = left < 0 && !r.failing.is_empty();
+        for f in &mut r.failing {
+            f.began_after_notice = f.failing_since.is_some_and(|since| since > notice);
+        }
+    } else if !r.failing.is_empty() {
+        r.deadline_if_notified_today = Some(today + Duration::days(days));
+    }
+    r
+}
+
+/// A failing requirement's streak from its daily statuses (index 0: the
+/// review's day, failing). The streak's first day is exact when the day before
+/// it was measured and not failing.
+fn streak(
+    m: &Measure,
+    days: Option<&[Status]>,
+    as_of: DateTime<Utc>,
+    lookback: u32,
+) -> Failing {
+    let day = |n: usize| (as_of - Duration::days(n as i64)).date_naive();
+    let days = days.unwrap_or(&[Status::Fail]);
+    let end = days
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, s)| **s != Status::Fail);
+    let (earliest, since, limit) = match end {
+        Some((n, Status::Unknown)) => (day(n - 1), None, Some(SinceLimit::History)),
+        Some((n, _)) => (day(n - 1), Some(day(n - 1)), None),
+        None if days.len() > lookback as usize => (
+            day(lookback as usize),
+            None,
+            Some(SinceLimit::Lookback),
+        ),
+        // No series was computed: only today is known.
+        None => (day(days.len() - 1), None, Some(SinceLimit::History)),
+    };
+    Failing {
+        finding: Finding::of(m),
+        failing_since: since,
+        failing_on_or_before: earliest,
+        since_limit: limit,
+        began_after_notice: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn measure(id: &'static str, status: Status) -> Measure {
+        Measure {
+            id,
+            status,
+            value: Some(Value::Count(10)),
+            threshold: Value::Count(30),
+            margin: Some(-20),
+            observed_at: None,
+            source: "test".into(),
+            detail: String::new(),
+            falls_below_on: None,
+        }
+    }
+
+    fn t() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
+            .single()
+            .expect("t")
+    }
+
+    #[test]
+    fn a_streak_starts_the_day_after_the_last_day_it_passed() {
+        use Status::*;
+        let days = [Fail, Fail, Fail, Pass, Fail, Fail];
+        let f = streak(&measure("commits", Fail), Some(&days), t(), 5);
+        assert_eq!(f.failing_since, NaiveDate::from_ymd_opt(2026, 9, 28));
+        assert_eq!(f.since_limit, None);
+        assert_eq!(f.failing_on_or_before, f.failing_since.expect("exact"));
+    }
+
+    #[test]
+    fn a_streak_reaching_unknown_days_gives_no_invented_date() {
+        use Status::*;
+        let days = [Fail, Fail, Unknown, Unknown];
+        let f = streak(&measure("stars", Fail), Some(&days), t(), 3);
+        assert_eq!(f.failing_since, None);
+        assert_eq!(f.since_limit, Some(SinceLimit::History));
+        assert_eq!(
+            f.failing_on_or_before,
+            NaiveDate::from_ymd_opt(2026, 9, 29).expect("d")
+        );
+        assert!(f.since_text(3).contains("history does not reach"));
+    }
+
+    #[test]
+    fn a_streak_through_the_whole_look_back_says_so() {
+        let days = [Status::Fail; 4];
+        let f = streak(&measure("ci", Status::Fail), Some(&days), t(), 3);
+        assert_eq!(f.failing_since, None);
+        assert_eq!(f.since_limit, Some(SinceLimit::Lookback));
+        assert_eq!(
+            f.failing_on_or_before,
+            NaiveDate::from_ymd_opt(2026, 9, 27).expect("d")
+        );
+        assert!(f.since_text(3).contains("3-day look-back"), "{}", f.since_text(3));
+    }
+}
