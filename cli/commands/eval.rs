@@ -191,7 +191,8 @@ fn long_row(e: &Evaluation, m: &Measure) -> Vec<Json> {
         value_json(m.value.as_ref()),
         value_json(Some(&m.threshold)),
         m.margin.map_or(Json::Null, |x| json!(x)),
-        m.falls_below_on.map_or(Json::Null, |d| json!(d.to_string())),
+        m.falls_below_on
+            .map_or(Json::Null, |d| json!(d.to_string())),
         json!(rfc3339(e.window.start)),
         json!(rfc3339(e.window.end)),
         m.observed_at.map_or(Json::Null, |t| json!(rfc3339(t))),

@@ -29,8 +29,8 @@ pub use evaluate::{
     Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evidence, resolve_scopes,
     window_facts,
 };
-pub use fetch::{CiCounts, DailyProbe, PackageSeen, Snapshot, TorchRelease, WindowFacts};
 pub(crate) use evaluate::{Parts, evaluate_parts};
+pub use fetch::{CiCounts, DailyProbe, PackageSeen, Snapshot, TorchRelease, WindowFacts};
 pub use torch::{latest_minors, pytorch_support};
 
 /// The outcome of one requirement.
@@ -186,7 +186,11 @@ pub const STALE_AFTER_DAYS: i64 = 2;
 /// recorded, `backfill_days` before their first collection), and history was
 /// brought up to the head within [`STALE_AFTER_DAYS`] of the window's end.
 /// `Err` says why not: a partial count is never reported as known.
-pub(crate) fn history_covers(f: &WindowFacts, w: &Window, backfill_days: u32) -> Result<(), String> {
+pub(crate) fn history_covers(
+    f: &WindowFacts,
+    w: &Window,
+    backfill_days: u32,
+) -> Result<(), String> {
     if f.primary_first_seen.is_none() {
         return Err("the primary repository was never collected".into());
     }

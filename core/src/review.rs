@@ -205,7 +205,11 @@ pub fn review(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Re
 
     // Rolling counts: one daily series for the projects failing one.
     let count_failing: Vec<usize> = (0..current.len())
-        .filter(|&i| failing_ids(&current[i]).iter().any(|id| COUNTS.contains(id)))
+        .filter(|&i| {
+            failing_ids(&current[i])
+                .iter()
+                .any(|id| COUNTS.contains(id))
+        })
         .collect();
     if !count_failing.is_empty() {
         count_series(
@@ -428,12 +432,7 @@ fn review_one(
 /// A failing requirement's streak from its daily statuses (index 0: the
 /// review's day, failing). The streak's first day is exact when the day before
 /// it was measured and not failing.
-fn streak(
-    m: &Measure,
-    days: Option<&[Status]>,
-    as_of: DateTime<Utc>,
-    lookback: u32,
-) -> Failing {
+fn streak(m: &Measure, days: Option<&[Status]>, as_of: DateTime<Utc>, lookback: u32) -> Failing {
     let day = |n: usize| (as_of - Duration::days(n as i64)).date_naive();
     let days = days.unwrap_or(&[Status::Fail]);
     let end = days
@@ -444,11 +443,9 @@ fn streak(
     let (earliest, since, limit) = match end {
         Some((n, Status::Unknown)) => (day(n - 1), None, Some(SinceLimit::History)),
         Some((n, _)) => (day(n - 1), Some(day(n - 1)), None),
-        None if days.len() > lookback as usize => (
-            day(lookback as usize),
-            None,
-            Some(SinceLimit::Lookback),
-        ),
+        None if days.len() > lookback as usize => {
+            (day(lookback as usize), None, Some(SinceLimit::Lookback))
+        }
         // No series was computed: only today is known.
         None => (day(days.len() - 1), None, Some(SinceLimit::History)),
     };
@@ -520,6 +517,10 @@ mod tests {
             f.failing_on_or_before,
             NaiveDate::from_ymd_opt(2026, 9, 27).expect("d")
         );
-        assert!(f.since_text(3).contains("3-day look-back"), "{}", f.since_text(3));
+        assert!(
+            f.since_text(3).contains("3-day look-back"),
+            "{}",
+            f.since_text(3)
+        );
     }
 }

@@ -668,7 +668,13 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
     assert_eq!(ci["since_limit"], "history");
     assert_eq!(ci["failing_on_or_before"], "2026-09-29");
     let fine = project("Fine");
-    assert!(fine["failing"].as_array().expect("failing").iter().all(|f| f["id"] != "commits"));
+    assert!(
+        fine["failing"]
+            .as_array()
+            .expect("failing")
+            .iter()
+            .all(|f| f["id"] != "commits")
+    );
     let risk = fine["at_risk"]
         .as_array()
         .expect("at risk")
@@ -685,13 +691,21 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
         .iter()
         .filter_map(|c| c["id"].as_str())
         .collect();
-    assert!(config_ids.contains(&"packages"), "no package configured is tacometer's gap: {fine}");
     assert!(
-        fine["failing"].as_array().expect("failing").iter().all(|f| f["id"] != "packages"),
+        config_ids.contains(&"packages"),
+        "no package configured is tacometer's gap: {fine}"
+    );
+    assert!(
+        fine["failing"]
+            .as_array()
+            .expect("failing")
+            .iter()
+            .all(|f| f["id"] != "packages"),
         "and not the project's failure"
     );
     // `check` gives the same forecast.
-    let out = run(on(&db, &config).args(["check", "Fine", "--as-of", "2026-09-30", "--format", "json"]));
+    let out =
+        run(on(&db, &config).args(["check", "Fine", "--as-of", "2026-09-30", "--format", "json"]));
     let c: Value = serde_json::from_slice(&out.stdout).expect("check json");
     let commits = c["requirements"]
         .as_array()
@@ -705,14 +719,23 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
     let out = run(on(&db, &config).args(["review", "--as-of", "2026-09-30", "--format", "table"]));
     let text = stdout(&out);
     assert!(text.contains("2026-09-24: past it by 6 days"), "{text}");
-    assert!(text.contains("not notified (notified today: 2026-10-30)"), "{text}");
+    assert!(
+        text.contains("not notified (notified today: 2026-10-30)"),
+        "{text}"
+    );
     assert!(text.contains("falls below on 2026-12-10"), "{text}");
     assert!(text.contains("config problem"), "{text}");
-    assert!(text.contains("history does not reach further back"), "{text}");
+    assert!(
+        text.contains("history does not reach further back"),
+        "{text}"
+    );
     let rows: Vec<&str> = text.lines().collect();
     let first = |name: &str| rows.iter().position(|l| l.starts_with(name)).expect("row");
     let last = |name: &str| rows.iter().rposition(|l| l.starts_with(name)).expect("row");
-    assert!(last("Forty") < first("Gap") || last("Gap") < first("Forty"), "grouped: {text}");
+    assert!(
+        last("Forty") < first("Gap") || last("Gap") < first("Forty"),
+        "grouped: {text}"
+    );
 }
 
 #[test]

@@ -282,3 +282,27 @@ fn secrets_never_print() {
     assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
     assert_eq!(serde_json::to_string(&s).expect("json"), "\"***\"");
 }
+
+#[test]
+fn review_keys_and_the_tacs_notice() {
+    let c = Config::parse(PROJECT, ConfigSource::Builtin).expect("parses");
+    assert_eq!(c.criteria.remediation_days, 30);
+    assert!((c.criteria.at_risk_margin - 0.10).abs() < 1e-9);
+    assert_eq!(c.criteria.review_lookback_days.get(), 182);
+    assert_eq!(c.projects[0].notified, None);
+    let text = format!(
+        "[criteria]\nremediation_days = 45\nat_risk_margin = 0.2\nreview_lookback_days = 90\n\n\
+         {PROJECT}notified = 2026-10-01\n"
+    );
+    let c = Config::parse(&text, ConfigSource::Builtin).expect("parses");
+    assert_eq!(c.criteria.remediation_days, 45);
+    assert_eq!(c.criteria.review_lookback_days.get(), 90);
+    assert_eq!(c.projects[0].notified, NaiveDate::from_ymd_opt(2026, 10, 1));
+    let (line, key, message) = err(&format!("[criteria]\nat_risk_margin = 1.5\n\n{PROJECT}"));
+    assert_eq!((line, key.as_str()), (2, "criteria.at_risk_margin"));
+    assert!(message.contains("between 0 and 1"), "{message}");
+    let (line, key, message) = err(&format!("{PROJECT}notified = \"next week\"\n"));
+    assert_eq!(line, 4);
+    assert!(key.ends_with("notified"), "{key}");
+    assert!(message.contains("not a date"), "{message}");
+}

@@ -178,9 +178,12 @@ impl Parts {
         let any = |want: &[&str]| ids.iter().any(|id| want.contains(id));
         Parts {
             counts: any(&["commits", "contributors"]),
-            snapshot: ids
-                .iter()
-                .any(|id| !matches!(*id, "commits" | "contributors" | "packages" | "pytorch_support")),
+            snapshot: ids.iter().any(|id| {
+                !matches!(
+                    *id,
+                    "commits" | "contributors" | "packages" | "pytorch_support"
+                )
+            }),
             mergers: any(&["maintainers"]),
             ci: any(&["ci"]),
             packages: any(&["packages", "pytorch_support"]),
@@ -237,7 +240,10 @@ pub(crate) fn evaluate_parts(
         vec![fetch::CiCounts::default(); batch.len]
     };
     let (packages, torch) = if parts.packages {
-        (fetch::packages(store, &batch)?, fetch::torch_releases(store)?)
+        (
+            fetch::packages(store, &batch)?,
+            fetch::torch_releases(store)?,
+        )
     } else {
         (vec![Vec::new(); batch.len], Vec::new())
     };

@@ -556,7 +556,10 @@ pub fn daily_counts(
     let started = std::time::Instant::now();
     let name = "daily_counts.sql";
     let bots: Vec<String> = bots.iter().map(|b| b.to_lowercase()).collect();
-    let mut stmt = store.conn().prepare_cached(DAILY_COUNTS).map_err(db(name))?;
+    let mut stmt = store
+        .conn()
+        .prepare_cached(DAILY_COUNTS)
+        .map_err(db(name))?;
     let mut rows = stmt
         .query(params![
             text_list(&k),

@@ -1455,3 +1455,141 @@ mod observations {
         assert_eq!(measure(&answer(&store, t(14, 12)), "ci")["value"], 100);
     }
 }
+
+/// `daily_counts.sql` against `window_counts.sql` run once per day: on every
+/// day back, the daily series gives the same `commits` and `contributors` as
+/// the single-window query, with commits exactly on day boundaries, a sha in
+/// two repos, a bot, a co-author and a commit force-pushed away then restored.
+#[test]
+fn the_daily_series_equals_one_window_query_per_day() {
+    let mut store = Store::open_in_memory().expect("open");
+    let bots = vec!["pytorchbot".to_string()];
+    let end = window().end;
+    let people: Vec<CommitAuthor> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|l| person(Some(l), &format!("{l}@example.org"), &bots))
+        .chain([person(Some("pytorchbot"), "bot@example.org", &bots)])
+        .collect();
+    let mut one = Vec::new();
+    let mut two = Vec::new();
+    // A spread of commits over 40 days, some exactly n days before the end.
+    for i in 0..120u32 {
+        let at = end - Duration::hours(i64::from(i * 8)) - Duration::minutes(i64::from(i % 3));
+        let mut authors = vec![people[(i as usize * 7) % people.len()].clone()];
+        if i % 11 == 0 {
+            authors.push(people[(i as usize + 1) % 5].clone());
+        }
+        let c = commit(&format!("s{i:03}"), at, authors);
+        if i % 4 == 0 {
+            two.push(c.clone());
+        }
+        if i % 4 != 1 {
+            one.push(c);
+        }
+    }
+    write(&mut store, "N1", end, 10, one);
+    write(&mut store, "N2", end, 10, two);
+    // s040 (13.3 days back, so in the windows of days 4-13) was force-pushed
+    // away from both repos 9 days back and came back to N1 6 days back: it
+    // counts on days 4-6 and 10-13, not 7-9.
+    for (node, at, reachable) in [
+        ("N1", end - Duration::days(9), false),
+        ("N2", end - Duration::days(9), false),
+        ("N1", end - Duration::days(6), true),
+    ] {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO commit_reachability VALUES (?, 's040', ?, ?, 1, 'fixture')",
+                duckdb::params![node, at.naive_utc(), reachable],
+            )
+            .expect("event");
+    }
+    let nodes = vec!["N1".to_string(), "N2".to_string()];
+    let days = 30;
+    let series = fetch::daily_counts(
+        &store,
+        &[DailyProbe {
+            nodes: &nodes,
+            at: end,
+        }],
+        days,
+        10,
+        &bots,
+    )
+    .expect("daily");
+    let mut nonzero = 0;
+    for n in 0..=days {
+        let w = Window::ending_at(end - Duration::days(i64::from(n)), 10);
+        let f = window_facts(&store, &nodes, &w, &bots);
+        assert_eq!(
+            series[0][n as usize],
+            (f.commits, f.contributors),
+            "day {n} back"
+        );
+        if f.commits > 0 {
+            nonzero += 1;
+        }
+    }
+    assert!(nonzero > 20, "the fixture has commits on most days");
+    let listed = |n: i64| {
+        let w = Window::ending_at(end - Duration::days(n), 10);
+        commits_in_window(&store, &nodes, &w)
+            .expect("list")
+            .contains(&"s040".to_string())
+    };
+    assert_eq!(
+        (4..=13).map(listed).collect::<Vec<_>>(),
+        [
+            true, true, true, false, false, false, true, true, true, true
+        ],
+        "the removal shapes the series"
+    );
+}
+
+#[test]
+fn the_forecast_is_the_day_the_threshold_th_newest_item_leaves_the_window() {
+    let w = window();
+    let nth = Utc
+        .with_ymd_and_hms(2026, 6, 25, 3, 0, 0)
+        .single()
+        .expect("t");
+    // The 10-day window loses it at the end of 07-05.
+    assert_eq!(
+        falls_below_on(31, 30, Some(nth), &w),
+        NaiveDate::from_ymd_opt(2026, 7, 5)
+    );
+    assert_eq!(falls_below_on(29, 30, Some(nth), &w), None, "already below");
+    assert_eq!(
+        falls_below_on(3, 0, Some(nth), &w),
+        None,
+        "nothing falls below 0"
+    );
+    let mut store = Store::open_in_memory().expect("open");
+    let who = vec![person(Some("a"), "a@example.org", &[])];
+    let rows: Vec<CommitRecord> = (0..4u32)
+        .map(|i| {
+            commit(
+                &format!("f{i}"),
+                w.end - Duration::days(i64::from(i)),
+                who.clone(),
+            )
+        })
+        .collect();
+    write(&mut store, "F1", w.end, 10, rows);
+    let nodes = vec!["F1".to_string()];
+    let b = batch(&nodes, &[], w, &[]);
+    let f = fetch::window_counts(&store, &b, (3, 1)).expect("counts")[0].clone();
+    assert_eq!(f.commits, 4);
+    assert_eq!(
+        f.nth_commit_at,
+        Some(w.end - Duration::days(2)),
+        "third newest"
+    );
+    assert_eq!(f.nth_person_at, Some(w.end), "a's last commit");
+    let m = super::commits(&f, &w, 3, BACKFILL);
+    assert_eq!(
+        m.falls_below_on,
+        Some((w.end - Duration::days(2) + Duration::days(10)).date_naive())
+    );
+}
