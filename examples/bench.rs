@@ -11,8 +11,9 @@
 //! with shifted times and drifting stars), so the store holds a realistic
 //! 3-year history. With `--db` naming an existing file, it skips all that and
 //! measures that file. It then times, in process, what the CLI runs:
-//! `report` (every project at one as-of instant), `check` of one project and a
-//! 52-point weekly `trend`, each several times, and prints the figures. With
+//! `report` (every project at one as-of instant), `check` of one project, a
+//! 52-point weekly `trend` and the `review` (every failing project on every
+//! day of the look-back), each several times, and prints the figures. With
 //! `--db`, the world's config is written beside the database (`FILE.toml`), so
 //! the CLI can be timed on the same history:
 //! `time tacometer --db FILE --config FILE.toml report --format json > /dev/null`.
@@ -177,6 +178,20 @@ fn main() -> anyhow::Result<()> {
     println!(
         "trend {} (52 weekly points): min {:.0} ms, median {:.0} ms",
         one.project,
+        min.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3
+    );
+    let (min, median, review) = timed(3, || {
+        tacometer_core::review::review(&store, &config, as_of).expect("review")
+    });
+    let failing = review.projects.iter().filter(|p| !p.failing.is_empty());
+    println!(
+        "review: {} active projects, {} failing ({} failing requirements), {} days back: \
+         min {:.0} ms, median {:.0} ms",
+        review.projects.len(),
+        failing.clone().count(),
+        failing.map(|p| p.failing.len()).sum::<usize>(),
+        review.lookback_days,
         min.as_secs_f64() * 1e3,
         median.as_secs_f64() * 1e3
     );

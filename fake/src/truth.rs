@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::world::{Person, ProjectEntry, Repo, World};
+use crate::world::{CommitStatus, Person, ProjectEntry, Repo, WorkflowRun, World};
 
 /// What a collection of the world saw and what the evaluation asks.
 #[derive(Debug, Clone)]
@@ -84,9 +84,231 @@ fn file_status(repo: &Repo, exact: &str, dirs: &[&str]) -> &'static str {
     status
 }
 
+fn for_count(n: i64, floor: i64) -> &'static str {
+    match n.cmp(&floor) {
+        std::cmp::Ordering::Greater => "pass",
+        std::cmp::Ordering::Equal => "caution",
+        std::cmp::Ordering::Less => "fail",
+    }
+}
+
+fn is_bot(id: &str, bots: &[String]) -> bool {
+    id.ends_with("[bot]") || bots.iter().any(|b| b.to_lowercase() == id)
+}
+
+/// Owners a CODEOWNERS file declares: (users, teams, emails), lower case.
+fn codeowners_owners(text: &str) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    let (mut users, mut teams, mut emails) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        for owner in line.split_whitespace().skip(1) {
+            let owner = owner.to_lowercase();
+            match owner.strip_prefix('@') {
+                Some(h) if h.contains('/') => {
+                    teams.insert(h.to_string());
+                }
+                Some(h) => {
+                    users.insert(h.to_string());
+                }
+                None if owner.contains('@') => {
+                    emails.insert(owner);
+                }
+                None => {}
+            }
+        }
+    }
+    (users, teams, emails)
+}
+
+/// Logins a MAINTAINERS file mentions: `@login` (not an e-mail's `@`, not a
+/// team) and `github.com/login` profile links.
+fn maintainers_logins(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let word = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_lowercase()
+    };
+    for (i, _) in text.match_indices('@') {
+        if text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+        {
+            continue;
+        }
+        let login = word(&text[i + 1..]);
+        if !login.is_empty() && !text[i + 1 + login.len()..].starts_with('/') {
+            out.insert(login);
+        }
+    }
+    for (i, m) in text.match_indices("github.com/") {
+        let rest = &text[i + m.len()..];
+        let login = word(rest);
+        if !login.is_empty() && !rest[login.len()..].starts_with('/') {
+            out.insert(login);
+        }
+    }
+    out
+}
+
+/// `maintainers`: people declared in CODEOWNERS (the first of `.github/`,
+/// root, `docs/`) and MAINTAINERS, an e-mail owner that a commit links to a
+/// login counted as that login, bots left out; caution when teams are
+/// declared or when fewer are declared but enough people merged pull
+/// requests in the window.
+fn maintainers(world: &World, repo: &Repo, ask: &Ask<'_>, floor: i64) -> Value {
+    let start = ask.as_of - Duration::days(ask.window_days);
+    let codeowners = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
+        .iter()
+        .find_map(|p| repo.files.get(*p));
+    let (users, teams, emails) = codeowners.map(|t| codeowners_owners(t)).unwrap_or_default();
+    let listed = ["MAINTAINERS", "MAINTAINERS.md"]
+        .iter()
+        .find_map(|p| repo.files.get(*p))
+        .map(|t| maintainers_logins(t))
+        .unwrap_or_default();
+    // E-mail -> login links from every commit of the world's repositories.
+    let linked = |email: &str| -> Option<String> {
+        world.repos.iter().flat_map(|r| &r.commits).find_map(|c| {
+            c.all_authors()
+                .find(|p| p.email.to_lowercase() == email && p.login.is_some())
+                .and_then(|p| p.login.as_ref().map(|l| l.to_lowercase()))
+        })
+    };
+    let mut declared: BTreeSet<String> = users.into_iter().chain(listed).collect();
+    for e in emails {
+        declared.insert(linked(&e).unwrap_or(e));
+    }
+    declared.retain(|d| !is_bot(d, ask.bots));
+    let mergers: BTreeSet<String> = repo
+        .pull_requests
+        .iter()
+        .filter(|pr| pr.merged_at.is_some_and(|m| m > start && m <= ask.as_of))
+        .filter_map(|pr| pr.merged_by.as_ref().map(|m| m.to_lowercase()))
+        .filter(|m| !is_bot(m, ask.bots))
+        .collect();
+    let n = declared.len() as i64;
+    let mut status = for_count(n, floor);
+    if (status == "fail" && mergers.len() as i64 >= floor)
+        || (status != "caution" && !teams.is_empty())
+    {
+        status = "caution";
+    }
+    json!({"value": n, "status": status})
+}
+
+/// The head's combined state as GitHub's `statusCheckRollup` gives it.
+fn head_state(runs: &[&WorkflowRun], statuses: &[&CommitStatus]) -> Option<&'static str> {
+    if runs.is_empty() && statuses.is_empty() {
+        return None;
+    }
+    let failing = |c: Option<&str>| {
+        matches!(
+            c,
+            Some("failure" | "timed_out" | "startup_failure" | "cancelled" | "action_required")
+        )
+    };
+    let failure = runs
+        .iter()
+        .any(|r| r.status == "completed" && failing(r.conclusion.as_deref()))
+        || statuses.iter().any(|s| s.state == "failure");
+    let error = statuses.iter().any(|s| s.state == "error");
+    let pending = runs.iter().any(|r| r.status != "completed")
+        || statuses.iter().any(|s| s.state == "pending");
+    Some(if failure {
+        "failure"
+    } else if error {
+        "error"
+    } else if pending {
+        "pending"
+    } else {
+        "success"
+    })
+}
+
+/// `ci`: default-branch Actions runs (not pull-request events) and the commit
+/// statuses of default-branch commits created in the window; pass when there
+/// are some, the head is green and at least half of those with a verdict
+/// passed; the value is that pass rate in percent.
+fn ci(repo: &Repo, ask: &Ask<'_>) -> Value {
+    let start = ask.as_of - Duration::days(ask.window_days);
+    let in_window = |t: DateTime<Utc>| t > start && t <= ask.as_of;
+    let branch = repo.default_branch.as_deref().unwrap_or("main");
+    let shas: BTreeSet<&str> = repo.commits.iter().map(|c| c.sha.as_str()).collect();
+    // (completed, conclusion) of every run in the window.
+    let mut verdicts: Vec<(bool, Option<String>)> = repo
+        .workflow_runs
+        .iter()
+        .filter(|r| r.head_branch == branch && !r.event.starts_with("pull_request"))
+        .filter(|r| in_window(r.created_at))
+        .map(|r| (r.status == "completed", r.conclusion.clone()))
+        .collect();
+    verdicts.extend(
+        repo.statuses
+            .iter()
+            .filter(|s| shas.contains(s.sha.as_str()) && in_window(s.created_at))
+            .map(|s| {
+                (
+                    s.state != "pending",
+                    (s.state != "pending").then(|| s.state.clone()),
+                )
+            }),
+    );
+    let runs = verdicts.len();
+    let judged = verdicts
+        .iter()
+        .filter(|(done, c)| *done && !matches!(c.as_deref(), Some("cancelled" | "skipped")))
+        .count();
+    let green = verdicts
+        .iter()
+        .filter(|(done, c)| *done && matches!(c.as_deref(), Some("success" | "neutral")))
+        .count();
+    let head = repo.head().map(|c| c.sha.as_str()).unwrap_or_default();
+    let head_runs: Vec<&WorkflowRun> = repo
+        .workflow_runs
+        .iter()
+        .filter(|r| r.head_sha == head)
+        .collect();
+    let head_statuses: Vec<&CommitStatus> =
+        repo.statuses.iter().filter(|s| s.sha == head).collect();
+    let rate = (judged > 0).then(|| green * 100 / judged);
+    let status = if runs == 0 {
+        "fail"
+    } else if head_state(&head_runs, &head_statuses) != Some("success")
+        || rate.is_none_or(|r| r < 50)
+    {
+        "caution"
+    } else {
+        "pass"
+    };
+    json!({"value": rate, "status": status})
+}
+
+/// `governance`: GOVERNANCE.md at the root, in `.github/` or `docs/` passes; a
+/// variant, or a README.md linking a governance section, is caution.
+fn governance(repo: &Repo) -> Value {
+    let status = match file_status(repo, "GOVERNANCE.md", &["", ".github/", "docs/"]) {
+        "fail"
+            if repo.files.get("README.md").is_some_and(|t| {
+                t.lines().any(|l| {
+                    let l = l.to_lowercase();
+                    l.contains("governance")
+                        && (l.contains("](") || l.trim_start().starts_with('#'))
+                })
+            }) =>
+        {
+            "caution"
+        }
+        s => s,
+    };
+    json!({"status": status})
+}
+
 /// The expected values and statuses of one project: a JSON object keyed by
-/// requirement id, each `{"value": ..., "status": ...}` for what the ground
-/// truth covers (`commits`, `contributors`, `stars`, `license`, `files.*`).
+/// requirement id, each `{"value": ..., "status": ...}` (`value` left out
+/// where it is text the test does not compare).
 pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
     let repos = project_repos(world, project);
     let start = ask.as_of - Duration::days(ask.window_days);
@@ -150,6 +372,9 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
             ] {
                 out.insert(id.into(), json!({"status": file_status(repo, exact, dirs)}));
             }
+            out.insert("maintainers".into(), maintainers(world, repo, ask, 2));
+            out.insert("ci".into(), ci(repo, ask));
+            out.insert("governance".into(), governance(repo));
         }
         _ => {
             for id in [
@@ -160,6 +385,9 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
                 "files.contributing",
                 "files.codeowners",
                 "files.code_of_conduct",
+                "maintainers",
+                "ci",
+                "governance",
             ] {
                 out.insert(id.into(), unknown());
             }
