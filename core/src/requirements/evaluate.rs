@@ -183,7 +183,13 @@ pub fn evaluate(
             super::ci(snap, ci.get(k).copied().unwrap_or_default(), w),
             super::license(layout, &criteria.permissive_licenses),
             super::packages(seen, &scope.packages, &scope.repos),
-            super::pytorch_support(seen, &scope.packages, &torch, *as_of),
+            super::pytorch_support(
+                seen,
+                &scope.packages,
+                &torch,
+                *as_of,
+                &criteria.target_environment,
+            ),
         ];
         reqs.extend(super::files(layout));
         reqs.push(super::governance(layout));

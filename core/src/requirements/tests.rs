@@ -760,8 +760,10 @@ fn torch_pin_against_the_latest_two_minors() {
         torch: Some(("1.0".into(), spec.map(String::from))),
     };
     let keys = vec!["pypi:pkg".to_string()];
-    let judge =
-        |spec: Option<&str>, at: u32| pytorch_support(&[seen(spec)], &keys, &torch, day(at));
+    let target = crate::config::TargetEnvironment::default();
+    let judge = |spec: Option<&str>, at: u32| {
+        pytorch_support(&[seen(spec)], &keys, &torch, day(at), &target)
+    };
     let m = judge(Some(">=2.4,<2.9"), 11);
     assert_eq!(m.status, Status::Caution, "admits 2.8 but not 2.9");
     assert!(m.detail.contains("admits 2.8 but not 2.9"), "{}", m.detail);
@@ -779,17 +781,17 @@ fn torch_pin_against_the_latest_two_minors() {
     assert_eq!(m.value, Some(Value::Text("no torch dependency".into())));
     assert_eq!(judge(Some("~=banana"), 11).status, Status::Caution);
     assert_eq!(
-        pytorch_support(&[], &keys, &torch, day(11)).status,
+        pytorch_support(&[], &keys, &torch, day(11), &target).status,
         Status::Unknown,
         "no snapshot by then"
     );
     assert_eq!(
-        pytorch_support(&[seen(Some(">=2"))], &[], &torch, day(11)).status,
+        pytorch_support(&[seen(Some(">=2"))], &[], &torch, day(11), &target).status,
         Status::Unknown,
         "no PyPI package configured"
     );
     assert_eq!(
-        pytorch_support(&[seen(Some(">=2"))], &keys, &torch[..1], day(11)).status,
+        pytorch_support(&[seen(Some(">=2"))], &keys, &torch[..1], day(11), &target).status,
         Status::Unknown,
         "only one torch minor known"
     );
