@@ -711,6 +711,12 @@ fn packages_binary_link_back_sdist_only_and_missing() {
         Status::Caution,
         "the only wheel is yanked"
     );
+    let m = packages(&store, &["pypi:sdistonly".to_string()], &repos, t(21, 0)).expect("m");
+    assert!(
+        m.detail.contains("ships only an sdist (latest 1.0)"),
+        "{}",
+        m.detail
+    );
     assert_eq!(status(&["pypi:gone"]), Status::Fail);
     assert_eq!(
         status(&["pypi:gone", "pypi:good"]),
@@ -718,12 +724,104 @@ fn packages_binary_link_back_sdist_only_and_missing() {
         "one good package is enough"
     );
     assert_eq!(status(&[]), Status::Fail, "nothing configured");
+    let m = packages(&store, &[], &repos, t(21, 0)).expect("measure");
+    assert_eq!(m.source, CONFIGURATION_SOURCE, "machine-checkable config gap");
+    assert!(m.detail.contains("tacometer's configuration"), "{}", m.detail);
     let keys = vec!["pypi:good".to_string()];
     let m = packages(&store, &keys, &repos, t(19, 0)).expect("measure");
     assert_eq!(
         m.status,
         Status::Unknown,
         "not observed before the as-of date"
+    );
+}
+
+#[test]
+fn packages_judge_the_latest_release_at_the_as_of_date() {
+    use crate::store::write::{PackageSnapshot, ReleaseRecord};
+    let mut store = Store::open_in_memory().expect("open");
+    let rel = |v: &str, day: u32, binary: bool, sdist: bool| ReleaseRecord {
+        version: v.into(),
+        released_at: Some(t(day, 9)),
+        is_prerelease: None,
+        yanked: false,
+        has_binary: binary,
+        has_sdist: sdist,
+        requires_torch: None,
+    };
+    let mut write = |pkg: &str, observed: DateTime<Utc>, releases: &[ReleaseRecord]| {
+        let p = Provenance {
+            run_id: 1,
+            observed_at: observed,
+            source: format!("GET /pypi/{pkg}/json"),
+        };
+        let snap = PackageSnapshot {
+            ecosystem: "pypi".into(),
+            package: pkg.into(),
+            found: true,
+            latest_version: None,
+            repo_links: vec!["o/r".into()],
+            torch_requirement: None,
+        };
+        store
+            .write_package(&p, &snap, releases, &TargetState::default())
+            .expect("write package");
+    };
+    // `later`: 1.0 with a wheel, then (day 15) 2.0 with an sdist only.
+    write("later", t(12, 0), &[rel("1.0", 10, true, true)]);
+    write(
+        "later",
+        t(20, 0),
+        &[rel("1.0", 10, true, true), rel("2.0", 15, false, true)],
+    );
+    // `backport`: 1.8.5 (sdist only) uploaded after 2.0.0 (wheel); a newer
+    // pre-release without a wheel.
+    write(
+        "backport",
+        t(20, 0),
+        &[
+            rel("2.0.0", 5, true, true),
+            rel("1.8.5", 16, false, true),
+            rel("2.1.0rc1", 18, false, true),
+        ],
+    );
+    // `nofiles`: the latest release has no files; an old one had a wheel.
+    write(
+        "nofiles",
+        t(20, 0),
+        &[rel("0.9", 2, true, false), rel("1.0", 11, false, false)],
+    );
+    let repos = vec!["o/r".to_string()];
+    let judge = |key: &str, at: DateTime<Utc>| {
+        packages(&store, &[key.to_string()], &repos, at).expect("measure")
+    };
+    let m = judge("pypi:later", t(13, 0));
+    assert_eq!(m.status, Status::Pass, "1.0 is the latest then: {}", m.detail);
+    assert!(m.detail.contains("pypi:later 1.0 (uploaded on 2026-06-10)"), "{}", m.detail);
+    let m = judge("pypi:later", t(21, 0));
+    assert_eq!(
+        m.status,
+        Status::Caution,
+        "an older wheel does not make the latest sdist-only release pass"
+    );
+    assert_eq!(
+        m.detail,
+        "pypi:later 2.0, the latest release, ships only an sdist; the newest binary is 1.0 \
+         uploaded on 2026-06-10"
+    );
+    let m = judge("pypi:backport", t(21, 0));
+    assert_eq!(
+        m.status,
+        Status::Pass,
+        "2.0.0 is the latest (highest final version), not the later 1.8.5 upload nor the rc: {}",
+        m.detail
+    );
+    let m = judge("pypi:nofiles", t(21, 0));
+    assert_eq!(m.status, Status::Caution);
+    assert!(
+        m.detail.contains("1.0, the latest release, ships no files; the newest binary is 0.9 uploaded on 2026-06-02"),
+        "{}",
+        m.detail
     );
 }
 
@@ -755,8 +853,7 @@ fn torch_pin_against_the_latest_two_minors() {
         links: vec![],
         observed_at: day(9),
         source: "fixture".into(),
-        binary: true,
-        sdist: true,
+        releases: Vec::new(),
         torch: Some(("1.0".into(), spec.map(String::from))),
     };
     let keys = vec!["pypi:pkg".to_string()];

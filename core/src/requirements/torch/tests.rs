@@ -31,8 +31,7 @@ fn seen(stored: Option<&str>) -> PackageSeen {
         links: vec![],
         observed_at: day(9),
         source: "fixture".into(),
-        binary: true,
-        sdist: true,
+        releases: Vec::new(),
         torch: Some(("1.0".into(), stored.map(String::from))),
     }
 }
