@@ -432,9 +432,15 @@ pub fn governance(facts: Option<&LayoutFacts>) -> Measure {
 /// Fewer than the floor is caution when teams are declared (they cannot be counted
 /// as people) or when enough people merged pull requests in the window; else fail.
 /// `mergers` are the people who merged pull requests in the window.
+///
+/// One person counts once: a declared e-mail address that belongs to a GitHub
+/// login (a noreply address, or `email_logins`: the logins stored commits link
+/// those addresses to, see `email_logins.sql`) counts as that login, and the
+/// detail says which address was taken for which login.
 pub fn maintainers(
     facts: Option<&LayoutFacts>,
     mergers: &[String],
+    email_logins: &[(String, String)],
     min: u32,
     bots: &[String],
 ) -> Measure {
@@ -445,12 +451,31 @@ pub fn maintainers(
             "people declared in CODEOWNERS or MAINTAINERS",
         );
     };
+    let mut merged: Vec<String> = Vec::new();
+    let emails: Vec<String> = f.codeowners_emails.iter().map(|e| {
+        let e = e.to_lowercase();
+        let linked = crate::identity::noreply_login(&e)
+            .map(|l| (l, "a GitHub noreply address"))
+            .or_else(|| {
+                email_logins
+                    .iter()
+                    .find(|(address, _)| *address == e)
+                    .map(|(_, l)| (l.to_lowercase(), "its commits are linked to that login"))
+            });
+        match linked {
+            Some((login, why)) => {
+                merged.push(format!("{e} as {login} ({why})"));
+                login
+            }
+            None => e,
+        }
+    }).collect();
     let mut declared: Vec<String> = f
         .codeowners_users
         .iter()
         .chain(&f.maintainers_users)
-        .chain(&f.codeowners_emails)
         .map(|u| u.to_lowercase())
+        .chain(emails)
         .filter(|u| !crate::identity::is_bot(u, bots))
         .collect();
     declared.sort();
@@ -474,6 +499,13 @@ pub fn maintainers(
         list(declared.iter().map(String::as_str).collect()),
         list(observed.iter().map(|s| s.as_str()).collect())
     );
+    if !merged.is_empty() {
+        merged.sort();
+        detail.push_str(&format!(
+            "; e-mail addresses counted as logins: {}",
+            merged.join(", ")
+        ));
+    }
     if !f.codeowners_teams.is_empty() {
         detail.push_str(&format!(
             "; teams (not expanded): {}",

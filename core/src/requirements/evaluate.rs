@@ -161,6 +161,7 @@ pub fn evaluate(
     let counts = fetch::window_counts(store, &batch)?;
     let snaps = fetch::snapshots(store, &batch)?;
     let mergers = fetch::mergers(store, &batch)?;
+    let email_logins = fetch::email_logins(store, &batch)?;
     let ci = fetch::ci_counts(store, &batch)?;
     let packages = fetch::packages(store, &batch)?;
     let torch = fetch::torch_releases(store)?;
@@ -177,6 +178,7 @@ pub fn evaluate(
             super::maintainers(
                 layout,
                 mergers.get(k).map_or(&[][..], Vec::as_slice),
+                email_logins.get(k).map_or(&[][..], Vec::as_slice),
                 criteria.min_maintainers,
                 &criteria.bots,
             ),

@@ -17,6 +17,7 @@ const PACKAGE_PRELUDE: &str = include_str!("../../../queries/sql/package_probes.
 const WINDOW_COUNTS: &str = include_str!("../../../queries/sql/window_counts.sql");
 const SNAPSHOT: &str = include_str!("../../../queries/sql/snapshot.sql");
 const MERGERS: &str = include_str!("../../../queries/sql/mergers.sql");
+const EMAIL_LOGINS: &str = include_str!("../../../queries/sql/email_logins.sql");
 const CI_WINDOW: &str = include_str!("../../../queries/sql/ci_window.sql");
 const PACKAGES: &str = include_str!("../../../queries/sql/packages.sql");
 const COMMIT_LIST: &str = include_str!("../../../queries/sql/commit_list.sql");
@@ -271,6 +272,21 @@ pub fn mergers(store: &Store, b: &Batch) -> Result<Vec<Vec<String>>> {
         let k = b.index(r)?;
         if let Some(slot) = out.get_mut(k) {
             slot.push(r.get(1)?);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// `email_logins.sql`: for each probe, the e-mail addresses its primary
+/// repo's CODEOWNERS declares that stored commits link to a GitHub login, as
+/// `(e-mail, login)`, both lower case, by e-mail.
+pub fn email_logins(store: &Store, b: &Batch) -> Result<Vec<Vec<(String, String)>>> {
+    let mut out = vec![Vec::new(); b.len];
+    b.each(store, "email_logins.sql", EMAIL_LOGINS, |r| {
+        let k = b.index(r)?;
+        if let Some(slot) = out.get_mut(k) {
+            slot.push((r.get(1)?, r.get(2)?));
         }
         Ok(())
     })?;

@@ -179,8 +179,10 @@ fn maintainers(
     bots: &[String],
 ) -> crate::store::Result<Measure> {
     let nodes = [node.to_string()];
-    let mergers = fetch::mergers(store, &batch(&nodes, &[], *w, bots))?;
-    Ok(super::maintainers(facts, &mergers[0], min, bots))
+    let b = batch(&nodes, &[], *w, bots);
+    let mergers = fetch::mergers(store, &b)?;
+    let links = fetch::email_logins(store, &b)?;
+    Ok(super::maintainers(facts, &mergers[0], &links[0], min, bots))
 }
 
 fn ci(store: &Store, node: &str, w: &Window) -> crate::store::Result<Measure> {
@@ -552,6 +554,124 @@ fn maintainers_declared_teams_and_observed() {
         "team-only CODEOWNERS is caution, never a silent count"
     );
     assert!(m.detail.contains("org/maintainers"));
+}
+
+#[test]
+fn an_email_that_belongs_to_a_declared_login_counts_once() {
+    let mut f = facts(&["CODEOWNERS"], None);
+    f.codeowners_users = vec!["alice".into()];
+    f.maintainers_users = vec!["bob".into()];
+    f.codeowners_emails = vec![
+        "Alice@Example.org".into(),
+        "12345+Bob@users.noreply.github.com".into(),
+        "carol@example.org".into(),
+    ];
+    let links = [("alice@example.org".to_string(), "alice".to_string())];
+    let m = super::maintainers(Some(&f), &[], &links, 3, &[]);
+    assert_eq!(
+        (m.status, m.value.clone()),
+        (Status::Caution, Some(Value::Count(3))),
+        "alice, bob and carol@example.org: {}",
+        m.detail
+    );
+    assert!(
+        m.detail.starts_with("declared: alice, bob, carol@example.org;"),
+        "{}",
+        m.detail
+    );
+    assert!(
+        m.detail.contains(
+            "e-mail addresses counted as logins: 12345+bob@users.noreply.github.com as bob \
+             (a GitHub noreply address), alice@example.org as alice (its commits are linked \
+             to that login)"
+        ),
+        "{}",
+        m.detail
+    );
+    let m = super::maintainers(Some(&f), &[], &[], 3, &[]);
+    assert_eq!(
+        m.value,
+        Some(Value::Count(4)),
+        "without the link the address is a person of its own"
+    );
+}
+
+#[test]
+fn email_logins_come_from_commits_observed_by_the_as_of_date() {
+    let mut store = Store::open_in_memory().expect("open");
+    let snapshot = |commits: Vec<CommitRecord>| RepoWrite {
+        snapshot: Some(RepoSnapshot {
+            node_id: "R_e".into(),
+            name_with_owner: "o/e".into(),
+            layout_files: vec![".github/CODEOWNERS".into()],
+            codeowners_path: Some(".github/CODEOWNERS".into()),
+            codeowners_users: vec!["alice".into()],
+            codeowners_emails: vec!["alice@example.org".into(), "dan@example.org".into()],
+            ..RepoSnapshot::default()
+        }),
+        commits,
+        state: Some(TargetState {
+            target: "repo:o/e".into(),
+            kind: "repo".into(),
+            ..TargetState::default()
+        }),
+        ..RepoWrite::default()
+    };
+    let p = |observed| Provenance {
+        run_id: 1,
+        observed_at: observed,
+        source: "fixture".into(),
+    };
+    store
+        .write_repo(&p(t(15, 0)), &snapshot(Vec::new()))
+        .expect("write");
+    // Alice's address is linked to her login by a commit of another repo,
+    // first observed on day 20; Dan's commits are not linked to any login.
+    let alice = CommitAuthor {
+        name: Some("Alice".into()),
+        email: Some("Alice@example.org".into()),
+        login: Some("Alice".into()),
+        identity: "alice".into(),
+        is_bot: false,
+    };
+    let dan = CommitAuthor {
+        name: Some("Dan".into()),
+        email: Some("dan@example.org".into()),
+        login: None,
+        identity: "dan@example.org".into(),
+        is_bot: false,
+    };
+    let other = RepoWrite {
+        node_id: "R_other".into(),
+        commits: vec![
+            commit("e1", t(14, 0), vec![alice]),
+            commit("e2", t(14, 0), vec![dan]),
+        ],
+        ..RepoWrite::default()
+    };
+    store.write_repo(&p(t(20, 0)), &other).expect("write");
+    let nodes = ["R_e".to_string()];
+    let count = |as_of: DateTime<Utc>| {
+        let w = Window::ending_at(as_of, 10);
+        let b = batch(&nodes, &[], w, &[]);
+        let links = fetch::email_logins(&store, &b).expect("links");
+        let snap = fetch::snapshots(&store, &b).expect("snapshots")[0].clone();
+        let m = super::maintainers(snap.as_ref().map(|s| &s.layout), &[], &links[0], 2, &[]);
+        (links[0].clone(), m.value)
+    };
+    assert_eq!(
+        count(t(21, 0)),
+        (
+            vec![("alice@example.org".to_string(), "alice".to_string())],
+            Some(Value::Count(2))
+        ),
+        "alice and dan@example.org"
+    );
+    assert_eq!(
+        count(t(19, 0)),
+        (Vec::new(), Some(Value::Count(3))),
+        "the link was not observed yet: a past answer stays as it was"
+    );
 }
 
 #[test]
@@ -1042,19 +1162,19 @@ fn spelling_variants_teams_emails_and_unjudged_ci() {
     let mut f = facts(&["CODEOWNERS"], None);
     f.codeowners_users = vec!["alice".into(), "bob".into(), "carol".into()];
     assert_eq!(
-        super::maintainers(Some(&f), &[], 2, &[]).status,
+        super::maintainers(Some(&f), &[], &[], 2, &[]).status,
         Status::Pass
     );
     f.codeowners_teams = vec!["@org/core".into()];
     assert_eq!(
-        super::maintainers(Some(&f), &[], 2, &[]).status,
+        super::maintainers(Some(&f), &[], &[], 2, &[]).status,
         Status::Caution,
         "a team that cannot be expanded always needs a look"
     );
     let mut f = facts(&["CODEOWNERS"], None);
     f.codeowners_users = vec!["alice".into()];
     f.codeowners_emails = vec!["dan@example.com".into()];
-    let m = super::maintainers(Some(&f), &[], 2, &[]);
+    let m = super::maintainers(Some(&f), &[], &[], 2, &[]);
     assert_eq!(
         (m.status, m.value),
         (Status::Caution, Some(Value::Count(2))),
