@@ -111,6 +111,8 @@ pub struct Criteria {
     /// How many days `review` looks back for the day a failure began (182:
     /// one review period).
     pub review_lookback_days: NonZeroU32,
+    /// The environment whose `requires_dist` markers `pytorch_support` evaluates.
+    pub target_environment: TargetEnvironment,
 }
 
 impl Default for Criteria {
@@ -129,7 +131,126 @@ impl Default for Criteria {
             remediation_days: 30,
             at_risk_margin: 0.10,
             review_lookback_days: NonZeroU32::new(182).unwrap_or(NonZeroU32::MIN),
+            target_environment: TargetEnvironment::default(),
         }
+    }
+}
+
+/// The installation `pytorch_support` judges a package for
+/// (`[criteria] target_environment = { platform = "linux", machine = "x86_64",
+/// python = "3.14" }`): a `requires_dist` entry counts only when its PEP 508
+/// environment marker holds there, without extras.
+///
+/// Three keys rather than PEP 508's eleven marker variables: the others follow
+/// from them for CPython (`sys_platform`, `platform_system` and `os_name` from
+/// the platform; `python_version`, `python_full_version` and
+/// `implementation_version` from the Python version), and `platform_release` /
+/// `platform_version` are empty, as no package pins a kernel build. The default
+/// is what most users install on: Linux on x86_64 with the newest CPython.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetEnvironment {
+    /// The operating system.
+    pub platform: TargetPlatform,
+    /// `platform_machine` as Python reports it (`x86_64`, `aarch64`, `arm64`, `AMD64`).
+    pub machine: String,
+    /// The CPython minor version (`"3.14"`).
+    pub python: PythonMinor,
+}
+
+impl Default for TargetEnvironment {
+    fn default() -> Self {
+        Self {
+            platform: TargetPlatform::Linux,
+            machine: "x86_64".into(),
+            python: PythonMinor(3, 14),
+        }
+    }
+}
+
+impl fmt::Display for TargetEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}, CPython {}",
+            self.platform.sys_platform(),
+            self.machine,
+            self.python
+        )
+    }
+}
+
+/// The operating system of the [`TargetEnvironment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetPlatform {
+    /// `sys_platform == "linux"`.
+    Linux,
+    /// `sys_platform == "darwin"`.
+    Macos,
+    /// `sys_platform == "win32"`.
+    Windows,
+}
+
+impl TargetPlatform {
+    /// The PEP 508 `sys_platform` value.
+    pub fn sys_platform(self) -> &'static str {
+        match self {
+            Self::Linux => "linux",
+            Self::Macos => "darwin",
+            Self::Windows => "win32",
+        }
+    }
+
+    /// The PEP 508 `platform_system` value.
+    pub fn platform_system(self) -> &'static str {
+        match self {
+            Self::Linux => "Linux",
+            Self::Macos => "Darwin",
+            Self::Windows => "Windows",
+        }
+    }
+
+    /// The PEP 508 `os_name` value.
+    pub fn os_name(self) -> &'static str {
+        match self {
+            Self::Linux | Self::Macos => "posix",
+            Self::Windows => "nt",
+        }
+    }
+}
+
+/// A Python `major.minor` version, written `"3.14"` in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
+pub struct PythonMinor(pub u64, pub u64);
+
+impl fmt::Display for PythonMinor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+impl From<PythonMinor> for String {
+    fn from(v: PythonMinor) -> String {
+        v.to_string()
+    }
+}
+
+impl<'de> Deserialize<'de> for PythonMinor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let parsed = text.split_once('.').and_then(|(major, minor)| {
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            (digits(major) && digits(minor))
+                .then(|| Some(PythonMinor(major.parse().ok()?, minor.parse().ok()?)))
+                .flatten()
+        });
+        parsed.ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a Python version: write major.minor, e.g. \"3.14\""
+            ))
+        })
     }
 }
 

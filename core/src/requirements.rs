@@ -30,7 +30,9 @@ pub use evaluate::{
     window_facts,
 };
 pub(crate) use evaluate::{Parts, evaluate_parts};
-pub use fetch::{CiCounts, DailyProbe, PackageSeen, Snapshot, TorchRelease, WindowFacts};
+pub use fetch::{
+    CiCounts, DailyProbe, PackageSeen, ReleaseSeen, Snapshot, TorchRelease, WindowFacts,
+};
 pub use torch::{latest_minors, pytorch_support};
 
 /// The outcome of one requirement.
@@ -478,9 +480,15 @@ pub fn governance(facts: Option<&LayoutFacts>) -> Measure {
 /// Fewer than the floor is caution when teams are declared (they cannot be counted
 /// as people) or when enough people merged pull requests in the window; else fail.
 /// `mergers` are the people who merged pull requests in the window.
+///
+/// One person counts once: a declared e-mail address that belongs to a GitHub
+/// login (a noreply address, or `email_logins`: the logins stored commits link
+/// those addresses to, see `email_logins.sql`) counts as that login, and the
+/// detail says which address was taken for which login.
 pub fn maintainers(
     facts: Option<&LayoutFacts>,
     mergers: &[String],
+    email_logins: &[(String, String)],
     min: u32,
     bots: &[String],
 ) -> Measure {
@@ -491,12 +499,31 @@ pub fn maintainers(
             "people declared in CODEOWNERS or MAINTAINERS",
         );
     };
+    let mut merged: Vec<String> = Vec::new();
+    let emails: Vec<String> = f.codeowners_emails.iter().map(|e| {
+        let e = e.to_lowercase();
+        let linked = crate::identity::noreply_login(&e)
+            .map(|l| (l, "a GitHub noreply address"))
+            .or_else(|| {
+                email_logins
+                    .iter()
+                    .find(|(address, _)| *address == e)
+                    .map(|(_, l)| (l.to_lowercase(), "its commits are linked to that login"))
+            });
+        match linked {
+            Some((login, why)) => {
+                merged.push(format!("{e} as {login} ({why})"));
+                login
+            }
+            None => e,
+        }
+    }).collect();
     let mut declared: Vec<String> = f
         .codeowners_users
         .iter()
         .chain(&f.maintainers_users)
-        .chain(&f.codeowners_emails)
         .map(|u| u.to_lowercase())
+        .chain(emails)
         .filter(|u| !crate::identity::is_bot(u, bots))
         .collect();
     declared.sort();
@@ -520,6 +547,13 @@ pub fn maintainers(
         list(declared.iter().map(String::as_str).collect()),
         list(observed.iter().map(|s| s.as_str()).collect())
     );
+    if !merged.is_empty() {
+        merged.sort();
+        detail.push_str(&format!(
+            "; e-mail addresses counted as logins: {}",
+            merged.join(", ")
+        ));
+    }
     if !f.codeowners_teams.is_empty() {
         detail.push_str(&format!(
             "; teams (not expanded): {}",
@@ -614,13 +648,62 @@ pub fn ci(snap: Option<&Snapshot>, counts: CiCounts, w: &Window) -> Measure {
     }
 }
 
-/// `packages`: pass when a configured package exists, has a binary distribution
-/// (wheel or conda file) and its metadata links back to one of the project's
-/// repos; caution when it exists but does not link back or ships only an sdist;
-/// fail when none is configured or none exists. The best package decides.
+
+/// A release's version for ordering: PEP 440 where it parses.
+fn release_version(r: &ReleaseSeen) -> Option<pep440_rs::Version> {
+    r.version.parse().ok()
+}
+
+/// Whether a release is a pre-release: as the index marks it, else by its
+/// PEP 440 form (`rc`, `b`, `a` and `dev` releases are).
+fn is_prerelease(r: &ReleaseSeen) -> bool {
+    r.prerelease
+        .unwrap_or_else(|| release_version(r).is_some_and(|v| v.any_prerelease()))
+}
+
+/// The latest release, and the newest older one with a binary when the latest
+/// has none. Releases are those not yanked as of T; final ones are preferred
+/// (pre-releases count only when there is nothing else). "Latest" is what an
+/// installer picks: the highest PEP 440 version, not the last upload (a
+/// backported 1.8.5 uploaded after 2.0.0 is not the latest); versions that are
+/// not PEP 440 rank below those that are, then by upload time.
+fn latest_release(releases: &[ReleaseSeen]) -> Option<(&ReleaseSeen, Option<&ReleaseSeen>)> {
+    let finals: Vec<&ReleaseSeen> = releases.iter().filter(|r| !is_prerelease(r)).collect();
+    let mut candidates = if finals.is_empty() {
+        releases.iter().collect()
+    } else {
+        finals
+    };
+    candidates.sort_by_cached_key(|r| (release_version(r), r.released_at));
+    let (latest, older) = candidates.split_last()?;
+    let older_binary = if latest.binary {
+        None
+    } else {
+        older.iter().rev().find(|r| r.binary).copied()
+    };
+    Some((latest, older_binary))
+}
+
+/// The day of an upload, or `an unknown date`.
+fn upload_day(at: Option<DateTime<Utc>>) -> String {
+    at.map_or("on an unknown date".into(), |t| {
+        format!("on {}", t.format("%Y-%m-%d"))
+    })
+}
+
+/// `packages`: pass when a configured package exists, its latest release not
+/// yanked as of T (final, not a pre-release) ships a binary (wheel or conda
+/// file), and its metadata links back to one of the project's repos; caution
+/// when it exists but does not link back, when only an older release has a
+/// binary (named with its upload day), or when the latest ships only an sdist
+/// or no files; fail when none exists. The best package decides. Fail, with
+/// the source [`CONFIGURATION`], when no package is configured: a gap
+/// in tacometer's configuration rather than something measured.
 /// `configured` are keys like `pypi:pytorch-ignite`; `repos` are `owner/name`.
 pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -> Measure {
-    let threshold = Value::Text("a package with a binary that links back to the repo".into());
+    let threshold = Value::Text(
+        "the latest release has a binary and the package links back to the repo".into(),
+    );
     if configured.is_empty() {
         return Measure {
             id: "packages",
@@ -630,7 +713,10 @@ pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -
             margin: None,
             observed_at: None,
             source: CONFIGURATION.into(),
-            detail: "no PyPI or conda package is configured for the project".into(),
+            detail: "no PyPI or conda package is configured for the project: a gap in \
+                     tacometer's configuration (`pypi` / `conda` of its [[projects]] entry), \
+                     not a measurement"
+                .into(),
             falls_below_on: None,
         };
     }
@@ -641,23 +727,67 @@ pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -
     let ranked: Vec<(Status, String, &PackageSeen)> = seen
         .iter()
         .map(|s| {
+            let key = &s.key;
+            if !s.found {
+                return (Status::Fail, format!("{key} does not exist"), s);
+            }
             let links_back = s.links.iter().any(|l| repos.contains(l));
-            let (st, d) = match (s.found, s.binary, links_back) {
-                (false, _, _) => (Status::Fail, format!("{} does not exist", s.key)),
-                (true, true, true) => (
-                    Status::Pass,
-                    format!("{} has a binary and links back", s.key),
-                ),
-                (true, true, false) => (
-                    Status::Caution,
-                    format!("{} does not link back to the repo", s.key),
-                ),
-                (true, false, _) if s.sdist => {
-                    (Status::Caution, format!("{} ships only an sdist", s.key))
-                }
-                (true, false, _) => (Status::Caution, format!("{} has no release files", s.key)),
+            let no_link = if links_back {
+                ""
+            } else {
+                "; its metadata does not link back to the repo"
             };
-            (st, d, s)
+            let (status, detail) = match latest_release(&s.releases) {
+                None => (
+                    Status::Caution,
+                    format!("{key} has no release that is not yanked{no_link}"),
+                ),
+                Some((latest, _)) if latest.binary && links_back => (
+                    Status::Pass,
+                    format!(
+                        "{key} {} (uploaded {}) has a binary and links back",
+                        latest.version,
+                        upload_day(latest.released_at)
+                    ),
+                ),
+                Some((latest, _)) if latest.binary => (
+                    Status::Caution,
+                    format!(
+                        "{key} {} has a binary, but its metadata does not link back to the repo",
+                        latest.version
+                    ),
+                ),
+                Some((latest, Some(older))) => (
+                    Status::Caution,
+                    format!(
+                        "{key} {}, the latest release, ships {}; the newest binary is {} \
+                         uploaded {}{no_link}",
+                        latest.version,
+                        if latest.sdist {
+                            "only an sdist"
+                        } else {
+                            "no files"
+                        },
+                        older.version,
+                        upload_day(older.released_at)
+                    ),
+                ),
+                Some((latest, None)) if latest.sdist => (
+                    Status::Caution,
+                    format!(
+                        "{key} ships only an sdist (latest {}){no_link}",
+                        latest.version
+                    ),
+                ),
+                Some((latest, None)) => (
+                    Status::Caution,
+                    format!(
+                        "{key} has no release files (latest {}){no_link}",
+                        latest.version
+                    ),
+                ),
+            };
+            (status, detail, s)
         })
         .collect();
     let Some((status, _, best)) = ranked.iter().min_by_key(|(st, _, _)| *st) else {

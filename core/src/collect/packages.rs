@@ -18,8 +18,9 @@ pub struct PackageInfo {
     pub latest_version: Option<String>,
     /// GitHub repositories (`owner/name`, lower-cased) its metadata links to.
     pub repo_links: Vec<String>,
-    /// The torch specifier of the latest release (PyPI only), e.g. `>=2.4,<2.9`;
-    /// `Some("")` when torch is required without bounds, `None` when not required.
+    /// The `requires_dist` entries of the latest release that name torch (PyPI
+    /// only), verbatim with their markers, one per line (see
+    /// [`torch_requirements`]); `None` when no entry names torch.
     pub requires_torch: Option<String>,
     /// Every release.
     pub releases: Vec<Release>,
@@ -114,32 +115,33 @@ pub fn parse_pypi(body: &[u8], project: &str) -> Result<PackageInfo, ParseError>
         name: doc.info.name.clone(),
         latest_version: doc.info.version.clone(),
         repo_links: github_repos(links),
-        requires_torch: doc.info.requires_dist.as_deref().and_then(torch_specifier),
+        requires_torch: doc.info.requires_dist.as_deref().and_then(torch_requirements),
         releases,
     })
 }
 
-/// The torch specifier among `requires_dist` entries that apply without extras.
-pub fn torch_specifier(requires_dist: &[String]) -> Option<String> {
-    requires_dist.iter().find_map(|entry| {
-        let (req, marker) = entry.split_once(';').unwrap_or((entry.as_str(), ""));
-        if marker.contains("extra") {
-            return None;
-        }
-        let req = req.trim();
-        let name_len = req
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-            .unwrap_or(req.len());
-        if !req[..name_len].eq_ignore_ascii_case("torch") {
-            return None;
-        }
-        let mut rest = req[name_len..].trim();
-        if rest.starts_with('[') {
-            rest = rest.split_once(']').map_or("", |(_, r)| r).trim();
-        }
-        let spec = rest.trim_start_matches('(').trim_end_matches(')').trim();
-        Some(spec.replace(' ', ""))
-    })
+/// The `requires_dist` entries that name torch, verbatim, one per line (`None`
+/// when none does).
+///
+/// Whether an entry applies (its environment marker, an extra) depends on the
+/// installation judged, which is `[criteria] target_environment`: a criterion,
+/// so it is decided when evaluating, not here, and changing it re-judges the
+/// stored history. The entries are therefore kept whole, markers included, and
+/// parsed as PEP 508 by `requirements::torch`. Only the name is read here, the
+/// way PEP 508 spells it (letters, digits, `-`, `_`, `.`, compared normalised),
+/// so an entry too malformed to parse is still kept and reported when judged.
+pub fn torch_requirements(requires_dist: &[String]) -> Option<String> {
+    let lines: Vec<&str> = requires_dist
+        .iter()
+        .map(|entry| entry.trim())
+        .filter(|entry| {
+            let name_len = entry
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .unwrap_or(entry.len());
+            entry[..name_len].eq_ignore_ascii_case("torch")
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 #[derive(Deserialize)]
@@ -277,7 +279,7 @@ mod tests {
     fn pypi_releases_files_and_links() {
         let p = parse_pypi(PYPI.as_bytes(), "pytorch-ignite").expect("parses");
         assert_eq!(p.repo_links, ["pytorch/ignite"]);
-        assert_eq!(p.requires_torch.as_deref(), Some("<3,>=1.10"));
+        assert_eq!(p.requires_torch.as_deref(), Some("torch<3,>=1.10"));
         assert_eq!(p.latest_version.as_deref(), Some("0.5.2"));
         let r = |v: &str| p.releases.iter().find(|r| r.version == v).expect("release");
         assert_eq!(r("0.1.0").released_at, None);
@@ -296,17 +298,29 @@ mod tests {
     }
 
     #[test]
-    fn torch_requirement_forms() {
-        let s = |v: &[&str]| torch_specifier(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
-        assert_eq!(s(&["torch (>=1.8)"]).as_deref(), Some(">=1.8"));
-        assert_eq!(s(&["Torch>=2.4, <2.9"]).as_deref(), Some(">=2.4,<2.9"));
-        assert_eq!(s(&["torch"]).as_deref(), Some(""));
-        assert_eq!(s(&["torch>=2 ; extra == 'gpu'"]), None);
-        assert_eq!(s(&["torchvision>=0.19"]), None);
+    fn every_entry_naming_torch_is_kept_whole() {
+        let s = |v: &[&str]| {
+            torch_requirements(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(s(&["torch (>=1.8)"]).as_deref(), Some("torch (>=1.8)"));
         assert_eq!(
-            s(&["torch[opt]>=2.1; python_version >= '3.9'"]).as_deref(),
-            Some(">=2.1")
+            s(&[
+                "numpy",
+                "Torch>=2.4, <2.9 ; sys_platform == 'linux'",
+                "torchvision>=0.19",
+                "torch>=2 ; extra == 'gpu'",
+                " torch @ https://download.pytorch.org/whl/torch-2.5.1-cp312-none-any.whl",
+            ])
+            .as_deref(),
+            Some(
+                "Torch>=2.4, <2.9 ; sys_platform == 'linux'\ntorch>=2 ; extra == 'gpu'\n\
+                 torch @ https://download.pytorch.org/whl/torch-2.5.1-cp312-none-any.whl"
+            ),
+            "markers, extras and URLs are judged later; other packages are left out"
         );
+        assert_eq!(s(&["torch"]).as_deref(), Some("torch"));
+        assert_eq!(s(&["torchvision>=0.19", "pytorch-lightning"]), None);
+        assert_eq!(s(&[]), None);
         assert!(
             parse_pypi(br#"{"info": {"name": "x", "requires_dist": null}}"#, "x")
                 .expect("null requires_dist")

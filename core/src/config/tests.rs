@@ -103,6 +103,57 @@ fn duplicate_project_and_unknown_project_key() {
 }
 
 #[test]
+fn target_environment_defaults_to_linux_x86_64_and_the_newest_cpython() {
+    let c = Config::parse(PROJECT, ConfigSource::Builtin).expect("parses");
+    let t = &c.criteria.target_environment;
+    assert_eq!(
+        (t.platform, t.machine.as_str(), t.python),
+        (TargetPlatform::Linux, "x86_64", PythonMinor(3, 14))
+    );
+    assert_eq!(t.to_string(), "linux x86_64, CPython 3.14");
+    let inline = format!(
+        "[criteria]\ntarget_environment = {{ platform = \"macos\", machine = \"arm64\", \
+         python = \"3.12\" }}\n{PROJECT}"
+    );
+    let c = Config::parse(&inline, ConfigSource::Builtin).expect("inline table");
+    assert_eq!(
+        c.criteria.target_environment,
+        TargetEnvironment {
+            platform: TargetPlatform::Macos,
+            machine: "arm64".into(),
+            python: PythonMinor(3, 12),
+        }
+    );
+    let table = format!("[criteria.target_environment]\nplatform = \"windows\"\n{PROJECT}");
+    let c = Config::parse(&table, ConfigSource::Builtin).expect("sub-table");
+    let t = &c.criteria.target_environment;
+    assert_eq!(
+        (t.platform, t.machine.as_str(), t.python),
+        (TargetPlatform::Windows, "x86_64", PythonMinor(3, 14)),
+        "keys not given keep their defaults"
+    );
+}
+
+#[test]
+fn bad_target_environment_names_its_key() {
+    let (line, key, message) = err(&format!(
+        "[criteria]\nversion = \"x\"\ntarget_environment = {{ python = \"3\" }}\n{PROJECT}"
+    ));
+    assert_eq!((line, key.as_str()), (3, "criteria.target_environment"));
+    assert!(message.contains("`3` is not a Python version"), "{message}");
+    let (line, key, message) = err(&format!(
+        "[criteria.target_environment]\nplatform = \"linux\"\nos = \"posix\"\n{PROJECT}"
+    ));
+    assert_eq!((line, key.as_str()), (3, "criteria.target_environment.os"));
+    assert!(message.contains("unknown field `os`"), "{message}");
+    let (_, key, message) = err(&format!(
+        "[criteria.target_environment]\nplatform = \"beos\"\n{PROJECT}"
+    ));
+    assert_eq!(key, "criteria.target_environment.platform");
+    assert!(message.contains("beos"), "{message}");
+}
+
+#[test]
 fn environment_overrides_file_and_flags_override_environment() {
     let mut env = BTreeMap::new();
     env.insert("TACOMETER_DB".to_string(), "/data/env.duckdb".to_string());

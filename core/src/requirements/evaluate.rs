@@ -234,6 +234,11 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![Vec::new(); batch.len]
     };
+    let email_logins = if parts.mergers {
+        fetch::email_logins(store, &batch)?
+    } else {
+        vec![Default::default(); batch.len]
+    };
     let ci = if parts.ci {
         fetch::ci_counts(store, &batch)?
     } else {
@@ -260,13 +265,20 @@ pub(crate) fn evaluate_parts(
             super::maintainers(
                 layout,
                 mergers.get(k).map_or(&[][..], Vec::as_slice),
+                email_logins.get(k).map_or(&[][..], Vec::as_slice),
                 criteria.min_maintainers,
                 &criteria.bots,
             ),
             super::ci(snap, ci.get(k).copied().unwrap_or_default(), w),
             super::license(layout, &criteria.permissive_licenses),
             super::packages(seen, &scope.packages, &scope.repos),
-            super::pytorch_support(seen, &scope.packages, &torch, *as_of),
+            super::pytorch_support(
+                seen,
+                &scope.packages,
+                &torch,
+                *as_of,
+                &criteria.target_environment,
+            ),
         ];
         reqs.extend(super::files(layout));
         reqs.push(super::governance(layout));

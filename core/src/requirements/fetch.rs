@@ -17,6 +17,7 @@ const PACKAGE_PRELUDE: &str = include_str!("../../../queries/sql/package_probes.
 const WINDOW_COUNTS: &str = include_str!("../../../queries/sql/window_counts.sql");
 const SNAPSHOT: &str = include_str!("../../../queries/sql/snapshot.sql");
 const MERGERS: &str = include_str!("../../../queries/sql/mergers.sql");
+const EMAIL_LOGINS: &str = include_str!("../../../queries/sql/email_logins.sql");
 const CI_WINDOW: &str = include_str!("../../../queries/sql/ci_window.sql");
 const PACKAGES: &str = include_str!("../../../queries/sql/packages.sql");
 const COMMIT_LIST: &str = include_str!("../../../queries/sql/commit_list.sql");
@@ -309,6 +310,21 @@ pub fn mergers(store: &Store, b: &Batch) -> Result<Vec<Vec<String>>> {
     Ok(out)
 }
 
+/// `email_logins.sql`: for each probe, the e-mail addresses its primary
+/// repo's CODEOWNERS declares that stored commits link to a GitHub login, as
+/// `(e-mail, login)`, both lower case, by e-mail.
+pub fn email_logins(store: &Store, b: &Batch) -> Result<Vec<Vec<(String, String)>>> {
+    let mut out = vec![Vec::new(); b.len];
+    b.each(store, "email_logins.sql", EMAIL_LOGINS, |r| {
+        let k = b.index(r)?;
+        if let Some(slot) = out.get_mut(k) {
+            slot.push((r.get(1)?, r.get(2)?));
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// CI runs in a window: all, judged (completed, not cancelled or skipped), green.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CiCounts {
@@ -350,14 +366,64 @@ pub struct PackageSeen {
     pub observed_at: DateTime<Utc>,
     /// From which call.
     pub source: String,
-    /// A release published by then and not yanked as of then has a wheel or conda file.
-    pub binary: bool,
-    /// ... or an sdist.
-    pub sdist: bool,
+    /// Its releases published by then and not yanked as of then, by version text.
+    pub releases: Vec<ReleaseSeen>,
     /// The latest release's torch requirement seen with the snapshot (PyPI):
-    /// `(version, None)` declares no torch dependency, `(version, Some(""))`
-    /// requires torch without bounds.
+    /// `(version, None)` when no `requires_dist` entry names torch, else
+    /// `(version, Some(entries))`: the entries naming torch, one per line
+    /// (or, in rows written before they were kept whole, a bare specifier,
+    /// `""` for torch without bounds).
     pub torch: Option<(String, Option<String>)>,
+}
+
+/// One release of a package as of the as-of instant (not yanked then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseSeen {
+    /// The version as published.
+    pub version: String,
+    /// Its earliest upload, when the index said.
+    pub released_at: Option<DateTime<Utc>>,
+    /// It has a wheel or conda file.
+    pub binary: bool,
+    /// It has an sdist.
+    pub sdist: bool,
+    /// The index marks it a pre-release (`None`: not said; PyPI and conda do
+    /// not, and the version's PEP 440 form decides).
+    pub prerelease: Option<bool>,
+}
+
+/// The `releases` list of `packages.sql`: a list of structs.
+fn release_list(v: duckdb::types::Value) -> Vec<ReleaseSeen> {
+    use duckdb::types::Value as V;
+    let V::List(items) = v else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let V::Struct(fields) = item else {
+                return None;
+            };
+            let field = |name: &str| fields.get(&name.to_string());
+            let flag = |name: &str| match field(name) {
+                Some(V::Boolean(b)) => Some(*b),
+                _ => None,
+            };
+            Some(ReleaseSeen {
+                version: match field("version") {
+                    Some(V::Text(t)) => t.clone(),
+                    _ => return None,
+                },
+                released_at: match field("released_us") {
+                    Some(V::BigInt(us)) => DateTime::from_timestamp_micros(*us),
+                    _ => None,
+                },
+                binary: flag("binary").unwrap_or(false),
+                sdist: flag("sdist").unwrap_or(false),
+                prerelease: flag("prerelease"),
+            })
+        })
+        .collect()
 }
 
 /// `packages.sql` for every probe.
@@ -366,12 +432,12 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
     b.each_package(store, "packages.sql", PACKAGES, |r| {
         let k = b.index(r)?;
         let torch = match (
-            r.get::<_, Option<String>>(9)?,
-            r.get::<_, Option<bool>>(10)?,
+            r.get::<_, Option<String>>(8)?,
+            r.get::<_, Option<bool>>(9)?,
         ) {
             (Some(version), Some(true)) => Some((
                 version,
-                Some(r.get::<_, Option<String>>(11)?.unwrap_or_default()),
+                Some(r.get::<_, Option<String>>(10)?.unwrap_or_default()),
             )),
             (Some(version), Some(false)) => Some((version, None)),
             _ => None,
@@ -385,8 +451,7 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
                 .collect(),
             observed_at: utc(r.get(5)?),
             source: r.get(6)?,
-            binary: r.get(7)?,
-            sdist: r.get(8)?,
+            releases: release_list(r.get(7)?),
             torch,
         };
         if let Some(slot) = out.get_mut(k) {

@@ -179,8 +179,10 @@ fn maintainers(
     bots: &[String],
 ) -> crate::store::Result<Measure> {
     let nodes = [node.to_string()];
-    let mergers = fetch::mergers(store, &batch(&nodes, &[], *w, bots))?;
-    Ok(super::maintainers(facts, &mergers[0], min, bots))
+    let b = batch(&nodes, &[], *w, bots);
+    let mergers = fetch::mergers(store, &b)?;
+    let links = fetch::email_logins(store, &b)?;
+    Ok(super::maintainers(facts, &mergers[0], &links[0], min, bots))
 }
 
 fn ci(store: &Store, node: &str, w: &Window) -> crate::store::Result<Measure> {
@@ -555,6 +557,124 @@ fn maintainers_declared_teams_and_observed() {
 }
 
 #[test]
+fn an_email_that_belongs_to_a_declared_login_counts_once() {
+    let mut f = facts(&["CODEOWNERS"], None);
+    f.codeowners_users = vec!["alice".into()];
+    f.maintainers_users = vec!["bob".into()];
+    f.codeowners_emails = vec![
+        "Alice@Example.org".into(),
+        "12345+Bob@users.noreply.github.com".into(),
+        "carol@example.org".into(),
+    ];
+    let links = [("alice@example.org".to_string(), "alice".to_string())];
+    let m = super::maintainers(Some(&f), &[], &links, 3, &[]);
+    assert_eq!(
+        (m.status, m.value.clone()),
+        (Status::Caution, Some(Value::Count(3))),
+        "alice, bob and carol@example.org: {}",
+        m.detail
+    );
+    assert!(
+        m.detail.starts_with("declared: alice, bob, carol@example.org;"),
+        "{}",
+        m.detail
+    );
+    assert!(
+        m.detail.contains(
+            "e-mail addresses counted as logins: 12345+bob@users.noreply.github.com as bob \
+             (a GitHub noreply address), alice@example.org as alice (its commits are linked \
+             to that login)"
+        ),
+        "{}",
+        m.detail
+    );
+    let m = super::maintainers(Some(&f), &[], &[], 3, &[]);
+    assert_eq!(
+        m.value,
+        Some(Value::Count(4)),
+        "without the link the address is a person of its own"
+    );
+}
+
+#[test]
+fn email_logins_come_from_commits_observed_by_the_as_of_date() {
+    let mut store = Store::open_in_memory().expect("open");
+    let snapshot = |commits: Vec<CommitRecord>| RepoWrite {
+        snapshot: Some(RepoSnapshot {
+            node_id: "R_e".into(),
+            name_with_owner: "o/e".into(),
+            layout_files: vec![".github/CODEOWNERS".into()],
+            codeowners_path: Some(".github/CODEOWNERS".into()),
+            codeowners_users: vec!["alice".into()],
+            codeowners_emails: vec!["alice@example.org".into(), "dan@example.org".into()],
+            ..RepoSnapshot::default()
+        }),
+        commits,
+        state: Some(TargetState {
+            target: "repo:o/e".into(),
+            kind: "repo".into(),
+            ..TargetState::default()
+        }),
+        ..RepoWrite::default()
+    };
+    let p = |observed| Provenance {
+        run_id: 1,
+        observed_at: observed,
+        source: "fixture".into(),
+    };
+    store
+        .write_repo(&p(t(15, 0)), &snapshot(Vec::new()))
+        .expect("write");
+    // Alice's address is linked to her login by a commit of another repo,
+    // first observed on day 20; Dan's commits are not linked to any login.
+    let alice = CommitAuthor {
+        name: Some("Alice".into()),
+        email: Some("Alice@example.org".into()),
+        login: Some("Alice".into()),
+        identity: "alice".into(),
+        is_bot: false,
+    };
+    let dan = CommitAuthor {
+        name: Some("Dan".into()),
+        email: Some("dan@example.org".into()),
+        login: None,
+        identity: "dan@example.org".into(),
+        is_bot: false,
+    };
+    let other = RepoWrite {
+        node_id: "R_other".into(),
+        commits: vec![
+            commit("e1", t(14, 0), vec![alice]),
+            commit("e2", t(14, 0), vec![dan]),
+        ],
+        ..RepoWrite::default()
+    };
+    store.write_repo(&p(t(20, 0)), &other).expect("write");
+    let nodes = ["R_e".to_string()];
+    let count = |as_of: DateTime<Utc>| {
+        let w = Window::ending_at(as_of, 10);
+        let b = batch(&nodes, &[], w, &[]);
+        let links = fetch::email_logins(&store, &b).expect("links");
+        let snap = fetch::snapshots(&store, &b).expect("snapshots")[0].clone();
+        let m = super::maintainers(snap.as_ref().map(|s| &s.layout), &[], &links[0], 2, &[]);
+        (links[0].clone(), m.value)
+    };
+    assert_eq!(
+        count(t(21, 0)),
+        (
+            vec![("alice@example.org".to_string(), "alice".to_string())],
+            Some(Value::Count(2))
+        ),
+        "alice and dan@example.org"
+    );
+    assert_eq!(
+        count(t(19, 0)),
+        (Vec::new(), Some(Value::Count(3))),
+        "the link was not observed yet: a past answer stays as it was"
+    );
+}
+
+#[test]
 fn ci_green_red_absent_and_low_pass_rate() {
     let w = window();
     let run = |key: &str, at: DateTime<Utc>, conclusion: &str| crate::store::write::CiRun {
@@ -711,6 +831,12 @@ fn packages_binary_link_back_sdist_only_and_missing() {
         Status::Caution,
         "the only wheel is yanked"
     );
+    let m = packages(&store, &["pypi:sdistonly".to_string()], &repos, t(21, 0)).expect("m");
+    assert!(
+        m.detail.contains("ships only an sdist (latest 1.0)"),
+        "{}",
+        m.detail
+    );
     assert_eq!(status(&["pypi:gone"]), Status::Fail);
     assert_eq!(
         status(&["pypi:gone", "pypi:good"]),
@@ -718,12 +844,104 @@ fn packages_binary_link_back_sdist_only_and_missing() {
         "one good package is enough"
     );
     assert_eq!(status(&[]), Status::Fail, "nothing configured");
+    let m = packages(&store, &[], &repos, t(21, 0)).expect("measure");
+    assert_eq!(m.source, CONFIGURATION, "machine-checkable config gap");
+    assert!(m.detail.contains("tacometer's configuration"), "{}", m.detail);
     let keys = vec!["pypi:good".to_string()];
     let m = packages(&store, &keys, &repos, t(19, 0)).expect("measure");
     assert_eq!(
         m.status,
         Status::Unknown,
         "not observed before the as-of date"
+    );
+}
+
+#[test]
+fn packages_judge_the_latest_release_at_the_as_of_date() {
+    use crate::store::write::{PackageSnapshot, ReleaseRecord};
+    let mut store = Store::open_in_memory().expect("open");
+    let rel = |v: &str, day: u32, binary: bool, sdist: bool| ReleaseRecord {
+        version: v.into(),
+        released_at: Some(t(day, 9)),
+        is_prerelease: None,
+        yanked: false,
+        has_binary: binary,
+        has_sdist: sdist,
+        requires_torch: None,
+    };
+    let mut write = |pkg: &str, observed: DateTime<Utc>, releases: &[ReleaseRecord]| {
+        let p = Provenance {
+            run_id: 1,
+            observed_at: observed,
+            source: format!("GET /pypi/{pkg}/json"),
+        };
+        let snap = PackageSnapshot {
+            ecosystem: "pypi".into(),
+            package: pkg.into(),
+            found: true,
+            latest_version: None,
+            repo_links: vec!["o/r".into()],
+            torch_requirement: None,
+        };
+        store
+            .write_package(&p, &snap, releases, &TargetState::default())
+            .expect("write package");
+    };
+    // `later`: 1.0 with a wheel, then (day 15) 2.0 with an sdist only.
+    write("later", t(12, 0), &[rel("1.0", 10, true, true)]);
+    write(
+        "later",
+        t(20, 0),
+        &[rel("1.0", 10, true, true), rel("2.0", 15, false, true)],
+    );
+    // `backport`: 1.8.5 (sdist only) uploaded after 2.0.0 (wheel); a newer
+    // pre-release without a wheel.
+    write(
+        "backport",
+        t(20, 0),
+        &[
+            rel("2.0.0", 5, true, true),
+            rel("1.8.5", 16, false, true),
+            rel("2.1.0rc1", 18, false, true),
+        ],
+    );
+    // `nofiles`: the latest release has no files; an old one had a wheel.
+    write(
+        "nofiles",
+        t(20, 0),
+        &[rel("0.9", 2, true, false), rel("1.0", 11, false, false)],
+    );
+    let repos = vec!["o/r".to_string()];
+    let judge = |key: &str, at: DateTime<Utc>| {
+        packages(&store, &[key.to_string()], &repos, at).expect("measure")
+    };
+    let m = judge("pypi:later", t(13, 0));
+    assert_eq!(m.status, Status::Pass, "1.0 is the latest then: {}", m.detail);
+    assert!(m.detail.contains("pypi:later 1.0 (uploaded on 2026-06-10)"), "{}", m.detail);
+    let m = judge("pypi:later", t(21, 0));
+    assert_eq!(
+        m.status,
+        Status::Caution,
+        "an older wheel does not make the latest sdist-only release pass"
+    );
+    assert_eq!(
+        m.detail,
+        "pypi:later 2.0, the latest release, ships only an sdist; the newest binary is 1.0 \
+         uploaded on 2026-06-10"
+    );
+    let m = judge("pypi:backport", t(21, 0));
+    assert_eq!(
+        m.status,
+        Status::Pass,
+        "2.0.0 is the latest (highest final version), not the later 1.8.5 upload nor the rc: {}",
+        m.detail
+    );
+    let m = judge("pypi:nofiles", t(21, 0));
+    assert_eq!(m.status, Status::Caution);
+    assert!(
+        m.detail.contains("1.0, the latest release, ships no files; the newest binary is 0.9 uploaded on 2026-06-02"),
+        "{}",
+        m.detail
     );
 }
 
@@ -755,13 +973,14 @@ fn torch_pin_against_the_latest_two_minors() {
         links: vec![],
         observed_at: day(9),
         source: "fixture".into(),
-        binary: true,
-        sdist: true,
+        releases: Vec::new(),
         torch: Some(("1.0".into(), spec.map(String::from))),
     };
     let keys = vec!["pypi:pkg".to_string()];
-    let judge =
-        |spec: Option<&str>, at: u32| pytorch_support(&[seen(spec)], &keys, &torch, day(at));
+    let target = crate::config::TargetEnvironment::default();
+    let judge = |spec: Option<&str>, at: u32| {
+        pytorch_support(&[seen(spec)], &keys, &torch, day(at), &target)
+    };
     let m = judge(Some(">=2.4,<2.9"), 11);
     assert_eq!(m.status, Status::Caution, "admits 2.8 but not 2.9");
     assert!(m.detail.contains("admits 2.8 but not 2.9"), "{}", m.detail);
@@ -779,17 +998,17 @@ fn torch_pin_against_the_latest_two_minors() {
     assert_eq!(m.value, Some(Value::Text("no torch dependency".into())));
     assert_eq!(judge(Some("~=banana"), 11).status, Status::Caution);
     assert_eq!(
-        pytorch_support(&[], &keys, &torch, day(11)).status,
+        pytorch_support(&[], &keys, &torch, day(11), &target).status,
         Status::Unknown,
         "no snapshot by then"
     );
     assert_eq!(
-        pytorch_support(&[seen(Some(">=2"))], &[], &torch, day(11)).status,
+        pytorch_support(&[seen(Some(">=2"))], &[], &torch, day(11), &target).status,
         Status::Unknown,
         "no PyPI package configured"
     );
     assert_eq!(
-        pytorch_support(&[seen(Some(">=2"))], &keys, &torch[..1], day(11)).status,
+        pytorch_support(&[seen(Some(">=2"))], &keys, &torch[..1], day(11), &target).status,
         Status::Unknown,
         "only one torch minor known"
     );
@@ -943,19 +1162,19 @@ fn spelling_variants_teams_emails_and_unjudged_ci() {
     let mut f = facts(&["CODEOWNERS"], None);
     f.codeowners_users = vec!["alice".into(), "bob".into(), "carol".into()];
     assert_eq!(
-        super::maintainers(Some(&f), &[], 2, &[]).status,
+        super::maintainers(Some(&f), &[], &[], 2, &[]).status,
         Status::Pass
     );
     f.codeowners_teams = vec!["@org/core".into()];
     assert_eq!(
-        super::maintainers(Some(&f), &[], 2, &[]).status,
+        super::maintainers(Some(&f), &[], &[], 2, &[]).status,
         Status::Caution,
         "a team that cannot be expanded always needs a look"
     );
     let mut f = facts(&["CODEOWNERS"], None);
     f.codeowners_users = vec!["alice".into()];
     f.codeowners_emails = vec!["dan@example.com".into()];
-    let m = super::maintainers(Some(&f), &[], 2, &[]);
+    let m = super::maintainers(Some(&f), &[], &[], 2, &[]);
     assert_eq!(
         (m.status, m.value),
         (Status::Caution, Some(Value::Count(2))),

@@ -1,11 +1,29 @@
 //! `pytorch_support`: does the latest PyPI release admit the latest two torch minors?
+//!
+//! The release's `requires_dist` entries naming torch are kept verbatim by the
+//! collector and read here as PEP 508 (`pep508_rs`): an entry counts when its
+//! environment marker holds for `[criteria] target_environment` without extras,
+//! so `torch>=2.5 ; sys_platform == "darwin"` or `torch ; extra == "cuda"` is
+//! no base requirement on Linux. Every entry that counts must hold at once (an
+//! installer satisfies all of them), so a minor is admitted when one of its
+//! published releases satisfies every counted specifier.
+//!
+//! A URL pin (`torch @ https://...`) installs whatever that file is, never a
+//! release resolved from PyPI: it admits no PyPI minor, and the detail says
+//! so. Reading a version out of a wheel's file name would guess at a build
+//! that may not match any PyPI release (local `+cu121` builds, private
+//! forks), and PyPI refuses uploads with direct references anyway, so the
+//! rule treats the pin as what it is: not a supported range of torch releases.
 
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::marker::{MarkerEnvironment, MarkerEnvironmentBuilder, MarkerTree};
+use pep508_rs::{Requirement, VersionOrUrl};
 
 use super::{Measure, PackageSeen, Status, TorchRelease, Value, unknown};
+use crate::config::TargetEnvironment;
 
 /// Final (non-pre, non-dev) torch releases published by `as_of`, parsed.
 fn finals(releases: &[TorchRelease], as_of: DateTime<Utc>) -> Vec<Version> {
@@ -29,10 +47,10 @@ pub fn latest_minors(releases: &[TorchRelease], as_of: DateTime<Utc>) -> Vec<(u6
     minors
 }
 
-/// Which of `minors` a torch specifier admits: a minor is admitted when the
-/// specifier accepts at least one of its published releases.
+/// Which of `minors` every one of `specs` admits: a minor is admitted when
+/// one of its published releases satisfies them all (no specifier: any).
 fn admitted(
-    spec: &VersionSpecifiers,
+    specs: &[VersionSpecifiers],
     minors: &[(u64, u64)],
     versions: &[Version],
 ) -> Vec<(u64, u64)> {
@@ -43,7 +61,7 @@ fn admitted(
             versions
                 .iter()
                 .filter(|v| v.release()[0] == maj && v.release()[1] == min)
-                .any(|v| spec.contains(v))
+                .any(|v| specs.iter().all(|s| s.contains(v)))
         })
         .collect()
 }
@@ -55,17 +73,99 @@ fn minor_text(m: &[(u64, u64)]) -> String {
         .join(" and ")
 }
 
+/// The PEP 508 marker environment of a CPython installation on `target`.
+pub fn marker_environment(target: &TargetEnvironment) -> Option<MarkerEnvironment> {
+    let minor = target.python.to_string();
+    let full = format!("{minor}.0");
+    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: "cpython",
+        implementation_version: &full,
+        os_name: target.platform.os_name(),
+        platform_machine: &target.machine,
+        platform_python_implementation: "CPython",
+        platform_release: "",
+        platform_system: target.platform.platform_system(),
+        platform_version: "",
+        python_full_version: &full,
+        python_version: &minor,
+        sys_platform: target.platform.sys_platform(),
+    })
+    .ok()
+}
+
+/// What a release's stored torch requirement says for the target environment.
+#[derive(Debug, Clone, PartialEq)]
+enum TorchDemand {
+    /// No entry names torch, or none applies to the target (why, for people).
+    None(String),
+    /// An entry that cannot be read: the entry and the parser's message.
+    Unreadable(String, String),
+    /// A URL pin: the requirement as written, without its marker.
+    Url(String),
+    /// Version specifiers that must all hold (none: torch without bounds), and
+    /// the requirements they come from, without markers.
+    Versions(Vec<VersionSpecifiers>, String),
+}
+
+/// Reads a stored torch requirement: `None` (no entry names torch), the
+/// entries naming torch one per line (PEP 508, markers included), or, in rows
+/// written before entries were kept, a bare specifier (`""`: no bounds).
+/// `ignored` collects the entries whose marker does not hold for `env`.
+fn demand(stored: Option<&str>, env: &MarkerEnvironment, ignored: &mut Vec<String>) -> TorchDemand {
+    let Some(text) = stored else {
+        return TorchDemand::None("declares no torch dependency".into());
+    };
+    let legacy = !text.starts_with(|c: char| c.is_ascii_alphabetic());
+    if legacy {
+        return match text {
+            "" => TorchDemand::Versions(Vec::new(), "torch".into()),
+            spec => match VersionSpecifiers::from_str(spec) {
+                Ok(parsed) => TorchDemand::Versions(vec![parsed], format!("torch{spec}")),
+                Err(e) => TorchDemand::Unreadable(format!("torch{spec}"), e.to_string()),
+            },
+        };
+    }
+    let mut specs = Vec::new();
+    let mut counted = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let mut req = match Requirement::<pep508_rs::VerbatimUrl>::from_str(line) {
+            Ok(r) => r,
+            Err(e) => {
+                let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                return TorchDemand::Unreadable(line.to_string(), first);
+            }
+        };
+        if !req.evaluate_markers(env, &[]) {
+            ignored.push(line.to_string());
+            continue;
+        }
+        req.marker = MarkerTree::TRUE;
+        match &req.version_or_url {
+            Some(VersionOrUrl::Url(_)) => return TorchDemand::Url(req.to_string()),
+            Some(VersionOrUrl::VersionSpecifier(s)) => specs.push(s.clone()),
+            None => {}
+        }
+        counted.push(req.to_string());
+    }
+    if counted.is_empty() {
+        return TorchDemand::None("declares no torch dependency for this environment".into());
+    }
+    TorchDemand::Versions(specs, counted.join(", "))
+}
+
 /// `pytorch_support`: the torch requirement of each configured PyPI package's
-/// latest release (as seen in its latest snapshot at or before `as_of`) against
-/// the latest two torch minors published by then. Pass: both admitted; caution:
-/// one, or no torch dependency declared, or a specifier that cannot be parsed;
-/// fail: neither. The best package decides. Unknown without a PyPI package, a
-/// snapshot by then, or torch's release list.
+/// latest release (as seen in its latest snapshot at or before `as_of`), for
+/// the target environment, against the latest two torch minors published by
+/// then. Pass: both admitted; caution: one, or no torch dependency declared
+/// (for the target), or an entry that cannot be read; fail: neither (a URL
+/// pin admits none). The best package decides. Unknown without a PyPI
+/// package, a snapshot by then, or torch's release list.
 pub fn pytorch_support(
     seen: &[PackageSeen],
     configured: &[String],
     releases: &[TorchRelease],
     as_of: DateTime<Utc>,
+    target: &TargetEnvironment,
 ) -> Measure {
     let minors = latest_minors(releases, as_of);
     let threshold = Value::Text(if minors.len() == 2 {
@@ -73,7 +173,7 @@ pub fn pytorch_support(
     } else {
         "the latest two torch minors".into()
     });
-    let what = "torch requirement of the latest PyPI release";
+    let what = format!("torch requirement of the latest PyPI release on {target}");
     if !configured.iter().any(|k| k.starts_with("pypi:")) {
         let mut m = unknown(
             "pytorch_support",
@@ -90,65 +190,79 @@ pub fn pytorch_support(
             "torch's own releases were not collected by the as-of date",
         );
     }
+    let Some(env) = marker_environment(target) else {
+        return unknown(
+            "pytorch_support",
+            threshold,
+            &format!("no PEP 508 marker environment for {target}"),
+        );
+    };
     let versions = finals(releases, as_of);
     let judged: Vec<(Status, String, String, &PackageSeen)> = seen
         .iter()
         .filter(|s| s.key.starts_with("pypi:") && s.found)
         .filter_map(|s| s.torch.as_ref().map(|t| (s, t)))
-        .map(|(s, (version, spec))| {
+        .map(|(s, (version, stored))| {
             let name = s.key.trim_start_matches("pypi:");
-            match spec.as_deref() {
-                None => (
+            let mut ignored = Vec::new();
+            let (status, value, mut detail) = match demand(stored.as_deref(), &env, &mut ignored) {
+                TorchDemand::None(why) => (
                     Status::Caution,
                     "no torch dependency".to_string(),
-                    format!("{name} {version} declares no torch dependency"),
-                    s,
+                    format!("{name} {version} {why}"),
                 ),
-                Some("") => (
-                    Status::Pass,
-                    "torch".to_string(),
-                    format!("{name} {version} requires torch without bounds"),
-                    s,
+                TorchDemand::Unreadable(entry, e) => (
+                    Status::Caution,
+                    entry.clone(),
+                    format!("{name} {version}: cannot read {entry}: {e}"),
                 ),
-                Some(text) => match VersionSpecifiers::from_str(text) {
-                    Err(e) => (
-                        Status::Caution,
-                        format!("torch{text}"),
-                        format!("{name} {version}: cannot read torch{text}: {e}"),
-                        s,
+                TorchDemand::Url(req) => (
+                    Status::Fail,
+                    req.clone(),
+                    format!(
+                        "{name} {version} pins torch to a URL ({req}), not to PyPI releases, \
+                         so it admits neither {}",
+                        minor_text(&minors)
                     ),
-                    Ok(parsed) => {
-                        let ok = admitted(&parsed, &minors, &versions);
-                        let status = match ok.len() {
-                            2 => Status::Pass,
-                            1 => Status::Caution,
-                            _ => Status::Fail,
-                        };
-                        let detail = match ok.len() {
-                            0 => format!(
-                                "{name} {version} requires torch{text}, which admits neither {}",
-                                minor_text(&minors)
-                            ),
-                            n if n == minors.len() => format!(
-                                "{name} {version} requires torch{text}, which admits {}",
-                                minor_text(&minors)
-                            ),
-                            _ => format!(
-                                "{name} {version} requires torch{text}, which admits {} but not {}",
-                                minor_text(&ok),
-                                minor_text(
-                                    &minors
-                                        .iter()
-                                        .copied()
-                                        .filter(|m| !ok.contains(m))
-                                        .collect::<Vec<_>>()
-                                )
-                            ),
-                        };
-                        (status, format!("torch{text}"), detail, s)
-                    }
-                },
+                ),
+                TorchDemand::Versions(specs, req) => {
+                    let ok = admitted(&specs, &minors, &versions);
+                    let status = match ok.len() {
+                        2 => Status::Pass,
+                        1 => Status::Caution,
+                        _ => Status::Fail,
+                    };
+                    let detail = match ok.len() {
+                        0 => format!(
+                            "{name} {version} requires {req}, which admits neither {}",
+                            minor_text(&minors)
+                        ),
+                        n if n == minors.len() => format!(
+                            "{name} {version} requires {req}, which admits {}",
+                            minor_text(&minors)
+                        ),
+                        _ => format!(
+                            "{name} {version} requires {req}, which admits {} but not {}",
+                            minor_text(&ok),
+                            minor_text(
+                                &minors
+                                    .iter()
+                                    .copied()
+                                    .filter(|m| !ok.contains(m))
+                                    .collect::<Vec<_>>()
+                            )
+                        ),
+                    };
+                    (status, req, detail)
+                }
+            };
+            if !ignored.is_empty() {
+                detail.push_str(&format!(
+                    " (not for this environment: {})",
+                    ignored.join(" | ")
+                ));
             }
+            (status, value, detail, s)
         })
         .collect();
     let Some((status, value, _, best)) = judged.iter().min_by_key(|(st, ..)| *st) else {
@@ -177,3 +291,6 @@ pub fn pytorch_support(
         falls_below_on: None,
     }
 }
+
+#[cfg(test)]
+mod tests;

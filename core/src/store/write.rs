@@ -182,7 +182,8 @@ pub struct ReleaseRecord {
     pub has_binary: bool,
     /// Has an sdist.
     pub has_sdist: bool,
-    /// torch specifier, when known for this release.
+    /// The `requires_dist` entries naming torch, when known for this release
+    /// (as in [`PackageSnapshot::torch_requirement`]).
     pub requires_torch: Option<String>,
 }
 
@@ -270,8 +271,11 @@ pub struct PackageSnapshot {
     /// GitHub repos its metadata links to.
     pub repo_links: Vec<String>,
     /// The torch requirement of the latest release, when the index says
-    /// (PyPI): `Some(None)` declares no torch dependency, `Some(Some(""))`
-    /// requires torch without bounds.
+    /// (PyPI): `Some(None)` when no `requires_dist` entry names torch, else
+    /// `Some(Some(entries))`: the entries naming torch, verbatim with their
+    /// markers, one per line (stored in `package_requirements.torch_specifier`;
+    /// rows written before these were kept held a bare specifier, `""` for
+    /// torch without bounds, and are still read as such).
     pub torch_requirement: Option<Option<String>>,
 }
 
