@@ -167,13 +167,13 @@ pub fn long_table(evals: &[Evaluation]) -> Table {
         "value",
         "threshold",
         "margin",
-        "falls_below_on",
         "window_start",
         "window_end",
         "observed_at",
         "source",
         "criteria_version",
         "detail",
+        "falls_below_on",
     ]);
     for e in evals {
         for m in &e.requirements {
@@ -191,14 +191,14 @@ fn long_row(e: &Evaluation, m: &Measure) -> Vec<Json> {
         value_json(m.value.as_ref()),
         value_json(Some(&m.threshold)),
         m.margin.map_or(Json::Null, |x| json!(x)),
-        m.falls_below_on
-            .map_or(Json::Null, |d| json!(d.to_string())),
         json!(rfc3339(e.window.start)),
         json!(rfc3339(e.window.end)),
         m.observed_at.map_or(Json::Null, |t| json!(rfc3339(t))),
         json!(m.source),
         json!(e.criteria_version),
         json!(m.detail),
+        m.falls_below_on
+            .map_or(Json::Null, |d| json!(d.to_string())),
     ]
 }
 

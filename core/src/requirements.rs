@@ -500,24 +500,28 @@ pub fn maintainers(
         );
     };
     let mut merged: Vec<String> = Vec::new();
-    let emails: Vec<String> = f.codeowners_emails.iter().map(|e| {
-        let e = e.to_lowercase();
-        let linked = crate::identity::noreply_login(&e)
-            .map(|l| (l, "a GitHub noreply address"))
-            .or_else(|| {
-                email_logins
-                    .iter()
-                    .find(|(address, _)| *address == e)
-                    .map(|(_, l)| (l.to_lowercase(), "its commits are linked to that login"))
-            });
-        match linked {
-            Some((login, why)) => {
-                merged.push(format!("{e} as {login} ({why})"));
-                login
+    let emails: Vec<String> = f
+        .codeowners_emails
+        .iter()
+        .map(|e| {
+            let e = e.to_lowercase();
+            let linked = crate::identity::noreply_login(&e)
+                .map(|l| (l, "a GitHub noreply address"))
+                .or_else(|| {
+                    email_logins
+                        .iter()
+                        .find(|(address, _)| *address == e)
+                        .map(|(_, l)| (l.to_lowercase(), "its commits are linked to that login"))
+                });
+            match linked {
+                Some((login, why)) => {
+                    merged.push(format!("{e} as {login} ({why})"));
+                    login
+                }
+                None => e,
             }
-            None => e,
-        }
-    }).collect();
+        })
+        .collect();
     let mut declared: Vec<String> = f
         .codeowners_users
         .iter()
@@ -647,7 +651,6 @@ pub fn ci(snap: Option<&Snapshot>, counts: CiCounts, w: &Window) -> Measure {
         falls_below_on: None,
     }
 }
-
 
 /// A release's version for ordering: PEP 440 where it parses.
 fn release_version(r: &ReleaseSeen) -> Option<pep440_rs::Version> {

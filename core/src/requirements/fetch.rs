@@ -431,10 +431,7 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
     let mut out = vec![Vec::new(); b.len];
     b.each_package(store, "packages.sql", PACKAGES, |r| {
         let k = b.index(r)?;
-        let torch = match (
-            r.get::<_, Option<String>>(8)?,
-            r.get::<_, Option<bool>>(9)?,
-        ) {
+        let torch = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<bool>>(9)?) {
             (Some(version), Some(true)) => Some((
                 version,
                 Some(r.get::<_, Option<String>>(10)?.unwrap_or_default()),

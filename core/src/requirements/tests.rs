@@ -575,7 +575,8 @@ fn an_email_that_belongs_to_a_declared_login_counts_once() {
         m.detail
     );
     assert!(
-        m.detail.starts_with("declared: alice, bob, carol@example.org;"),
+        m.detail
+            .starts_with("declared: alice, bob, carol@example.org;"),
         "{}",
         m.detail
     );
@@ -846,7 +847,11 @@ fn packages_binary_link_back_sdist_only_and_missing() {
     assert_eq!(status(&[]), Status::Fail, "nothing configured");
     let m = packages(&store, &[], &repos, t(21, 0)).expect("measure");
     assert_eq!(m.source, CONFIGURATION, "machine-checkable config gap");
-    assert!(m.detail.contains("tacometer's configuration"), "{}", m.detail);
+    assert!(
+        m.detail.contains("tacometer's configuration"),
+        "{}",
+        m.detail
+    );
     let keys = vec!["pypi:good".to_string()];
     let m = packages(&store, &keys, &repos, t(19, 0)).expect("measure");
     assert_eq!(
@@ -916,8 +921,17 @@ fn packages_judge_the_latest_release_at_the_as_of_date() {
         packages(&store, &[key.to_string()], &repos, at).expect("measure")
     };
     let m = judge("pypi:later", t(13, 0));
-    assert_eq!(m.status, Status::Pass, "1.0 is the latest then: {}", m.detail);
-    assert!(m.detail.contains("pypi:later 1.0 (uploaded on 2026-06-10)"), "{}", m.detail);
+    assert_eq!(
+        m.status,
+        Status::Pass,
+        "1.0 is the latest then: {}",
+        m.detail
+    );
+    assert!(
+        m.detail.contains("pypi:later 1.0 (uploaded on 2026-06-10)"),
+        "{}",
+        m.detail
+    );
     let m = judge("pypi:later", t(21, 0));
     assert_eq!(
         m.status,
