@@ -655,7 +655,7 @@ fn upload_day(at: Option<DateTime<Utc>>) -> String {
 /// `configured` are keys like `pypi:pytorch-ignite`; `repos` are `owner/name`.
 pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -> Measure {
     let threshold = Value::Text(
-        "the latest release has a binary and the package links back to the repo".into(),
+        "the latest release has a binary; the package links back to the repo".into(),
     );
     if configured.is_empty() {
         return Measure {
