@@ -67,7 +67,7 @@ pub fn run(
     let store = eval::open(&config)?;
     let scopes = eval::scopes(&store, &[&project])?;
     if !args.live {
-        eval::require_history(&scopes[0], &args.project, &config)?;
+        eval::require_history(&store, &scopes[0], &args.project, &config)?;
     }
     let evals = eval::evaluate_at(&store, &config, &scopes, as_of)?;
     let Some(e) = evals.first() else {
