@@ -452,24 +452,28 @@ pub fn maintainers(
         );
     };
     let mut merged: Vec<String> = Vec::new();
-    let emails: Vec<String> = f.codeowners_emails.iter().map(|e| {
-        let e = e.to_lowercase();
-        let linked = crate::identity::noreply_login(&e)
-            .map(|l| (l, "a GitHub noreply address"))
-            .or_else(|| {
-                email_logins
-                    .iter()
-                    .find(|(address, _)| *address == e)
-                    .map(|(_, l)| (l.to_lowercase(), "its commits are linked to that login"))
-            });
-        match linked {
-            Some((login, why)) => {
-                merged.push(format!("{e} as {login} ({why})"));
-                login
+    let emails: Vec<String> = f
+        .codeowners_emails
+        .iter()
+        .map(|e| {
+            let e = e.to_lowercase();
+            let linked = crate::identity::noreply_login(&e)
+                .map(|l| (l, "a GitHub noreply address"))
+                .or_else(|| {
+                    email_logins
+                        .iter()
+                        .find(|(address, _)| *address == e)
+                        .map(|(_, l)| (l.to_lowercase(), "its commits are linked to that login"))
+                });
+            match linked {
+                Some((login, why)) => {
+                    merged.push(format!("{e} as {login} ({why})"));
+                    login
+                }
+                None => e,
             }
-            None => e,
-        }
-    }).collect();
+        })
+        .collect();
     let mut declared: Vec<String> = f
         .codeowners_users
         .iter()
@@ -654,9 +658,8 @@ fn upload_day(at: Option<DateTime<Utc>>) -> String {
 /// in tacometer's configuration rather than something measured.
 /// `configured` are keys like `pypi:pytorch-ignite`; `repos` are `owner/name`.
 pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -> Measure {
-    let threshold = Value::Text(
-        "the latest release has a binary; the package links back to the repo".into(),
-    );
+    let threshold =
+        Value::Text("the latest release has a binary; the package links back to the repo".into());
     if configured.is_empty() {
         return Measure {
             id: "packages",

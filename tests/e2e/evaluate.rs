@@ -755,7 +755,16 @@ fn a_gone_or_unresolved_repo_is_unknown_with_the_same_reason_in_check_report_and
     let cases: [(&str, &[&str], &[&str]); 2] = [
         (
             "Edge Gone",
-            &["stars", "commits", "contributors", "maintainers", "ci", "license", "files.readme", "governance"],
+            &[
+                "stars",
+                "commits",
+                "contributors",
+                "maintainers",
+                "ci",
+                "license",
+                "files.readme",
+                "governance",
+            ],
             &[],
         ),
         (
@@ -772,15 +781,20 @@ fn a_gone_or_unresolved_repo_is_unknown_with_the_same_reason_in_check_report_and
             .iter()
             .find(|e| e["project"] == project)
             .unwrap_or_else(|| panic!("{project} is in the report"));
-        assert_eq!(&from_check, from_report, "check and report agree on {project}");
+        assert_eq!(
+            &from_check, from_report,
+            "check and report agree on {project}"
+        );
         for id in unknown {
             let m = measure(&from_check, id);
             assert_eq!(m["status"], "unknown", "{project} {id}: {m}");
             assert_eq!(m["value"], Value::Null, "{project} {id}");
             let detail = m["detail"].as_str().expect("detail");
             assert!(
-                detail.contains("edge/gone is gone upstream or never existed: GitHub answered \
-                                 NOT_FOUND on"),
+                detail.contains(
+                    "edge/gone is gone upstream or never existed: GitHub answered \
+                                 NOT_FOUND on"
+                ),
                 "{project} {id}: {detail}"
             );
             assert_eq!(
@@ -792,7 +806,10 @@ fn a_gone_or_unresolved_repo_is_unknown_with_the_same_reason_in_check_report_and
         for id in known {
             let m = measure(&from_check, id);
             assert_ne!(m["status"], "unknown", "{project} {id}: {m}");
-            assert_eq!(summary_row(project, id).0, m["status"].as_str().expect("status"));
+            assert_eq!(
+                summary_row(project, id).0,
+                m["status"].as_str().expect("status")
+            );
         }
     }
     // `status` knows the same.

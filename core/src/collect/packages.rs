@@ -115,7 +115,11 @@ pub fn parse_pypi(body: &[u8], project: &str) -> Result<PackageInfo, ParseError>
         name: doc.info.name.clone(),
         latest_version: doc.info.version.clone(),
         repo_links: github_repos(links),
-        requires_torch: doc.info.requires_dist.as_deref().and_then(torch_requirements),
+        requires_torch: doc
+            .info
+            .requires_dist
+            .as_deref()
+            .and_then(torch_requirements),
         releases,
     })
 }
@@ -299,9 +303,8 @@ mod tests {
 
     #[test]
     fn every_entry_naming_torch_is_kept_whole() {
-        let s = |v: &[&str]| {
-            torch_requirements(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>())
-        };
+        let s =
+            |v: &[&str]| torch_requirements(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
         assert_eq!(s(&["torch (>=1.8)"]).as_deref(), Some("torch (>=1.8)"));
         assert_eq!(
             s(&[

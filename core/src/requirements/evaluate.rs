@@ -175,9 +175,8 @@ pub fn missing_repos(scope: &Scope, health: &[RepoHealth]) -> Vec<MissingRepo> {
             let resolved = scope.resolved.get(i).is_some_and(Option::is_some);
             let reason = match failure {
                 Some(f) if f.kind == "not_found" => {
-                    let after_last_snapshot = h
-                        .and_then(|h| h.seen_at)
-                        .is_none_or(|seen| f.at > seen);
+                    let after_last_snapshot =
+                        h.and_then(|h| h.seen_at).is_none_or(|seen| f.at > seen);
                     if resolved && !after_last_snapshot {
                         return None;
                     }

@@ -400,10 +400,7 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
     let mut out = vec![Vec::new(); b.len];
     b.each_package(store, "packages.sql", PACKAGES, |r| {
         let k = b.index(r)?;
-        let torch = match (
-            r.get::<_, Option<String>>(8)?,
-            r.get::<_, Option<bool>>(9)?,
-        ) {
+        let torch = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<bool>>(9)?) {
             (Some(version), Some(true)) => Some((
                 version,
                 Some(r.get::<_, Option<String>>(10)?.unwrap_or_default()),
@@ -468,16 +465,19 @@ pub struct RepoHealth {
 
 /// `repo_health.sql`: for each of `len` probes, what collection knew about its
 /// configured repositories by its end.
-pub fn repo_health(store: &Store, repos: &[RepoProbe<'_>], len: usize) -> Result<Vec<Vec<RepoHealth>>> {
+pub fn repo_health(
+    store: &Store,
+    repos: &[RepoProbe<'_>],
+    len: usize,
+) -> Result<Vec<Vec<RepoHealth>>> {
     let mut out = vec![Vec::new(); len];
     if repos.is_empty() {
         return Ok(out);
     }
     let started = std::time::Instant::now();
     let name = "repo_health.sql";
-    let list = |f: &dyn Fn(&RepoProbe<'_>) -> String| {
-        text_list(repos.iter().map(f).collect::<Vec<_>>())
-    };
+    let list =
+        |f: &dyn Fn(&RepoProbe<'_>) -> String| text_list(repos.iter().map(f).collect::<Vec<_>>());
     let mut stmt = store.conn().prepare_cached(REPO_HEALTH).map_err(db(name))?;
     let mut rows = stmt
         .query(params![

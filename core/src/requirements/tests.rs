@@ -575,7 +575,8 @@ fn an_email_that_belongs_to_a_declared_login_counts_once() {
         m.detail
     );
     assert!(
-        m.detail.starts_with("declared: alice, bob, carol@example.org;"),
+        m.detail
+            .starts_with("declared: alice, bob, carol@example.org;"),
         "{}",
         m.detail
     );
@@ -845,8 +846,15 @@ fn packages_binary_link_back_sdist_only_and_missing() {
     );
     assert_eq!(status(&[]), Status::Fail, "nothing configured");
     let m = packages(&store, &[], &repos, t(21, 0)).expect("measure");
-    assert_eq!(m.source, CONFIGURATION_SOURCE, "machine-checkable config gap");
-    assert!(m.detail.contains("tacometer's configuration"), "{}", m.detail);
+    assert_eq!(
+        m.source, CONFIGURATION_SOURCE,
+        "machine-checkable config gap"
+    );
+    assert!(
+        m.detail.contains("tacometer's configuration"),
+        "{}",
+        m.detail
+    );
     let keys = vec!["pypi:good".to_string()];
     let m = packages(&store, &keys, &repos, t(19, 0)).expect("measure");
     assert_eq!(
@@ -916,8 +924,17 @@ fn packages_judge_the_latest_release_at_the_as_of_date() {
         packages(&store, &[key.to_string()], &repos, at).expect("measure")
     };
     let m = judge("pypi:later", t(13, 0));
-    assert_eq!(m.status, Status::Pass, "1.0 is the latest then: {}", m.detail);
-    assert!(m.detail.contains("pypi:later 1.0 (uploaded on 2026-06-10)"), "{}", m.detail);
+    assert_eq!(
+        m.status,
+        Status::Pass,
+        "1.0 is the latest then: {}",
+        m.detail
+    );
+    assert!(
+        m.detail.contains("pypi:later 1.0 (uploaded on 2026-06-10)"),
+        "{}",
+        m.detail
+    );
     let m = judge("pypi:later", t(21, 0));
     assert_eq!(
         m.status,
@@ -1055,9 +1072,17 @@ fn gone_and_unresolved_repos_make_what_they_measure_unknown_with_the_reason() {
     let commits: Vec<CommitRecord> = (0..3)
         .map(|i| commit(&format!("g{i}"), t(9, i), vec![alice.clone()]))
         .collect();
-    store.write_repo(&p(t(10, 0)), &repo(commits)).expect("write");
+    store
+        .write_repo(&p(t(10, 0)), &repo(commits))
+        .expect("write");
     fail(&mut store, "repo:o/second", t(5, 0), "server", "HTTP 502");
-    fail(&mut store, "repo:o/primary", t(12, 0), "not_found", "repository o/primary is gone (node R_p)");
+    fail(
+        &mut store,
+        "repo:o/primary",
+        t(12, 0),
+        "not_found",
+        "repository o/primary is gone (node R_p)",
+    );
     let config = crate::config::Config::parse(
         "[[projects]]\nname = \"Gone\"\nrepos = [\"o/primary\", \"o/second\"]\n",
         crate::config::ConfigSource::Builtin,
@@ -1081,12 +1106,16 @@ fn gone_and_unresolved_repos_make_what_they_measure_unknown_with_the_reason() {
         "the repository o/second never resolved to a GitHub repository: its last collection by \
          the as-of date failed on 2026-06-05T00:00:00Z (server: HTTP 502)"
     );
-    assert_eq!(commits.value, None, "a partial count is never reported as known");
     assert_eq!(
-        e.measure("contributors").expect("m").detail,
-        commits.detail
+        commits.value, None,
+        "a partial count is never reported as known"
     );
-    assert_eq!(e.measure("stars").expect("m").status, Status::Pass, "from the primary");
+    assert_eq!(e.measure("contributors").expect("m").detail, commits.detail);
+    assert_eq!(
+        e.measure("stars").expect("m").status,
+        Status::Pass,
+        "from the primary"
+    );
     assert_eq!(e.measure("license").expect("m").status, Status::Pass);
 
     // Day 13: the primary is gone upstream: everything it measures is unknown.
@@ -1100,18 +1129,32 @@ fn gone_and_unresolved_repos_make_what_they_measure_unknown_with_the_reason() {
             "commits" | "contributors" => {
                 assert_eq!(m.status, Status::Unknown, "{id}");
                 assert!(m.detail.starts_with(gone), "{id}: {}", m.detail);
-                assert!(m.detail.contains("o/second never resolved"), "{id}: {}", m.detail);
+                assert!(
+                    m.detail.contains("o/second never resolved"),
+                    "{id}: {}",
+                    m.detail
+                );
             }
             _ => {
-                assert_eq!((m.status, &m.detail), (Status::Unknown, &gone.to_string()), "{id}");
+                assert_eq!(
+                    (m.status, &m.detail),
+                    (Status::Unknown, &gone.to_string()),
+                    "{id}"
+                );
                 assert_eq!(m.value, None, "{id}");
-                assert_eq!(m.observed_at, Some(t(12, 0)), "{id}: when it was found gone");
+                assert_eq!(
+                    m.observed_at,
+                    Some(t(12, 0)),
+                    "{id}: when it was found gone"
+                );
             }
         }
     }
 
     // Day 16: it is back (a new snapshot after the failure): known again.
-    store.write_repo(&p(t(15, 0)), &repo(Vec::new())).expect("write");
+    store
+        .write_repo(&p(t(15, 0)), &repo(Vec::new()))
+        .expect("write");
     let e = at(&store, 16);
     assert_eq!(e.measure("stars").expect("m").status, Status::Pass);
     assert_eq!(

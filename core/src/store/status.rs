@@ -296,7 +296,11 @@ mod tests {
                 .expect("record failure");
         }
         assert!(store.collection_target_known("repo:o/r").expect("known"));
-        assert!(!store.collection_target_known("repo:o/other").expect("known"));
+        assert!(
+            !store
+                .collection_target_known("repo:o/other")
+                .expect("known")
+        );
         let errors = store.recent_errors(1).expect("read");
         assert_eq!(
             errors,

@@ -59,7 +59,8 @@ fn markers_for_another_platform_or_python_are_ignored() {
     assert_eq!(m.status, Status::Caution, "{}", m.detail);
     assert_eq!(m.value, Some(Value::Text("torch>=2.9".into())));
     assert!(
-        m.detail.contains("requires torch>=2.9, which admits 2.9 but not 2.8"),
+        m.detail
+            .contains("requires torch>=2.9, which admits 2.9 but not 2.8"),
         "{}",
         m.detail
     );
@@ -69,7 +70,8 @@ fn markers_for_another_platform_or_python_are_ignored() {
         m.detail
     );
     assert!(
-        m.detail.contains("not for this environment: torch<2.5 ; sys_platform == 'darwin'"),
+        m.detail
+            .contains("not for this environment: torch<2.5 ; sys_platform == 'darwin'"),
         "{}",
         m.detail
     );
@@ -91,10 +93,7 @@ fn markers_for_another_platform_or_python_are_ignored() {
         ">=2.9 and <2.8 both hold on Linux with Python 3.9: {}",
         m.detail
     );
-    assert_eq!(
-        m.value,
-        Some(Value::Text("torch>=2.9, torch<2.8".into()))
-    );
+    assert_eq!(m.value, Some(Value::Text("torch>=2.9, torch<2.8".into())));
 }
 
 #[test]
@@ -103,20 +102,27 @@ fn a_torch_entry_only_under_an_extra_is_no_base_requirement() {
     assert_eq!(m.status, Status::Caution);
     assert_eq!(m.value, Some(Value::Text("no torch dependency".into())));
     assert!(
-        m.detail.contains("declares no torch dependency for this environment")
+        m.detail
+            .contains("declares no torch dependency for this environment")
             && m.detail.contains("extra == \"cuda\""),
         "{}",
         m.detail
     );
     let m = judge("torch>=2.8 ; extra != \"legacy\" and platform_machine == \"x86_64\"");
-    assert_eq!(m.status, Status::Pass, "applies without extras: {}", m.detail);
+    assert_eq!(
+        m.status,
+        Status::Pass,
+        "applies without extras: {}",
+        m.detail
+    );
     let m = judge("torch[opt]<2.9 ; extra == 'opt'\ntorch>=2.8");
     assert_eq!(m.status, Status::Pass, "only the base entry: {}", m.detail);
 }
 
 #[test]
 fn a_url_pin_admits_no_pypi_minor_and_says_so() {
-    let url = "https://download.pytorch.org/whl/cu121/torch-2.9.0%2Bcu121-cp314-cp314-linux_x86_64.whl";
+    let url =
+        "https://download.pytorch.org/whl/cu121/torch-2.9.0%2Bcu121-cp314-cp314-linux_x86_64.whl";
     let m = judge(&format!("torch @ {url} ; sys_platform == 'linux'"));
     assert_eq!(m.status, Status::Fail, "{}", m.detail);
     assert!(
@@ -125,8 +131,14 @@ fn a_url_pin_admits_no_pypi_minor_and_says_so() {
         m.detail
     );
     assert_eq!(m.value, Some(Value::Text(format!("torch @ {url}"))));
-    let m = judge(&format!("torch @ {url} ; sys_platform == 'win32'\ntorch>=2.8"));
-    assert_eq!(m.status, Status::Pass, "a pin for another platform is ignored");
+    let m = judge(&format!(
+        "torch @ {url} ; sys_platform == 'win32'\ntorch>=2.8"
+    ));
+    assert_eq!(
+        m.status,
+        Status::Pass,
+        "a pin for another platform is ignored"
+    );
 }
 
 #[test]
@@ -138,12 +150,23 @@ fn several_torch_entries_must_all_hold() {
         "2.9.0 is the only 2.9 release and is excluded: {}",
         m.detail
     );
-    assert_eq!(m.value, Some(Value::Text("torch>=2.8, torch!=2.9.0".into())));
+    assert_eq!(
+        m.value,
+        Some(Value::Text("torch>=2.8, torch!=2.9.0".into()))
+    );
     assert_eq!(judge("torch").status, Status::Pass, "no bounds");
-    assert_eq!(judge("Torch (>=2.8, <3)").status, Status::Pass, "legacy parentheses");
+    assert_eq!(
+        judge("Torch (>=2.8, <3)").status,
+        Status::Pass,
+        "legacy parentheses"
+    );
     let m = judge("torch>=2.8\ntorch >= banana");
     assert_eq!(m.status, Status::Caution, "{}", m.detail);
-    assert!(m.detail.contains("cannot read torch >= banana"), "{}", m.detail);
+    assert!(
+        m.detail.contains("cannot read torch >= banana"),
+        "{}",
+        m.detail
+    );
 }
 
 #[test]
@@ -170,8 +193,12 @@ fn the_marker_environment_follows_the_target() {
             .evaluate_markers(&env, &[])
     };
     assert!(holds("sys_platform == 'win32' and os_name == 'nt'"));
-    assert!(holds("platform_system == 'Windows' and platform_machine == 'AMD64'"));
-    assert!(holds("python_version == '3.12' and python_full_version >= '3.12.0'"));
+    assert!(holds(
+        "platform_system == 'Windows' and platform_machine == 'AMD64'"
+    ));
+    assert!(holds(
+        "python_version == '3.12' and python_full_version >= '3.12.0'"
+    ));
     assert!(holds("implementation_name == 'cpython'"));
     assert!(holds("platform_python_implementation == 'CPython'"));
     assert!(!holds("python_version >= '3.13'"));
