@@ -308,6 +308,11 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
             _ => format!("`{}`", m.source),
         },
         _ => match &m.value {
+            // A community file the owner's `.github` repository provides.
+            Some(Value::Text(entry)) if entry.contains(':') => {
+                let (source, path) = entry.split_once(':').unwrap_or_default();
+                format!("<https://github.com/{source}/blob/HEAD/{path}>")
+            }
             Some(Value::Text(path)) if !path.contains('#') => format!("<{gh}/blob/HEAD/{path}>"),
             _ => format!("<{gh}>"),
         },

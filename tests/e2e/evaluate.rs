@@ -820,3 +820,66 @@ fn a_gone_or_unresolved_repo_is_unknown_with_the_same_reason_in_check_report_and
         stdout(&out)
     );
 }
+
+#[test]
+fn community_files_from_the_owners_github_repository_are_caution_naming_it() {
+    let mut w = tacometer_fake::edge::edge_world();
+    tacometer_fake::edge::add_owner_defaults(
+        &mut w,
+        "edge",
+        &[
+            ("CONTRIBUTING.md", "# Contributing to edge projects\n"),
+            (".github/CODE_OF_CONDUCT.md", "# Code of conduct\n"),
+            ("profile/README.md", "# Edge\n"),
+        ],
+    );
+    let lab = Lab::new(w);
+    lab.once();
+    let as_of = tacometer_core::time::rfc3339(Utc::now() + Duration::seconds(1));
+    let measure = |project: &str, id: &str| -> Value {
+        check_json(&lab, project, &as_of)["requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{project} has no {id}"))
+    };
+    // `edge/no-codeowners` has no community files of its own.
+    let m = measure("Edge No Owners", "files.contributing");
+    assert_eq!(m["status"], "caution", "{m}");
+    assert_eq!(m["value"], "edge/.github:CONTRIBUTING.md");
+    assert!(
+        m["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("GitHub shows CONTRIBUTING.md from edge/.github")),
+        "{m}"
+    );
+    let m = measure("Edge No Owners", "files.code_of_conduct");
+    assert_eq!(m["status"], "caution", "{m}");
+    assert_eq!(m["value"], "edge/.github:.github/CODE_OF_CONDUCT.md");
+    assert_eq!(
+        measure("Edge No Owners", "governance")["status"],
+        "fail",
+        "no default governance document"
+    );
+    assert_eq!(
+        measure("Edge Window", "files.contributing")["status"],
+        "pass",
+        "a repository's own file wins"
+    );
+    // The reviewer's checklist links to the file where it lives.
+    let out = run(on(&lab.db, &lab.config).args([
+        "check",
+        "Edge No Owners",
+        "--format",
+        "markdown",
+        "--as-of",
+        &as_of,
+    ]));
+    let text = stdout(&out);
+    assert!(
+        text.contains("<https://github.com/edge/.github/blob/HEAD/CONTRIBUTING.md>"),
+        "{text}"
+    );
+}

@@ -475,6 +475,67 @@ fn layout_files_exact_variant_absent() {
 }
 
 #[test]
+fn community_files_from_the_owners_github_repository_are_caution_naming_it() {
+    let f = facts(
+        &[
+            "README.md",
+            "LICENSE.md",
+            "edge/.github:CONTRIBUTING.md",
+            "edge/.github:.github/CODE-OF-CONDUCT.md",
+            "edge/.github:docs/GOVERNANCE.md",
+            "edge/.github:README.md",
+        ],
+        None,
+    );
+    let m = files(Some(&f));
+    let contributing = &m[2];
+    assert_eq!(contributing.status, Status::Caution);
+    assert_eq!(
+        contributing.value,
+        Some(Value::Text("edge/.github:CONTRIBUTING.md".into()))
+    );
+    assert_eq!(
+        contributing.detail,
+        "no CONTRIBUTING.md in the repository itself; GitHub shows CONTRIBUTING.md from \
+         edge/.github, the owner's default for repositories without their own"
+    );
+    assert_eq!(m[4].status, Status::Caution, "{}", m[4].detail);
+    assert!(
+        m[4].detail
+            .contains(".github/CODE-OF-CONDUCT.md from edge/.github")
+    );
+    assert_eq!(
+        (m[0].status, m[1].status),
+        (Status::Pass, Status::Pass),
+        "the repository's own files"
+    );
+    assert_eq!(
+        m[3].status,
+        Status::Fail,
+        "CODEOWNERS never comes from the owner's defaults"
+    );
+    let g = governance(Some(&f));
+    assert_eq!(g.status, Status::Caution);
+    assert!(
+        g.detail.contains("docs/GOVERNANCE.md from edge/.github"),
+        "{}",
+        g.detail
+    );
+    let own = facts(&["CONTRIBUTING.md", "edge/.github:CONTRIBUTING.md"], None);
+    assert_eq!(
+        files(Some(&own))[2].status,
+        Status::Pass,
+        "its own file wins"
+    );
+    let no_license = facts(&["edge/.github:LICENSE.md"], None);
+    assert_eq!(
+        files(Some(&no_license))[0].status,
+        Status::Fail,
+        "a license is never a default"
+    );
+}
+
+#[test]
 fn maintainers_declared_teams_and_observed() {
     let mut store = Store::open_in_memory().expect("open");
     let w = window();
