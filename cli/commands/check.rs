@@ -67,7 +67,7 @@ pub fn run(
     let store = eval::open(&config)?;
     let scopes = eval::scopes(&store, &[&project])?;
     if !args.live {
-        eval::require_history(&scopes[0], &args.project, &config)?;
+        eval::require_history(&store, &scopes[0], &args.project, &config)?;
     }
     let evals = eval::evaluate_at(&store, &config, &scopes, as_of)?;
     let Some(e) = evals.first() else {
@@ -314,6 +314,11 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
             _ => format!("`{}`", m.source),
         },
         _ => match &m.value {
+            // A community file the owner's `.github` repository provides.
+            Some(Value::Text(entry)) if entry.contains(':') => {
+                let (source, path) = entry.split_once(':').unwrap_or_default();
+                format!("<https://github.com/{source}/blob/HEAD/{path}>")
+            }
             Some(Value::Text(path)) if !path.contains('#') => format!("<{gh}/blob/HEAD/{path}>"),
             _ => format!("<{gh}>"),
         },

@@ -81,11 +81,24 @@ pub fn scopes(store: &Store, projects: &[&Project]) -> anyhow::Result<Vec<Scope>
     Ok(resolve_scopes(store, projects)?)
 }
 
-/// Fails with a clear message when none of the project's repos was ever
-/// collected (a typo, or a repo nobody tracks).
-pub fn require_history(scope: &Scope, key: &str, config: &Config) -> anyhow::Result<()> {
-    if !scope.nodes.is_empty() {
+/// Fails with a clear message when `key` names no configured project and
+/// collection never saw or tried any of its repos (a typo, or a repo nobody
+/// tracks). A configured project is always evaluated: a repo of it that is
+/// gone upstream or never resolved makes its requirements `unknown` with the
+/// reason, as in `report`.
+pub fn require_history(
+    store: &Store,
+    scope: &Scope,
+    key: &str,
+    config: &Config,
+) -> anyhow::Result<()> {
+    if config.find_project(key).is_some() || !scope.nodes.is_empty() {
         return Ok(());
+    }
+    for repo in &scope.repos {
+        if store.collection_target_known(&format!("repo:{}", repo.to_lowercase()))? {
+            return Ok(());
+        }
     }
     anyhow::bail!(
         "{key} has no collected history in {}: is it tracked by tacometerd? For a repo \

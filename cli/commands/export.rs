@@ -65,7 +65,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     };
     let scopes = eval::scopes(&store, &projects)?;
     if let Some(key) = &args.project {
-        eval::require_history(&scopes[0], key, config)?;
+        eval::require_history(&store, &scopes[0], key, config)?;
     }
     let evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
     std::fs::create_dir_all(&args.out)

@@ -79,7 +79,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let store = eval::open(config)?;
     let scopes = eval::scopes(&store, &[&project])?;
     let scope: &Scope = &scopes[0];
-    eval::require_history(scope, &args.project, config)?;
+    eval::require_history(&store, scope, &args.project, config)?;
     let probes: Vec<(&Scope, DateTime<Utc>)> = dates.iter().map(|d| (scope, *d)).collect();
     let evals = eval::evaluate(&store, config, &probes)?;
     let mut threshold = Value::Count(0);

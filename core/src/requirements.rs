@@ -155,7 +155,8 @@ fn count_measure(
 pub struct LayoutFacts {
     /// SPDX id (`NOASSERTION` for an unrecognised license), `None` for none.
     pub license: Option<String>,
-    /// Layout files present (`README.md`, `.github/CODEOWNERS`, ...).
+    /// Layout files present (`README.md`, `.github/CODEOWNERS`, ...), and the
+    /// owner's `.github` community files as `<owner>/.github:<path>`.
     pub files: Vec<String>,
     /// Users declared in CODEOWNERS.
     pub codeowners_users: Vec<String>,
@@ -399,34 +400,68 @@ fn file_stem(name: &str) -> String {
     stem
 }
 
+/// Community files GitHub shows from the owner's `.github` repository for a
+/// repository without its own (by [`file_stem`]); a license, README or
+/// CODEOWNERS is never taken from there.
+const OWNER_DEFAULTS: &[&str] = &["contributing", "code_of_conduct", "governance"];
+
+/// Where GitHub looks for them in the owner's `.github` repository.
+const OWNER_DEFAULT_DIRS: &[&str] = &["", ".github/", "docs/"];
+
 /// One file requirement: the exact name passes, a variant (`LICENSE`, `LICENSE.txt`,
-/// `CONTRIBUTING.rst`, other letter case) is caution, absence fails.
+/// `CONTRIBUTING.rst`, other letter case) is caution, absence fails. A
+/// community file the repository lacks but its owner's `.github` repository
+/// provides (listed as `<owner>/.github:<path>`, see
+/// `collect::map::owner_default_entry`) is caution, naming that source: GitHub
+/// shows it, but it is not the project's own.
 fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutFacts>) -> Measure {
     let threshold = Value::Text(exact.to_string());
     let Some(f) = f else {
         return unknown(id, threshold, "layout file at the repo root or in .github/");
     };
     let stem = file_stem(exact);
-    let in_dirs = |path: &str| {
+    let in_dirs = |dirs: &[&str], path: &str| {
         dirs.iter()
             .any(|d| path.strip_prefix(d).is_some_and(|rest| !rest.contains('/')))
     };
+    let own = |p: &&String| !p.contains(':') && in_dirs(dirs, p);
     let exact_hit = f
         .files
         .iter()
-        .find(|p| in_dirs(p) && p.rsplit('/').next() == Some(exact));
+        .filter(own)
+        .find(|p| p.rsplit('/').next() == Some(exact));
     let variant = f
         .files
         .iter()
-        .find(|p| in_dirs(p) && p.rsplit('/').next().is_some_and(|n| file_stem(n) == stem));
-    let (status, value, detail) = match (exact_hit, variant) {
-        (Some(p), _) => (Status::Pass, Some(p.clone()), format!("{p} found")),
-        (None, Some(p)) => (
+        .filter(own)
+        .find(|p| p.rsplit('/').next().is_some_and(|n| file_stem(n) == stem));
+    let owner_default = || {
+        if !OWNER_DEFAULTS.contains(&stem.as_str()) {
+            return None;
+        }
+        f.files.iter().find_map(|entry| {
+            let (source, path) = entry.split_once(':')?;
+            let name = path.rsplit('/').next()?;
+            (in_dirs(OWNER_DEFAULT_DIRS, path) && file_stem(name) == stem)
+                .then_some((entry, source, path))
+        })
+    };
+    let (status, value, detail) = match (exact_hit, variant, owner_default()) {
+        (Some(p), _, _) => (Status::Pass, Some(p.clone()), format!("{p} found")),
+        (None, Some(p), _) => (
             Status::Caution,
             Some(p.clone()),
             format!("{p} found; the requirement names {exact}"),
         ),
-        (None, None) => (
+        (None, None, Some((entry, source, path))) => (
+            Status::Caution,
+            Some(entry.clone()),
+            format!(
+                "no {exact} in the repository itself; GitHub shows {path} from {source}, the \
+                 owner's default for repositories without their own"
+            ),
+        ),
+        (None, None, None) => (
             Status::Fail,
             None,
             format!(
@@ -704,9 +739,8 @@ fn upload_day(at: Option<DateTime<Utc>>) -> String {
 /// in tacometer's configuration rather than something measured.
 /// `configured` are keys like `pypi:pytorch-ignite`; `repos` are `owner/name`.
 pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -> Measure {
-    let threshold = Value::Text(
-        "the latest release has a binary and the package links back to the repo".into(),
-    );
+    let threshold =
+        Value::Text("the latest release has a binary; the package links back to the repo".into());
     if configured.is_empty() {
         return Measure {
             id: "packages",

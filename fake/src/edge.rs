@@ -14,6 +14,9 @@
 //! | `edge/red-ci` | head commit's CI failed, no license |
 //! | `edge/external-ci` | external CI only (commit statuses), archived |
 //!
+//! [`add_owner_defaults`] adds an owner's `.github` repository (community-file
+//! defaults) to a world.
+//!
 //! PyPI: `edge-window` (wheel + sdist, links back, `torch>=2.10`),
 //! `edge-sdist-only`, `edge-nolink` (no link back, `project_urls: null`),
 //! `edge-nopin` (bare `torch`), `edge-nodeps` (`requires_dist: null`, a yanked
@@ -158,6 +161,27 @@ fn project(name: &str, urls: Option<&str>, releases: Vec<PypiRelease>) -> PypiPr
         classifiers: vec!["License :: OSI Approved :: MIT License".into()],
         releases,
     }
+}
+
+/// Adds `<owner>/.github` to `world`: the repository whose community files
+/// (CONTRIBUTING.md, CODE_OF_CONDUCT.md, ...) GitHub shows for the owner's
+/// repositories that have none of their own. `files` are `(path, text)`.
+pub fn add_owner_defaults(world: &mut World, owner: &str, files: &[(&str, &str)]) {
+    let now = world.now;
+    let mut r = base_repo(9100 + world.repos.len() as u64, ".github", now);
+    r.owner = owner.to_string();
+    r.files = files
+        .iter()
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect();
+    let admin = person("Owner Admin", "admin@example.org", Some("owner-admin"));
+    r.commits = vec![commit(
+        &format!("{owner}/.github"),
+        0,
+        &admin,
+        now - Duration::days(30),
+    )];
+    world.repos.push(r);
 }
 
 /// Build the edge-case world.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use tacometer_fake::edge::{edge_now, edge_world};
+use tacometer_fake::edge::{add_owner_defaults, edge_now, edge_world};
 use tacometer_fake::graphql::schema::{Schema, subset_differences};
 use tacometer_fake::graphql::validate::validate_document;
 use tacometer_fake::graphql::{SUBSET_SDL, subset_schema};
@@ -223,6 +223,71 @@ async fn batches_give_partial_data_beside_not_found_and_follow_renames() {
     let nf = errors_of_type(&r.body, "NOT_FOUND");
     assert_eq!(nf[0]["path"], json!(["nodes", 1]));
     assert_eq!(nf[1]["path"], json!(["nodes", 2]));
+    fake.shutdown().await;
+}
+
+/// The snapshot query's owner defaults: the owner's `.github` repository, in
+/// the same request as the repositories.
+const SNAPSHOT_REPOS: &str = include_str!("../../queries/github/snapshot_repos.graphql");
+
+#[tokio::test]
+async fn the_owners_github_repository_answers_beside_each_repository() {
+    let mut world = edge_world();
+    add_owner_defaults(
+        &mut world,
+        "edge",
+        &[
+            ("CONTRIBUTING.md", "# How to contribute\n"),
+            ("docs/GOVERNANCE.md", "# Governance\n"),
+            ("profile/README.md", "# Edge\n"),
+        ],
+    );
+    let ids = [
+        repo_id(&world, "edge/no-codeowners"),
+        repo_id(&world, "edge/.github"),
+    ];
+    let fake = serve(world).await;
+    let r = gql(&fake.base_url(), SNAPSHOT_REPOS, json!({"ids": ids})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let defaults = &r.body["data"]["nodes"][0]["owner"]["ownerDefaults"];
+    assert_eq!(defaults["nameWithOwner"], "edge/.github", "{}", r.body);
+    let names = |tree: &Value| -> Vec<String> {
+        tree["entries"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["name"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        names(&defaults["rootTree"]),
+        ["CONTRIBUTING.md", "docs", "profile"]
+    );
+    assert_eq!(names(&defaults["docsTree"]), ["GOVERNANCE.md"]);
+    assert!(defaults["githubTree"].is_null());
+    assert!(
+        r.body.get("errors").is_none_or(Value::is_null),
+        "{}",
+        r.body
+    );
+    fake.shutdown().await;
+
+    // An owner without a `.github` repository: null there, NOT_FOUND at its path.
+    let world = edge_world();
+    let id = repo_id(&world, "edge/no-codeowners");
+    let fake = serve(world).await;
+    let r = gql(&fake.base_url(), SNAPSHOT_REPOS, json!({"ids": [id]})).await;
+    let node = &r.body["data"]["nodes"][0];
+    assert_eq!(
+        node["nameWithOwner"], "edge/no-codeowners",
+        "the repository still answers"
+    );
+    assert!(node["owner"]["ownerDefaults"].is_null());
+    let nf = errors_of_type(&r.body, "NOT_FOUND");
+    assert_eq!(nf.len(), 1, "{}", r.body);
+    assert_eq!(nf[0]["path"], json!(["nodes", 0, "owner", "ownerDefaults"]));
     fake.shutdown().await;
 }
 
@@ -1637,7 +1702,11 @@ fn every_query_document_is_valid_against_githubs_schema_and_the_fakes() {
 
 #[tokio::test]
 async fn every_query_document_runs_on_the_fake_without_errors() {
-    let world = edge_world();
+    // With an owner `.github` repository: without one, the snapshot's
+    // `ownerDefaults` is null with a NOT_FOUND error, as on GitHub (tested in
+    // `the_owners_github_repository_answers_beside_each_repository`).
+    let mut world = edge_world();
+    add_owner_defaults(&mut world, "edge", &[("CONTRIBUTING.md", "# Contributing\n")]);
     let id = repo_id(&world, "edge/window");
     let head = world
         .repos

@@ -798,3 +798,179 @@ fn check_live_collects_an_untracked_repo_on_the_spot() {
         "{err}"
     );
 }
+
+#[test]
+fn a_gone_or_unresolved_repo_is_unknown_with_the_same_reason_in_check_report_and_export() {
+    // `Edge Gone`'s only repository is deleted upstream; `Edge Partly Gone`
+    // adds that repository to a healthy primary.
+    let mut w = tacometer_fake::edge::edge_world();
+    w.projects.push(tacometer_fake::world::ProjectEntry {
+        name: "Edge Partly Gone".into(),
+        repos: vec!["edge/window".into(), "edge/gone".into()],
+        pypi: vec!["edge-window".into()],
+        conda: Vec::new(),
+    });
+    let lab = Lab::new(w);
+    lab.once();
+    let as_of = tacometer_core::time::rfc3339(Utc::now() + Duration::seconds(1));
+    let check = |project: &str| check_json(&lab, project, &as_of);
+    let out = run(on(&lab.db, &lab.config).args(["report", "--format", "json", "--as-of", &as_of]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let evidence = lab.db.with_extension("evidence");
+    let out = run(on(&lab.db, &lab.config)
+        .args(["export", "--all", "--as-of", &as_of, "--out"])
+        .arg(&evidence));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Vec<csv::StringRecord> = csv::Reader::from_path(evidence.join("summary.csv"))
+        .expect("summary.csv")
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    let measure = |doc: &Value, id: &str| -> Value {
+        doc["requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id} in {doc}"))
+    };
+    let summary_row = |project: &str, id: &str| -> (String, String) {
+        summary
+            .iter()
+            .find(|r| &r[0] == project && &r[1] == id)
+            .map(|r| (r[2].to_string(), r[11].to_string()))
+            .unwrap_or_else(|| panic!("no summary row for {project} {id}"))
+    };
+    let cases: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "Edge Gone",
+            &[
+                "stars",
+                "commits",
+                "contributors",
+                "maintainers",
+                "ci",
+                "license",
+                "files.readme",
+                "governance",
+            ],
+            &[],
+        ),
+        (
+            "Edge Partly Gone",
+            &["commits", "contributors"],
+            &["stars", "license", "files.readme"],
+        ),
+    ];
+    for (project, unknown, known) in cases {
+        let from_check = check(project);
+        let from_report = report
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|e| e["project"] == project)
+            .unwrap_or_else(|| panic!("{project} is in the report"));
+        assert_eq!(
+            &from_check, from_report,
+            "check and report agree on {project}"
+        );
+        for id in unknown {
+            let m = measure(&from_check, id);
+            assert_eq!(m["status"], "unknown", "{project} {id}: {m}");
+            assert_eq!(m["value"], Value::Null, "{project} {id}");
+            let detail = m["detail"].as_str().expect("detail");
+            assert!(
+                detail.contains(
+                    "edge/gone is gone upstream or never existed: GitHub answered \
+                                 NOT_FOUND on"
+                ),
+                "{project} {id}: {detail}"
+            );
+            assert_eq!(
+                summary_row(project, id),
+                ("unknown".to_string(), detail.to_string()),
+                "the export says the same for {project} {id}"
+            );
+        }
+        for id in known {
+            let m = measure(&from_check, id);
+            assert_ne!(m["status"], "unknown", "{project} {id}: {m}");
+            assert_eq!(
+                summary_row(project, id).0,
+                m["status"].as_str().expect("status")
+            );
+        }
+    }
+    // `status` knows the same.
+    let out = run(on(&lab.db, &lab.config).args(["status", "--format", "json"]));
+    assert!(
+        stdout(&out).contains("NOT_FOUND"),
+        "status reports the missing repository: {}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn community_files_from_the_owners_github_repository_are_caution_naming_it() {
+    let mut w = tacometer_fake::edge::edge_world();
+    tacometer_fake::edge::add_owner_defaults(
+        &mut w,
+        "edge",
+        &[
+            ("CONTRIBUTING.md", "# Contributing to edge projects\n"),
+            (".github/CODE_OF_CONDUCT.md", "# Code of conduct\n"),
+            ("profile/README.md", "# Edge\n"),
+        ],
+    );
+    let lab = Lab::new(w);
+    lab.once();
+    let as_of = tacometer_core::time::rfc3339(Utc::now() + Duration::seconds(1));
+    let measure = |project: &str, id: &str| -> Value {
+        check_json(&lab, project, &as_of)["requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{project} has no {id}"))
+    };
+    // `edge/no-codeowners` has no community files of its own.
+    let m = measure("Edge No Owners", "files.contributing");
+    assert_eq!(m["status"], "caution", "{m}");
+    assert_eq!(m["value"], "edge/.github:CONTRIBUTING.md");
+    assert!(
+        m["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("GitHub shows CONTRIBUTING.md from edge/.github")),
+        "{m}"
+    );
+    let m = measure("Edge No Owners", "files.code_of_conduct");
+    assert_eq!(m["status"], "caution", "{m}");
+    assert_eq!(m["value"], "edge/.github:.github/CODE_OF_CONDUCT.md");
+    assert_eq!(
+        measure("Edge No Owners", "governance")["status"],
+        "fail",
+        "no default governance document"
+    );
+    assert_eq!(
+        measure("Edge Window", "files.contributing")["status"],
+        "pass",
+        "a repository's own file wins"
+    );
+    // The reviewer's checklist links to the file where it lives.
+    let out = run(on(&lab.db, &lab.config).args([
+        "check",
+        "Edge No Owners",
+        "--format",
+        "markdown",
+        "--as-of",
+        &as_of,
+    ]));
+    let text = stdout(&out);
+    assert!(
+        text.contains("<https://github.com/edge/.github/blob/HEAD/CONTRIBUTING.md>"),
+        "{text}"
+    );
+}

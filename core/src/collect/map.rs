@@ -25,6 +25,23 @@ const LAYOUT_PREFIXES: &[&str] = &[
     "security",
 ];
 
+/// Community files GitHub takes from the owner's `.github` repository for a
+/// repository without its own, and that requirements look at, by name prefix,
+/// lower case.
+const OWNER_DEFAULT_PREFIXES: &[&str] = &[
+    "contributing",
+    "code_of_conduct",
+    "code-of-conduct",
+    "governance",
+];
+
+/// How a file of the owner's `.github` repository is listed among a
+/// snapshot's `layout_files`: `<owner>/.github:<path>` (a `:` no layout path
+/// of the repository itself has), e.g. `pytorch/.github:CONTRIBUTING.md`.
+pub fn owner_default_entry(defaults_repo: &str, path: &str) -> String {
+    format!("{defaults_repo}:{path}")
+}
+
 /// The entry names of one of the snapshot's tree objects (graphql_client generates
 /// one type per alias, so a macro rather than a function).
 macro_rules! tree_names {
@@ -102,9 +119,49 @@ pub fn snapshot(
         "docs/",
         tree_names!(repo.docs_tree, SnapshotReposNodesOnRepositoryDocsTree),
     );
+    if let Some(d) = repo.owner.owner_defaults.as_ref()
+        && !d
+            .name_with_owner
+            .eq_ignore_ascii_case(&repo.name_with_owner)
+    {
+        for (prefix, entries) in [
+            (
+                "",
+                tree_names!(
+                    d.root_tree,
+                    SnapshotReposNodesOnRepositoryOwnerOwnerDefaultsRootTree
+                ),
+            ),
+            (
+                ".github/",
+                tree_names!(
+                    d.github_tree,
+                    SnapshotReposNodesOnRepositoryOwnerOwnerDefaultsGithubTree
+                ),
+            ),
+            (
+                "docs/",
+                tree_names!(
+                    d.docs_tree,
+                    SnapshotReposNodesOnRepositoryOwnerOwnerDefaultsDocsTree
+                ),
+            ),
+        ] {
+            for name in entries.unwrap_or_default() {
+                let lower = name.to_lowercase();
+                if OWNER_DEFAULT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+                    layout.insert(owner_default_entry(
+                        &d.name_with_owner,
+                        &format!("{prefix}{name}"),
+                    ));
+                }
+            }
+        }
+    }
     let layout_files: Vec<String> = layout.into_iter().collect();
     let governance_path = layout_files
         .iter()
+        .filter(|f| !f.contains(':'))
         .find(|f| {
             f.to_lowercase()
                 .rsplit('/')
@@ -346,6 +403,12 @@ mod tests {
                     {"name": "GOVERNANCE.md", "type": "blob"}]},
                 "githubTree": {"__typename": "Tree", "entries": [{"name": "CODEOWNERS", "type": "blob"}]},
                 "docsTree": null,
+                "owner": {"__typename": "Organization", "login": "o", "ownerDefaults": {"nameWithOwner": "o/.github",
+                    "rootTree": {"__typename": "Tree", "entries": [
+                        {"name": "CONTRIBUTING.md", "type": "blob"}, {"name": "README.md", "type": "blob"},
+                        {"name": "profile", "type": "tree"}]},
+                    "githubTree": null,
+                    "docsTree": {"__typename": "Tree", "entries": [{"name": "GOVERNANCE.md", "type": "blob"}]}}},
                 "releases": {"nodes": [
                     {"tagName": "v1.0", "isDraft": false, "isPrerelease": false,
                      "publishedAt": "2026-10-01T00:00:00Z", "createdAt": "2026-09-30T00:00:00Z"},
@@ -365,13 +428,29 @@ mod tests {
                 ".github/CODEOWNERS",
                 "GOVERNANCE.md",
                 "LICENSE",
-                "README.md"
-            ]
+                "README.md",
+                "o/.github:CONTRIBUTING.md",
+                "o/.github:docs/GOVERNANCE.md",
+            ],
+            "the owner's .github repository's community files, named by their source"
         );
         assert_eq!(snap.governance_path.as_deref(), Some("GOVERNANCE.md"));
         assert_eq!(snap.ci_head_state.as_deref(), Some("success"));
         assert_eq!(releases.len(), 1, "drafts are not releases");
         assert_eq!(releases[0].version, "v1.0");
+        let mut defaults_repo = repo.clone();
+        defaults_repo.name_with_owner = "O/.github".into();
+        assert!(
+            !snapshot(&defaults_repo)
+                .0
+                .layout_files
+                .iter()
+                .any(|f| f.contains(':')),
+            "the .github repository's files are its own"
+        );
+        let mut no_defaults = repo;
+        no_defaults.owner.owner_defaults = None;
+        assert_eq!(snapshot(&no_defaults).0.layout_files.len(), 4);
     }
 
     #[test]

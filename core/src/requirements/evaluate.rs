@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::fetch::{self, Batch, ProbeScope};
+use super::fetch::{self, Batch, ProbeScope, RepoHealth, RepoProbe};
 use super::{Measure, Status, Window};
 use crate::config::{Criteria, Project};
 use crate::store::{Result, Store};
@@ -38,6 +38,9 @@ pub struct Scope {
     pub repos: Vec<String>,
     /// Node ids of the repos that were ever collected, in the same order.
     pub nodes: Vec<String>,
+    /// The node id each configured repo resolved to, aligned with `repos`
+    /// (`None`: it never resolved).
+    pub resolved: Vec<Option<String>>,
     /// Whether the primary repo resolved (is `nodes[0]`).
     pub primary_resolved: bool,
     /// Package keys: `pypi:<normalised name>`, `conda:<channel>/<name>`.
@@ -100,9 +103,9 @@ pub fn resolve_scopes(store: &Store, projects: &[&Project]) -> Result<Vec<Scope>
                 .collect();
             let primary_resolved = resolved.first().is_some_and(Option::is_some);
             let mut nodes: Vec<String> = Vec::new();
-            for n in resolved.into_iter().flatten() {
-                if !nodes.contains(&n) {
-                    nodes.push(n);
+            for n in resolved.iter().flatten() {
+                if !nodes.contains(n) {
+                    nodes.push(n.clone());
                 }
             }
             let packages = p
@@ -115,11 +118,125 @@ pub fn resolve_scopes(store: &Store, projects: &[&Project]) -> Result<Vec<Scope>
                 project: p.name.clone(),
                 repos,
                 nodes,
+                resolved,
                 primary_resolved,
                 packages,
             }
         })
         .collect())
+}
+
+/// Requirements measured on the primary repository alone.
+const PRIMARY_ONLY: &[&str] = &[
+    "stars",
+    "maintainers",
+    "ci",
+    "license",
+    "files.license",
+    "files.readme",
+    "files.contributing",
+    "files.codeowners",
+    "files.code_of_conduct",
+    "governance",
+];
+
+/// Requirements counted over every repository in scope.
+const EVERY_REPO: &[&str] = &["commits", "contributors"];
+
+/// A configured repository whose facts cannot be used as of a probe's instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingRepo {
+    /// It is the project's primary repository.
+    pub primary: bool,
+    /// Why, for people: gone upstream, or never resolved, with what upstream said.
+    pub reason: String,
+    /// When collection last failed on it, if it did.
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+/// The configured repositories of `scope` that are gone upstream (the latest
+/// collection failure by then is NOT_FOUND, after its latest snapshot) or
+/// never resolved to a node id, each with the reason.
+pub fn missing_repos(scope: &Scope, health: &[RepoHealth]) -> Vec<MissingRepo> {
+    scope
+        .repos
+        .iter()
+        .enumerate()
+        .filter_map(|(i, slug)| {
+            let primary = i == 0;
+            let role = if primary {
+                "the primary repository"
+            } else {
+                "the repository"
+            };
+            let lower = slug.to_lowercase();
+            let h = health.iter().find(|h| h.slug == lower);
+            let failure = h.and_then(|h| h.failure.as_ref());
+            let resolved = scope.resolved.get(i).is_some_and(Option::is_some);
+            let reason = match failure {
+                Some(f) if f.kind == "not_found" => {
+                    let after_last_snapshot =
+                        h.and_then(|h| h.seen_at).is_none_or(|seen| f.at > seen);
+                    if resolved && !after_last_snapshot {
+                        return None;
+                    }
+                    format!(
+                        "{role} {slug} is gone upstream{}: GitHub answered NOT_FOUND on {} ({})",
+                        if resolved { "" } else { " or never existed" },
+                        crate::time::rfc3339(f.at),
+                        f.message
+                    )
+                }
+                _ if resolved => return None,
+                Some(f) => format!(
+                    "{role} {slug} never resolved to a GitHub repository: its last collection \
+                     by the as-of date failed on {} ({}: {})",
+                    crate::time::rfc3339(f.at),
+                    f.kind,
+                    f.message
+                ),
+                None => format!(
+                    "{role} {slug} never resolved to a GitHub repository: it was not collected \
+                     by the as-of date"
+                ),
+            };
+            Some(MissingRepo {
+                primary,
+                reason,
+                failed_at: failure.map(|f| f.at),
+            })
+        })
+        .collect()
+}
+
+/// Makes the requirements a missing repository leaves unmeasured `unknown`,
+/// with the reason: every requirement of the primary repository when it is
+/// missing, and `commits` and `contributors` (counted over every repository in
+/// scope) when any is. A partial count is never reported as known.
+fn unknown_for_missing_repos(reqs: &mut [Measure], missing: &[MissingRepo]) {
+    let primary: Vec<&MissingRepo> = missing.iter().filter(|m| m.primary).collect();
+    for m in reqs.iter_mut() {
+        let affecting: Vec<&MissingRepo> = if EVERY_REPO.contains(&m.id) {
+            missing.iter().collect()
+        } else if PRIMARY_ONLY.contains(&m.id) {
+            primary.clone()
+        } else {
+            continue;
+        };
+        if affecting.is_empty() {
+            continue;
+        }
+        m.status = Status::Unknown;
+        m.value = None;
+        m.margin = None;
+        m.observed_at = affecting.iter().filter_map(|r| r.failed_at).max();
+        m.source = "queries/sql/repo_health.sql over collection_errors and repo_snapshots".into();
+        m.detail = affecting
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
 }
 
 /// Evaluates every scope at one instant (the `report`).
@@ -252,6 +369,19 @@ pub(crate) fn evaluate_parts(
     } else {
         (vec![Vec::new(); batch.len], Vec::new())
     };
+    let repo_probes: Vec<RepoProbe<'_>> = probes
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (s, at))| {
+            s.repos.iter().enumerate().map(move |(i, slug)| RepoProbe {
+                k,
+                slug,
+                node: s.resolved.get(i).and_then(Option::as_deref),
+                at: *at,
+            })
+        })
+        .collect();
+    let health = fetch::repo_health(store, &repo_probes, probes.len())?;
     let mut out = Vec::with_capacity(probes.len());
     for (k, ((scope, as_of), w)) in probes.iter().zip(&windows).enumerate() {
         let snap = snaps.get(k).and_then(Option::as_ref);
@@ -282,6 +412,8 @@ pub(crate) fn evaluate_parts(
         ];
         reqs.extend(super::files(layout));
         reqs.push(super::governance(layout));
+        let missing = missing_repos(scope, health.get(k).map_or(&[][..], Vec::as_slice));
+        unknown_for_missing_repos(&mut reqs, &missing);
         out.push(Evaluation {
             project: scope.project.clone(),
             repos: scope.repos.clone(),

@@ -26,6 +26,7 @@ const STAR_LIST: &str = include_str!("../../../queries/sql/star_list.sql");
 const CI_LIST: &str = include_str!("../../../queries/sql/ci_list.sql");
 const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql");
 const TORCH_RELEASES: &str = include_str!("../../../queries/sql/torch_releases.sql");
+const REPO_HEALTH: &str = include_str!("../../../queries/sql/repo_health.sql");
 
 pub(crate) fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_ {
     move |source| StoreError::Db {
@@ -456,6 +457,91 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
         }
         Ok(())
     })?;
+    Ok(out)
+}
+
+/// One configured repository of a probe, for [`repo_health`].
+#[derive(Debug, Clone)]
+pub struct RepoProbe<'a> {
+    /// The probe's index in the batch.
+    pub k: usize,
+    /// The repository as configured (`owner/name`).
+    pub slug: &'a str,
+    /// The node id it resolved to, if it ever did.
+    pub node: Option<&'a str>,
+    /// The probe's as-of instant.
+    pub at: DateTime<Utc>,
+}
+
+/// The latest recorded failure of a collection target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Its kind (`not_found`, `server`, `rate_limited`, ...).
+    pub kind: String,
+    /// What the upstream said.
+    pub message: String,
+}
+
+/// What collection knew about a configured repository by a probe's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoHealth {
+    /// The repository as configured, lower case.
+    pub slug: String,
+    /// Its latest failure by then.
+    pub failure: Option<Failure>,
+    /// Its latest snapshot by then.
+    pub seen_at: Option<DateTime<Utc>>,
+}
+
+/// `repo_health.sql`: for each of `len` probes, what collection knew about its
+/// configured repositories by its end.
+pub fn repo_health(
+    store: &Store,
+    repos: &[RepoProbe<'_>],
+    len: usize,
+) -> Result<Vec<Vec<RepoHealth>>> {
+    let mut out = vec![Vec::new(); len];
+    if repos.is_empty() {
+        return Ok(out);
+    }
+    let started = std::time::Instant::now();
+    let name = "repo_health.sql";
+    let list =
+        |f: &dyn Fn(&RepoProbe<'_>) -> String| text_list(repos.iter().map(f).collect::<Vec<_>>());
+    let mut stmt = store.conn().prepare_cached(REPO_HEALTH).map_err(db(name))?;
+    let mut rows = stmt
+        .query(params![
+            list(&|r| r.k.to_string()),
+            list(&|r| r.slug.to_lowercase()),
+            list(&|r| r.node.unwrap_or_default().to_string()),
+            list(&|r| stamp(r.at)),
+        ])
+        .map_err(db(name))?;
+    while let Some(r) = rows.next().map_err(db(name))? {
+        let k = usize::try_from(r.get::<_, i32>(0).map_err(db(name))?).unwrap_or(usize::MAX);
+        let failure = match r.get::<_, Option<NaiveDateTime>>(2).map_err(db(name))? {
+            Some(at) => Some(Failure {
+                at: utc(at),
+                kind: r.get(3).map_err(db(name))?,
+                message: r.get(4).map_err(db(name))?,
+            }),
+            None => None,
+        };
+        let health = RepoHealth {
+            slug: r.get(1).map_err(db(name))?,
+            failure,
+            seen_at: r
+                .get::<_, Option<NaiveDateTime>>(5)
+                .map_err(db(name))?
+                .map(utc),
+        };
+        if let Some(slot) = out.get_mut(k) {
+            slot.push(health);
+        }
+    }
+    trace(name, len, started);
     Ok(out)
 }
 

@@ -475,6 +475,67 @@ fn layout_files_exact_variant_absent() {
 }
 
 #[test]
+fn community_files_from_the_owners_github_repository_are_caution_naming_it() {
+    let f = facts(
+        &[
+            "README.md",
+            "LICENSE.md",
+            "edge/.github:CONTRIBUTING.md",
+            "edge/.github:.github/CODE-OF-CONDUCT.md",
+            "edge/.github:docs/GOVERNANCE.md",
+            "edge/.github:README.md",
+        ],
+        None,
+    );
+    let m = files(Some(&f));
+    let contributing = &m[2];
+    assert_eq!(contributing.status, Status::Caution);
+    assert_eq!(
+        contributing.value,
+        Some(Value::Text("edge/.github:CONTRIBUTING.md".into()))
+    );
+    assert_eq!(
+        contributing.detail,
+        "no CONTRIBUTING.md in the repository itself; GitHub shows CONTRIBUTING.md from \
+         edge/.github, the owner's default for repositories without their own"
+    );
+    assert_eq!(m[4].status, Status::Caution, "{}", m[4].detail);
+    assert!(
+        m[4].detail
+            .contains(".github/CODE-OF-CONDUCT.md from edge/.github")
+    );
+    assert_eq!(
+        (m[0].status, m[1].status),
+        (Status::Pass, Status::Pass),
+        "the repository's own files"
+    );
+    assert_eq!(
+        m[3].status,
+        Status::Fail,
+        "CODEOWNERS never comes from the owner's defaults"
+    );
+    let g = governance(Some(&f));
+    assert_eq!(g.status, Status::Caution);
+    assert!(
+        g.detail.contains("docs/GOVERNANCE.md from edge/.github"),
+        "{}",
+        g.detail
+    );
+    let own = facts(&["CONTRIBUTING.md", "edge/.github:CONTRIBUTING.md"], None);
+    assert_eq!(
+        files(Some(&own))[2].status,
+        Status::Pass,
+        "its own file wins"
+    );
+    let no_license = facts(&["edge/.github:LICENSE.md"], None);
+    assert_eq!(
+        files(Some(&no_license))[0].status,
+        Status::Fail,
+        "a license is never a default"
+    );
+}
+
+#[test]
 fn maintainers_declared_teams_and_observed() {
     let mut store = Store::open_in_memory().expect("open");
     let w = window();
@@ -1029,6 +1090,139 @@ fn torch_pin_against_the_latest_two_minors() {
 }
 
 #[test]
+fn gone_and_unresolved_repos_make_what_they_measure_unknown_with_the_reason() {
+    use crate::store::write::FailureRecord;
+    let mut store = Store::open_in_memory().expect("open");
+    let alice = person(Some("alice"), "a@x", &[]);
+    let repo = |commits: Vec<CommitRecord>| RepoWrite {
+        snapshot: Some(RepoSnapshot {
+            node_id: "R_p".into(),
+            name_with_owner: "o/primary".into(),
+            stars: 500,
+            license_spdx: Some("MIT".into()),
+            ..RepoSnapshot::default()
+        }),
+        commits,
+        state: Some(TargetState {
+            target: "repo:o/primary".into(),
+            kind: "repo".into(),
+            node_id: Some("R_p".into()),
+            ..TargetState::default()
+        }),
+        ..RepoWrite::default()
+    };
+    let p = |at: DateTime<Utc>| Provenance {
+        run_id: 1,
+        observed_at: at,
+        source: "fixture".into(),
+    };
+    let fail = |store: &mut Store, target: &str, at: DateTime<Utc>, kind: &str, message: &str| {
+        let record = FailureRecord {
+            source: "POST graphql".into(),
+            http_status: Some(200),
+            kind: kind.into(),
+            message: message.into(),
+        };
+        store
+            .record_failure(&p(at), target, "repo", &record, at)
+            .expect("record failure");
+    };
+    let commits: Vec<CommitRecord> = (0..3)
+        .map(|i| commit(&format!("g{i}"), t(9, i), vec![alice.clone()]))
+        .collect();
+    store
+        .write_repo(&p(t(10, 0)), &repo(commits))
+        .expect("write");
+    fail(&mut store, "repo:o/second", t(5, 0), "server", "HTTP 502");
+    fail(
+        &mut store,
+        "repo:o/primary",
+        t(12, 0),
+        "not_found",
+        "repository o/primary is gone (node R_p)",
+    );
+    let config = crate::config::Config::parse(
+        "[[projects]]\nname = \"Gone\"\nrepos = [\"o/primary\", \"o/second\"]\n",
+        crate::config::ConfigSource::Builtin,
+    )
+    .expect("config");
+    let projects: Vec<&crate::config::Project> = config.projects.iter().collect();
+    let scopes = resolve_scopes(&store, &projects).expect("scopes");
+    assert_eq!(scopes[0].resolved, [Some("R_p".to_string()), None]);
+    let at = |store: &Store, day: u32| {
+        evaluate_at(store, &config.criteria, 365, &scopes, t(day, 12))
+            .expect("evaluate")
+            .remove(0)
+    };
+
+    // Day 11: the primary is collected; the second repository never resolved.
+    let e = at(&store, 11);
+    let commits = e.measure("commits").expect("commits");
+    assert_eq!(commits.status, Status::Unknown);
+    assert_eq!(
+        commits.detail,
+        "the repository o/second never resolved to a GitHub repository: its last collection by \
+         the as-of date failed on 2026-06-05T00:00:00Z (server: HTTP 502)"
+    );
+    assert_eq!(
+        commits.value, None,
+        "a partial count is never reported as known"
+    );
+    assert_eq!(e.measure("contributors").expect("m").detail, commits.detail);
+    assert_eq!(
+        e.measure("stars").expect("m").status,
+        Status::Pass,
+        "from the primary"
+    );
+    assert_eq!(e.measure("license").expect("m").status, Status::Pass);
+
+    // Day 13: the primary is gone upstream: everything it measures is unknown.
+    let e = at(&store, 13);
+    let gone = "the primary repository o/primary is gone upstream: GitHub answered NOT_FOUND \
+                on 2026-06-12T00:00:00Z (repository o/primary is gone (node R_p))";
+    for id in super::REQUIREMENT_IDS {
+        let m = e.measure(id).expect("measure");
+        match *id {
+            "packages" | "pytorch_support" => assert_ne!(m.detail, gone, "{id}"),
+            "commits" | "contributors" => {
+                assert_eq!(m.status, Status::Unknown, "{id}");
+                assert!(m.detail.starts_with(gone), "{id}: {}", m.detail);
+                assert!(
+                    m.detail.contains("o/second never resolved"),
+                    "{id}: {}",
+                    m.detail
+                );
+            }
+            _ => {
+                assert_eq!(
+                    (m.status, &m.detail),
+                    (Status::Unknown, &gone.to_string()),
+                    "{id}"
+                );
+                assert_eq!(m.value, None, "{id}");
+                assert_eq!(
+                    m.observed_at,
+                    Some(t(12, 0)),
+                    "{id}: when it was found gone"
+                );
+            }
+        }
+    }
+
+    // Day 16: it is back (a new snapshot after the failure): known again.
+    store
+        .write_repo(&p(t(15, 0)), &repo(Vec::new()))
+        .expect("write");
+    let e = at(&store, 16);
+    assert_eq!(e.measure("stars").expect("m").status, Status::Pass);
+    assert_eq!(
+        at(&store, 13).measure("stars").expect("m").status,
+        Status::Unknown,
+        "a past answer stays what it was"
+    );
+}
+
+#[test]
 fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
     let mut store = Store::open_in_memory().expect("open");
     let alice = person(Some("alice"), "a@x", &[]);
@@ -1323,6 +1517,7 @@ mod observations {
             project: "Observed".into(),
             repos: vec!["o/observed".into()],
             nodes: vec![NODE.into()],
+            resolved: vec![Some(NODE.into())],
             primary_resolved: true,
             packages: vec!["pypi:pkg".into()],
         }

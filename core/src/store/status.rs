@@ -77,6 +77,10 @@ FROM collection_errors
 ORDER BY observed_at DESC
 LIMIT ?";
 
+const TARGET_KNOWN: &str = "
+SELECT EXISTS (SELECT 1 FROM collection_state WHERE target = ?)
+    OR EXISTS (SELECT 1 FROM collection_errors WHERE target = ?)";
+
 const INSERT_BUDGET: &str =
     "INSERT INTO rate_limit_observations VALUES (?, ?, ?, ?, ?, ?, ?, 'github:x-ratelimit-*')";
 
@@ -90,6 +94,14 @@ impl Store {
     /// With `failing_only`, only targets whose last attempt failed.
     pub fn collection_targets(&self, failing_only: bool) -> Result<Table> {
         self.query_table_with(TARGETS, &[&failing_only])
+    }
+
+    /// Whether collection ever attempted `target` (`repo:owner/name`, ...):
+    /// it has a scheduler state or a recorded failure.
+    pub fn collection_target_known(&self, target: &str) -> Result<bool> {
+        self.conn()
+            .query_row(TARGET_KNOWN, params![target, target], |r| r.get(0))
+            .ctx(|| format!("look up collection target {target}"))
     }
 
     /// The most recent collection run, if any.
@@ -283,6 +295,12 @@ mod tests {
                 .record_failure(&p, "repo:o/r", "repo", &failure(minute, message), at(40))
                 .expect("record failure");
         }
+        assert!(store.collection_target_known("repo:o/r").expect("known"));
+        assert!(
+            !store
+                .collection_target_known("repo:o/other")
+                .expect("known")
+        );
         let errors = store.recent_errors(1).expect("read");
         assert_eq!(
             errors,

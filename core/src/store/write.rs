@@ -77,7 +77,9 @@ pub struct RepoSnapshot {
     pub license_spdx: Option<String>,
     /// GitHub's license key.
     pub license_key: Option<String>,
-    /// Layout files present (root, `.github/`, `docs/` paths).
+    /// Layout files present (root, `.github/`, `docs/` paths), then the
+    /// community files of the owner's `.github` repository GitHub shows in
+    /// their place, as `<owner>/.github:<path>`.
     pub layout_files: Vec<String>,
     /// The CODEOWNERS file parsed.
     pub codeowners_path: Option<String>,

@@ -559,6 +559,13 @@ impl<'a, 'w> Exec<'a, 'w> {
                     "url" => s(format!("https://github.com/{}", r.owner)),
                     "name" => s(r.owner.clone()),
                     "databaseId" => j(json!(db_id(&r.owner))),
+                    // The owner's repository by name (its `.github` community
+                    // defaults); a missing one is null with NOT_FOUND, as on GitHub.
+                    "repository" => {
+                        let mut at_owner = args.clone();
+                        at_owner.insert("owner".into(), Json::String(r.owner.clone()));
+                        self.query("repository", &at_owner)
+                    }
                     _ => j(Json::Null),
                 }
             }
