@@ -160,6 +160,7 @@ pub fn evaluate(
     let batch = Batch::new(&flat, &criteria.bots);
     let counts = fetch::window_counts(store, &batch)?;
     let snaps = fetch::snapshots(store, &batch)?;
+    let star_history = fetch::star_history(store, &batch)?;
     let mergers = fetch::mergers(store, &batch)?;
     let ci = fetch::ci_counts(store, &batch)?;
     let packages = fetch::packages(store, &batch)?;
@@ -171,7 +172,11 @@ pub fn evaluate(
         let seen = packages.get(k).map_or(&[][..], Vec::as_slice);
         let facts = counts.get(k).cloned().unwrap_or_default();
         let mut reqs = vec![
-            super::stars(snap, criteria.min_stars),
+            super::stars(
+                snap,
+                star_history.get(k).and_then(Option::as_ref),
+                criteria.min_stars,
+            ),
             super::commits(&facts, w, criteria.min_commits, backfill_days),
             super::contributors(&facts, w, criteria.min_contributors, backfill_days),
             super::maintainers(
