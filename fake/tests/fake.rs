@@ -1706,7 +1706,11 @@ async fn every_query_document_runs_on_the_fake_without_errors() {
     // `ownerDefaults` is null with a NOT_FOUND error, as on GitHub (tested in
     // `the_owners_github_repository_answers_beside_each_repository`).
     let mut world = edge_world();
-    add_owner_defaults(&mut world, "edge", &[("CONTRIBUTING.md", "# Contributing\n")]);
+    add_owner_defaults(
+        &mut world,
+        "edge",
+        &[("CONTRIBUTING.md", "# Contributing\n")],
+    );
     let id = repo_id(&world, "edge/window");
     let head = world
         .repos
