@@ -302,6 +302,12 @@ pub struct Collect {
     pub history_overlap: Interval,
     /// Repositories (and packages) collected at the same time.
     pub concurrency: NonZeroU32,
+    /// The most pages of 100 stargazers the one-time star backfill reads per
+    /// repository (each page costs at most one GraphQL point; pages of up to
+    /// 50 repositories share a point). It reconstructs star counts before the
+    /// first snapshot from `starredAt`; a repository that needs more pages
+    /// keeps the stars before the oldest one read `unknown`. 0 turns it off.
+    pub star_history_max_points: u32,
     /// Requests per second allowed to each upstream host (`host = n`), besides
     /// what the upstream itself says.
     pub requests_per_second: BTreeMap<String, NonZeroU32>,
@@ -341,6 +347,7 @@ impl Default for Collect {
             item_timeout: Interval(Duration::from_secs(120)),
             history_overlap: Interval(Duration::from_secs(24 * 3600)),
             concurrency: NonZeroU32::new(8).unwrap_or(NonZeroU32::MIN),
+            star_history_max_points: 100,
             requests_per_second: rps,
             max_in_flight: in_flight,
         }

@@ -13,7 +13,9 @@
 //!   past window: the primary repo must have been collected, with its backfill
 //!   (`backfill_days` before first collection) reaching the window's start;
 //! * state (stars, license, layout files, CODEOWNERS, the head's CI state,
-//!   packages) is only known from a snapshot taken at or before T.
+//!   packages) is only known from a snapshot taken at or before T, or, before
+//!   the first snapshot, from what upstream history tells of it: star counts
+//!   from when each stargazer starred (a lower bound, said so in the detail).
 //!
 //! Longer than 500 lines on purpose: one function per requirement rule, kept
 //! together so they can be read against the product contract side by side.
@@ -31,7 +33,8 @@ pub use evaluate::{
 };
 pub(crate) use evaluate::{Parts, evaluate_parts};
 pub use fetch::{
-    CiCounts, DailyProbe, PackageSeen, ReleaseSeen, Snapshot, TorchRelease, WindowFacts,
+    CiCounts, DailyProbe, PackageSeen, ReleaseSeen, Snapshot, StarHistory, TorchRelease,
+    WindowFacts,
 };
 pub use torch::{latest_minors, pytorch_support};
 
@@ -303,28 +306,72 @@ pub fn contributors(f: &WindowFacts, w: &Window, min: u32, backfill_days: u32) -
     }
 }
 
-/// `stars`: the primary repo's stargazers in its latest snapshot at or before T.
-pub fn stars(snap: Option<&Snapshot>, min: u32) -> Measure {
+/// `stars`: the primary repo's stargazers in its latest snapshot at or before T;
+/// before its first snapshot, the count reconstructed from when each of
+/// today's stargazers starred (`history`), where every star after T was read.
+pub fn stars(snap: Option<&Snapshot>, history: Option<&StarHistory>, min: u32) -> Measure {
     let detail =
         "stargazers of the primary repository in its latest snapshot at or before the as-of date";
-    match snap {
-        Some(s) => count_measure(
+    if let Some(s) = snap {
+        return count_measure(
             "stars",
             Some(s.stars),
             i64::from(min),
             Some(s.layout.observed_at),
             s.layout.source.clone(),
             detail.into(),
-        ),
-        None => count_measure(
+        );
+    }
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    let Some(h) = history else {
+        return count_measure(
             "stars",
             None,
             i64::from(min),
             None,
             "no snapshot at or before the as-of date".into(),
-            detail.into(),
-        ),
+            format!("{detail}; the star history (GitHub's starredAt) has not been read yet"),
+        );
+    };
+    let source = format!("reconstructed from starredAt: {}", h.source);
+    if h.known() {
+        return count_measure(
+            "stars",
+            Some(h.stars),
+            i64::from(min),
+            Some(h.anchored_at),
+            source,
+            format!(
+                "reconstructed, no snapshot was taken by the as-of date: {} of the {} people \
+                 starring the primary repository on {} had starred by the end of {} (GitHub's \
+                 starredAt; a lower bound, people who unstarred since are not listed)",
+                h.stars,
+                h.anchor_stars,
+                day(h.anchored_at),
+                day(h.day_end)
+            ),
+        );
     }
+    let why = if h.capped {
+        format!(
+            "stars before {} are not reconstructed: reading further back would take more than \
+             the cap of {} pages of 100 stars ([collect] star_history_max_points)",
+            crate::time::rfc3339(h.covered_from),
+            h.max_pages
+        )
+    } else if h.done {
+        format!(
+            "the star history was read back to {} ([collect] backfill_days before the first \
+             collection); no snapshot at or before the as-of date",
+            crate::time::rfc3339(h.covered_from)
+        )
+    } else {
+        format!(
+            "the star history has been read back to {} so far; it resumes at the next pass",
+            crate::time::rfc3339(h.covered_from)
+        )
+    };
+    count_measure("stars", None, i64::from(min), None, source, why)
 }
 
 pub(crate) fn unknown(id: &'static str, threshold: Value, detail: &str) -> Measure {

@@ -83,13 +83,14 @@ pub struct OperationCounters {
     /// Most requests in flight at once.
     pub max_in_flight: u64,
     /// Per repository node id, when the operation targets one object with a
-    /// top-level `node(id:)` (a variable or a literal).
+    /// top-level `node(id:)` (a variable or a literal); a batch of aliased
+    /// `node` fields counts for no repository.
     pub repos: BTreeMap<String, RepoCounters>,
 }
 
 /// Counters of one repository.
 ///
-/// Keys: on GraphQL, the `id` of a top-level `node(id:)`; on `actions_runs`,
+/// Keys: on GraphQL, the `id` of the only top-level `node(id:)`; on `actions_runs`,
 /// the node id of the repository the path resolves to (a former name
 /// included), else the path as asked (`owner/name` or `repositories/ID`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

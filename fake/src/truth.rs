@@ -6,7 +6,9 @@
 //! commits distinct by SHA over the project's repos, people by GitHub login,
 //! else the login of a noreply address, else the lower-cased email; logins
 //! ending in `[bot]` and the configured bots excluded; state (stars, license,
-//! layout files) known only when a snapshot was taken at or before T.
+//! layout files) known when a snapshot was taken at or before T, and before
+//! it where upstream history tells: stars from when each of the stargazers
+//! starred, read newest first, 100 a page, up to a cap of pages.
 
 use std::collections::BTreeSet;
 
@@ -28,6 +30,34 @@ pub struct Ask<'a> {
     pub bots: &'a [String],
     /// Permissive SPDX ids.
     pub permissive: &'a [String],
+    /// `[collect] backfill_days`: how far before the collection history is read.
+    pub backfill_days: i64,
+    /// `[collect] star_history_max_points`: pages of 100 stargazers read at most.
+    pub star_pages: usize,
+}
+
+/// The stars of `repo` before its first snapshot, as the star history tells
+/// them: counted at the end of the last whole UTC day at or before `as_of`
+/// (star history is kept per day), among the stargazers at collection time.
+/// `Some(None)`: unknown, because the star list is longer than the pages
+/// read and more stars came after that day than those pages hold. `None`:
+/// the day is before where the history is read to (`backfill_days` before
+/// the collection), where the answer depends on where a page ends.
+pub fn stars_before_collection(repo: &Repo, ask: &Ask<'_>) -> Option<Option<usize>> {
+    let next_day = (ask.as_of + Duration::microseconds(1)).date_naive();
+    let day_end = next_day
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc() - Duration::microseconds(1))?;
+    if day_end < ask.collected_at - Duration::days(ask.backfill_days) {
+        return None;
+    }
+    let total = repo.stars.len();
+    let after = repo.stars.iter().filter(|s| s.starred_at > day_end).count();
+    let cap = ask.star_pages * 100;
+    if ask.star_pages == 0 || (total > cap && after >= cap) {
+        return Some(None);
+    }
+    Some(Some(total - after))
 }
 
 /// The repos of a project that exist, by current or former name.
@@ -341,6 +371,17 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
     let primary = repos.first();
     let snapshot = ask.as_of >= ask.collected_at;
     let unknown = || json!({"value": null, "status": "unknown"});
+    if let (Some(repo), false) = (primary, snapshot) {
+        match stars_before_collection(repo, ask) {
+            Some(Some(n)) => {
+                out.insert("stars".into(), count(n, 200));
+            }
+            Some(None) => {
+                out.insert("stars".into(), unknown());
+            }
+            None => {}
+        }
+    }
     match (primary, snapshot) {
         (Some(repo), true) => {
             out.insert("stars".into(), count(repo.stars.len(), 200));
@@ -378,7 +419,6 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
         }
         _ => {
             for id in [
-                "stars",
                 "license",
                 "files.license",
                 "files.readme",
@@ -394,6 +434,7 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
         }
     }
     if primary.is_none() {
+        out.insert("stars".into(), unknown());
         out.insert("commits".into(), unknown());
         out.insert("contributors".into(), unknown());
     }

@@ -16,12 +16,14 @@ use tacometer_fake::edge::edge_world;
 use tacometer_fake::faults::count_objects;
 use tacometer_fake::truth::{Ask, expected};
 use tacometer_fake::{
-    ChangeSpec, FakeServer, Faults, Rerun, RouteFault, World, Yank, big_repo_world, start,
+    ChangeSpec, FakeServer, Faults, GenSpec, Rerun, RouteFault, World, Yank, big_repo_world,
+    generate, start,
 };
 
 const TOKEN: &str = "ghp_realism";
 const COMMIT_HISTORY: &str = include_str!("../../queries/github/commit_history.graphql");
 const FIND_REPO: &str = include_str!("../../queries/github/find_repos.graphql");
+const STARGAZERS: &str = include_str!("../../queries/github/stargazers.graphql");
 
 async fn serve(world: World) -> FakeServer {
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
@@ -339,6 +341,112 @@ async fn the_in_flight_gauges_show_concurrency() {
     fake.shutdown().await;
 }
 
+// ---------------------------------------------------------- star history --
+
+/// The stargazers document's page, inlined once per repository as the
+/// collector batches it (`s{i}: node(id: $i{i})` with `$after` as `$a{i}`).
+fn star_batch(ids: &[String]) -> Value {
+    let fragment = STARGAZERS
+        .split("fragment StarPage on Node")
+        .nth(1)
+        .expect("the StarPage fragment")
+        .trim();
+    let mut decls = Vec::new();
+    let mut fields = String::new();
+    let mut vars = serde_json::Map::new();
+    for (i, id) in ids.iter().enumerate() {
+        decls.push(format!("$i{i}: ID!, $a{i}: String"));
+        fields.push_str(&format!(
+            "s{i}: node(id: $i{i}) {}\n",
+            fragment.replace("$after", &format!("$a{i}"))
+        ));
+        vars.insert(format!("i{i}"), json!(id));
+    }
+    let query = format!(
+        "query Stargazers({}) {{ rateLimit {{ cost }} {fields} }}",
+        decls.join(", ")
+    );
+    json!({"query": query, "variables": vars, "operationName": "Stargazers"})
+}
+
+#[tokio::test]
+async fn star_pages_of_fifty_repositories_cost_a_point_and_rebuild_any_days_count() {
+    let world = generate(&GenSpec {
+        seed: 3,
+        repos: 60,
+        median_stars: 150.0,
+        ..GenSpec::default()
+    });
+    let fake = serve(world.clone()).await;
+    let base = fake.base_url();
+    // The newest page of 50 repositories in one query: 50 connections of
+    // 100, 50 requests in GitHub's formula, one point.
+    let ids: Vec<String> = world.repos.iter().take(50).map(|r| r.id.clone()).collect();
+    let r = post(&base, &star_batch(&ids)).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    assert_eq!(r["data"]["rateLimit"]["cost"], 1);
+    for (i, repo) in world.repos.iter().take(50).enumerate() {
+        let page = &r["data"][format!("s{i}")]["stargazers"];
+        assert_eq!(page["totalCount"], repo.stars.len(), "{}", repo.full_name());
+        let read: Vec<&str> = page["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["starredAt"].as_str().expect("starredAt"))
+            .collect();
+        assert_eq!(read.len(), repo.stars.len().min(100));
+        assert!(read.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    }
+    let acct = fake.accounting();
+    assert_eq!(acct.operations["Stargazers"].graphql_points, 1);
+    assert!(
+        acct.operations["Stargazers"].repos.is_empty(),
+        "a batch belongs to no one repository"
+    );
+    // The longest list, walked to its end with the document as written: the
+    // count of any instant is the total minus the stars read after it.
+    let repo = world
+        .repos
+        .iter()
+        .max_by_key(|r| r.stars.len())
+        .expect("repos");
+    assert!(repo.stars.len() > 300, "{}", repo.stars.len());
+    let mut after: Option<String> = None;
+    let mut read: Vec<chrono::DateTime<chrono::Utc>> = Vec::new();
+    let mut total: usize;
+    loop {
+        let vars = json!({"id": repo.id, "after": after});
+        let r = post(
+            &base,
+            &json!({"query": STARGAZERS, "variables": vars, "operationName": "Stargazers"}),
+        )
+        .await;
+        assert!(r.get("errors").is_none(), "{r}");
+        assert_eq!(r["data"]["rateLimit"]["cost"], 1);
+        let page = &r["data"]["node"]["stargazers"];
+        total = page["totalCount"].as_u64().expect("total") as usize;
+        for e in page["edges"].as_array().expect("edges") {
+            let t = e["starredAt"].as_str().expect("starredAt");
+            read.push(
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .expect("time")
+                    .with_timezone(&chrono::Utc),
+            );
+        }
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(read.len(), total);
+    for days in [0, 30, 182, 365, 700] {
+        let at = world.now - chrono::Duration::days(days);
+        let rebuilt = total - read.iter().filter(|t| **t > at).count();
+        assert_eq!(rebuilt, repo.stars_at(at), "{days} days back");
+    }
+    fake.shutdown().await;
+}
+
 // -------------------------------------------------------------- big repo --
 
 #[tokio::test]
@@ -359,6 +467,8 @@ async fn a_big_repository_is_walked_in_full_page_by_page() {
             collected_at: now,
             bots: &[],
             permissive: &["BSD-3-Clause".to_string()],
+            backfill_days: 365,
+            star_pages: 100,
         },
     );
     assert_eq!(truth["commits"]["value"], 20_000);

@@ -62,6 +62,27 @@ primary_snapshot AS (
     FROM primary_pick k
     JOIN repo_snapshots s ON s.node_id = k.node_id AND s.observed_at = k.observed_at
 ),
+-- The primary repo's stars reconstructed from GitHub's `starredAt` (migration
+-- 0005), for as-of instants before its first snapshot. Stars are stored per
+-- UTC day, so the count is taken at the end of the last whole day at or before
+-- the probe's end (`day_end`: the probe's own day when it ends at that day's
+-- last microsecond, as `--as-of DATE` does, else the day before): the anchor
+-- count minus the stars of the days after it. It is `known` when every star
+-- after that day was read (`covered_from`).
+star_counts AS (
+    SELECT *,
+           CAST(day_end + 1 AS TIMESTAMP) - INTERVAL 1 MICROSECOND AS day_end_at,
+           CAST(day_end + 1 AS TIMESTAMP) - INTERVAL 1 MICROSECOND >= covered_from AS known
+    FROM (SELECT p.k, b.anchor_stars, b.anchored_at, b.covered_from, b.done, b.capped,
+                 b.max_pages, b.since, b.source, p.day_end,
+                 b.anchor_stars - coalesce(sum(d.stars), 0) AS stars
+          FROM (SELECT k, node_id, CAST(end_at + INTERVAL 1 MICROSECOND AS DATE) - 1 AS day_end
+                FROM probes WHERE is_primary) p
+          JOIN star_backfill b ON b.node_id = p.node_id
+          LEFT JOIN star_days d ON d.node_id = p.node_id AND d.day > p.day_end
+          GROUP BY p.k, b.anchor_stars, b.anchored_at, b.covered_from, b.done, b.capped,
+                   b.max_pages, b.since, b.source, p.day_end)
+),
 -- The CI that `ci` judges: the primary repo's runs, check runs and commit
 -- statuses created in the window on its default branch (the one of the latest
 -- snapshot at or before the window's end; external CI such as Buildkite

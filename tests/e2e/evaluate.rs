@@ -28,6 +28,16 @@ fn on(db: &Path, config: &Path) -> std::process::Command {
     cmd
 }
 
+/// The requirement `id` of a `check` document.
+fn measure<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {doc}"))
+}
+
 fn check_json(lab: &Lab, project: &str, as_of: &str) -> Value {
     let out = run(
         on(&lab.db, &lab.config).args(["check", project, "--format", "json", "--as-of", as_of])
@@ -64,15 +74,27 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         .map(String::from)
         .to_vec();
     let today = DateTime::from_timestamp(after.timestamp(), 0).expect("now");
-    let back = today - Duration::days(182);
+    // Six months back, as the TAC asks it: a date, meaning the end of that day.
+    let back_day = (today - Duration::days(182)).format("%Y-%m-%d").to_string();
+    let back = tacometer_core::time::parse_as_of(&back_day).expect("date");
+    let stars = lab.fake.accounting().operations["Stargazers"].clone();
+    eprintln!(
+        "star backfill of {} repositories: {} requests, {} GraphQL points",
+        w.repos.len(),
+        stars.requests,
+        stars.graphql_points
+    );
     let mut compared = 0;
     let mut nonzero = 0;
-    for as_of in [today, back] {
-        let text = tacometer_core::time::rfc3339(as_of);
+    let mut reconstructed = 0;
+    for (as_of, text) in [
+        (today, tacometer_core::time::rfc3339(today)),
+        (back, back_day),
+    ] {
         for p in &w.projects {
             let got = check_json(&lab, &p.name, &text);
             assert_eq!(got["project"], p.name.as_str());
-            assert_eq!(got["as_of"], text.as_str());
+            assert_eq!(got["as_of"], tacometer_core::time::rfc3339(as_of));
             assert_eq!(got["window"]["days"], 90);
             let want = expected(
                 &w,
@@ -83,8 +105,26 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                     collected_at: before,
                     bots: &bots,
                     permissive: &permissive,
+                    backfill_days: 365,
+                    star_pages: 100,
                 },
             );
+            if as_of == back {
+                let m = measure(&got, "stars");
+                assert_eq!(
+                    m["status"] == "unknown",
+                    want["stars"]["status"] == "unknown"
+                );
+                if m["value"].is_i64() {
+                    assert!(
+                        m["source"]
+                            .as_str()
+                            .is_some_and(|s| s.starts_with("reconstructed")),
+                        "{m}"
+                    );
+                    reconstructed += 1;
+                }
+            }
             for (id, truth) in want.as_object().expect("object") {
                 let m = got["requirements"]
                     .as_array()
@@ -108,6 +148,11 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         }
     }
     assert!(compared > 100, "compared {compared} requirement values");
+    assert_eq!(
+        reconstructed,
+        w.projects.len(),
+        "every star count six months back is reconstructed"
+    );
     assert!(nonzero > 20, "most counts are real, not zero: {nonzero}");
     // `report` gives the same documents as `check`.
     let out = run(on(&lab.db, &lab.config)
@@ -124,6 +169,82 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         .find(|e| e["project"] == first.as_str())
         .expect("in report");
     assert_eq!(&from_check, from_report);
+}
+
+#[test]
+fn stars_before_the_first_collection_are_known_up_to_the_page_cap() {
+    let w = world(64, 14, 2);
+    // Two pages of 100 stargazers per repository at most.
+    let lab = Lab::with_settings(
+        w.clone(),
+        365,
+        "item_timeout = \"60s\"\nstar_history_max_points = 2\n",
+        "",
+    );
+    let before = Utc::now();
+    lab.once();
+    let acct = lab.fake.accounting();
+    let stars = &acct.operations["Stargazers"];
+    let repos: usize = w.projects.iter().map(|p| p.repos.len()).sum();
+    eprintln!(
+        "star backfill capped at 2 pages, {repos} repositories: {} requests, {} points",
+        stars.requests, stars.graphql_points
+    );
+    assert!(
+        stars.graphql_points <= 2 * repos.div_ceil(50) as u64,
+        "two rounds of at most 50 repositories per point: {} points",
+        stars.graphql_points
+    );
+    let today = Utc::now();
+    let (mut known, mut capped) = (0, 0);
+    for days in [30, 182] {
+        let day = (today - Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string();
+        let as_of = tacometer_core::time::parse_as_of(&day).expect("date");
+        for p in &w.projects {
+            let got = check_json(&lab, &p.name, &day);
+            let want = expected(
+                &w,
+                p,
+                &Ask {
+                    as_of,
+                    window_days: 90,
+                    collected_at: before,
+                    bots: &[],
+                    permissive: &[],
+                    backfill_days: 365,
+                    star_pages: 2,
+                },
+            );
+            let m = measure(&got, "stars");
+            assert_eq!(
+                (&m["status"], &m["value"]),
+                (&want["stars"]["status"], &want["stars"]["value"]),
+                "{} stars as of {day}: got {m}",
+                p.name
+            );
+            if m["value"].is_i64() {
+                known += 1;
+            } else {
+                assert!(
+                    m["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("star_history_max_points")),
+                    "the reason is the cap: {m}"
+                );
+                capped += 1;
+            }
+        }
+    }
+    assert!(known > 0 && capped > 0, "{known} known, {capped} capped");
+    // A steady pass reads no star page again.
+    lab.fake.reset_accounting();
+    lab.once();
+    assert!(
+        !lab.fake.accounting().operations.contains_key("Stargazers"),
+        "the star backfill is one-time"
+    );
 }
 
 // ---- fixed rows, written through the store's writer ----

@@ -2,7 +2,8 @@
 //!
 //! `pass` orchestrates one pass; `schedule` decides what is due; `repo` and
 //! `package_fetch` are one target's step; `history` walks commit history
-//! resumably; `map` turns GitHub's answers into records; `github`, `http` and
+//! resumably; `stars` reads each repository's star list once, so star counts
+//! before the first snapshot are known; `map` turns GitHub's answers into records; `github`, `http` and
 //! `packages` speak to the upstreams; `sink` is the one writer of the
 //! database; `daemon` is the loop of passes.
 
@@ -17,3 +18,4 @@ pub mod pass;
 pub mod repo;
 pub mod schedule;
 pub mod sink;
+pub mod stars;

@@ -9,7 +9,9 @@
 //!    share of its backfill ([`super::history`]); files and merged pull
 //!    requests only when the head moved; Actions runs since the newest stored
 //!    one, asked with the stored ETag (an unchanged answer is a free 304);
-//! 4. PyPI and Anaconda packages, and torch's own releases
+//! 4. the one-time star backfill of repositories whose star list has not
+//!    been read ([`super::stars`]), a page of 50 repositories per point;
+//! 5. PyPI and Anaconda packages, and torch's own releases
 //!    ([`super::package_fetch`]), alongside the repositories.
 //!
 //! Repositories of a snapshot batch and packages are collected concurrently,
@@ -37,6 +39,7 @@ use super::http::{CallError, Http, Retry};
 use super::repo::RepoWork;
 use super::schedule;
 use super::sink::{Sink, Stopped};
+use super::stars::StarWork;
 use crate::config::Config;
 use crate::model::ProjectStatus;
 use crate::store::memory::CollectorMemory;
@@ -472,6 +475,7 @@ impl Collector {
                 })
             })
             .collect();
+        let mut seen: Vec<StarWork> = Vec::new();
         for chunk in work.chunks(100) {
             if *shutdown.borrow() {
                 break;
@@ -496,6 +500,14 @@ impl Collector {
                 }
             };
             let nodes = data.map(|d| d.nodes).unwrap_or_default();
+            for (w, node) in chunk.iter().zip(&nodes) {
+                if let Some(q::snapshot_repos::SnapshotReposNodes::Repository(_)) = node {
+                    seen.push(StarWork {
+                        target: w.target.clone(),
+                        node_id: w.node_id.clone(),
+                    });
+                }
+            }
             let concurrency = self.config.collect.concurrency.get() as usize;
             let ended: Vec<Result<Ended, Stopped>> =
                 futures_util::stream::iter(chunk.iter().enumerate())
@@ -519,6 +531,13 @@ impl Collector {
                     .collect()
                     .await;
             out.push(ended);
+        }
+
+        // 3. The one-time star backfill of the repositories seen this pass.
+        if !*shutdown.borrow()
+            && let Err(e) = self.star_backfills(run_id, &seen, memory, shutdown).await
+        {
+            out.push(vec![Err(e)]);
         }
         out
     }

@@ -39,6 +39,7 @@ fn defaults_are_the_tac_thresholds() {
     assert_eq!(c.criteria.min_maintainers, 2);
     assert_eq!(c.collect.backfill_days.get(), 365);
     assert_eq!(c.collect.github_interval.0, Duration::from_secs(3600));
+    assert_eq!(c.collect.star_history_max_points, 100);
     assert_eq!(c.projects[0].status, ProjectStatus::Active);
     assert_eq!(c.upstream.graphql_url(), "https://api.github.com/graphql");
 }
@@ -80,6 +81,21 @@ fn bad_duration_is_refused() {
     assert_eq!(line, 2);
     assert_eq!(key, "collect.github_interval");
     assert!(message.contains("every hour"), "{message}");
+}
+
+#[test]
+fn the_star_history_cap_is_a_count_of_pages_and_zero_turns_it_off() {
+    let c = Config::parse(
+        &format!("[collect]\nstar_history_max_points = 0\n{PROJECT}"),
+        ConfigSource::Builtin,
+    )
+    .expect("parses");
+    assert_eq!(c.collect.star_history_max_points, 0);
+    let (line, key, message) = err(&format!(
+        "[collect]\nstar_history_max_points = -1\n{PROJECT}"
+    ));
+    assert_eq!((line, key.as_str()), (2, "collect.star_history_max_points"));
+    assert!(message.contains("-1"), "{message}");
 }
 
 #[test]

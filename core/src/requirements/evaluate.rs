@@ -346,6 +346,11 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![None; batch.len]
     };
+    let star_history = if parts.snapshot {
+        fetch::star_history(store, &batch)?
+    } else {
+        vec![None; batch.len]
+    };
     let mergers = if parts.mergers {
         fetch::mergers(store, &batch)?
     } else {
@@ -389,7 +394,11 @@ pub(crate) fn evaluate_parts(
         let seen = packages.get(k).map_or(&[][..], Vec::as_slice);
         let facts = counts.get(k).cloned().unwrap_or_default();
         let mut reqs = vec![
-            super::stars(snap, criteria.min_stars),
+            super::stars(
+                snap,
+                star_history.get(k).and_then(Option::as_ref),
+                criteria.min_stars,
+            ),
             super::commits(&facts, w, criteria.min_commits, backfill_days),
             super::contributors(&facts, w, criteria.min_contributors, backfill_days),
             super::maintainers(

@@ -23,6 +23,7 @@ const PACKAGES: &str = include_str!("../../../queries/sql/packages.sql");
 const COMMIT_LIST: &str = include_str!("../../../queries/sql/commit_list.sql");
 const CONTRIBUTOR_LIST: &str = include_str!("../../../queries/sql/contributor_list.sql");
 const STAR_LIST: &str = include_str!("../../../queries/sql/star_list.sql");
+const STAR_HISTORY: &str = include_str!("../../../queries/sql/star_history.sql");
 const CI_LIST: &str = include_str!("../../../queries/sql/ci_list.sql");
 const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql");
 const TORCH_RELEASES: &str = include_str!("../../../queries/sql/torch_releases.sql");
@@ -292,6 +293,72 @@ pub fn snapshots(store: &Store, b: &Batch) -> Result<Vec<Option<Snapshot>>> {
         };
         if let Some(slot) = out.get_mut(k) {
             *slot = Some(snap);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The primary repo's star count reconstructed from GitHub's `starredAt`
+/// (migration 0005), for an as-of instant before its first snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StarHistory {
+    /// The stargazer count when the star list was first read.
+    pub anchor_stars: i64,
+    /// When it was read.
+    pub anchored_at: DateTime<Utc>,
+    /// Every star after this instant was read.
+    pub covered_from: DateTime<Utc>,
+    /// The reading is over.
+    pub done: bool,
+    /// It stopped at its page cap.
+    pub capped: bool,
+    /// That cap, in pages of 100 stars.
+    pub max_pages: i64,
+    /// Where it was to stop (`backfill_days` before the first collection).
+    pub since: DateTime<Utc>,
+    /// The upstream call.
+    pub source: String,
+    /// The end of the last whole UTC day at or before the as-of instant,
+    /// when the count is taken (stars are stored per day).
+    pub day_end: DateTime<Utc>,
+    /// The anchor minus the stars read after `day_end`.
+    pub stars: i64,
+}
+
+impl StarHistory {
+    /// Every star after `day_end` was read, so `stars` is the count then.
+    pub fn known(&self) -> bool {
+        self.day_end >= self.covered_from
+    }
+}
+
+/// `star_history.sql` for every probe (`None`: the star list was never read).
+pub fn star_history(store: &Store, b: &Batch) -> Result<Vec<Option<StarHistory>>> {
+    let mut out = vec![None; b.len];
+    b.each(store, "star_history.sql", STAR_HISTORY, |r| {
+        let k = b.index(r)?;
+        let day: chrono::NaiveDate = r.get(9)?;
+        let day_end = day
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(DateTime::<Utc>::MIN_UTC, |d| {
+                d.and_utc() - chrono::Duration::microseconds(1)
+            });
+        let h = StarHistory {
+            anchor_stars: r.get(1)?,
+            anchored_at: utc(r.get(2)?),
+            covered_from: utc(r.get(3)?),
+            done: r.get(4)?,
+            capped: r.get(5)?,
+            max_pages: r.get(6)?,
+            since: utc(r.get(7)?),
+            source: r.get(8)?,
+            day_end,
+            stars: r.get(10)?,
+        };
+        if let Some(slot) = out.get_mut(k) {
+            *slot = Some(h);
         }
         Ok(())
     })?;

@@ -164,8 +164,12 @@ fn stars(
     as_of: DateTime<Utc>,
     min: u32,
 ) -> crate::store::Result<Measure> {
+    let w = Window::ending_at(as_of, 90);
+    let nodes = [node.to_string()];
+    let history = fetch::star_history(store, &batch(&nodes, &[], w, &[]))?;
     Ok(super::stars(
-        snapshot(store, node, &Window::ending_at(as_of, 90)).as_ref(),
+        snapshot(store, node, &w).as_ref(),
+        history[0].as_ref(),
         min,
     ))
 }
@@ -410,6 +414,137 @@ fn facts(files: &[&str], license: Option<&str>) -> LayoutFacts {
         source: "fixture".into(),
         ..LayoutFacts::default()
     }
+}
+
+/// Star pages as the backfill writes them (see `collect::stars`): stars on
+/// the given (day, count) of June, newest page first.
+fn star_pages(
+    store: &mut Store,
+    node: &str,
+    anchor: i64,
+    pages: &[&[(u32, i64)]],
+    covered_from: DateTime<Utc>,
+    capped: bool,
+) {
+    use crate::store::memory::StarProgress;
+    use crate::store::write::StarPage;
+    let mut out = Vec::new();
+    for (i, days) in pages.iter().enumerate() {
+        out.push(StarPage {
+            progress: StarProgress {
+                node_id: node.into(),
+                anchor_stars: anchor,
+                anchored_at: t(25, 12),
+                since: t(1, 0),
+                max_pages: 2,
+                cursor: Some(format!("c{i}")),
+                pages: i as i64 + 1,
+                stars_read: 0,
+                covered_from,
+                done: i + 1 == pages.len(),
+                capped,
+                source: "github:fake (Stargazers)".into(),
+                started_at: t(25, 12),
+            },
+            days: days
+                .iter()
+                .map(|(d, n)| (t(*d, 0).date_naive(), *n))
+                .collect(),
+        });
+    }
+    let p = Provenance {
+        run_id: 1,
+        observed_at: t(25, 12),
+        source: "github:fake (Stargazers)".into(),
+    };
+    store.write_star_pages(&p, &out).expect("star pages");
+}
+
+#[test]
+fn stars_before_the_first_snapshot_are_reconstructed_from_starred_at() {
+    let mut store = Store::open_in_memory().expect("open");
+    write(&mut store, "R_a", t(25, 10), 230, Vec::new());
+    // 230 stars when the list was read; day 20 spans both pages (3 + 4).
+    star_pages(
+        &mut store,
+        "R_a",
+        230,
+        &[&[(24, 10), (22, 5), (20, 3)], &[(20, 4), (12, 8)]],
+        DateTime::<Utc>::UNIX_EPOCH,
+        false,
+    );
+    let end_of = |d: u32| t(d + 1, 0) - chrono::Duration::microseconds(1);
+    let at = |as_of: DateTime<Utc>| stars(&store, "R_a", as_of, 200).expect("stars");
+    // The end of day 23: everything but day 24's 10 stars.
+    let m = at(end_of(23));
+    assert_eq!(
+        (m.status, m.value.clone()),
+        (Status::Pass, Some(Value::Count(220)))
+    );
+    assert!(
+        m.source.starts_with("reconstructed from starredAt"),
+        "{}",
+        m.source
+    );
+    assert!(
+        m.detail.contains("lower bound") && m.detail.contains("2026-06-23"),
+        "{}",
+        m.detail
+    );
+    assert_eq!(m.observed_at, Some(t(25, 12)));
+    // The export's star list shows the same count, saying where it is from.
+    let nodes = ["R_a".to_string()];
+    let (_, rows) = fetch::evidence_list(
+        &store,
+        &batch(&nodes, &[], Window::ending_at(end_of(23), 90), &[]),
+        "stars",
+    )
+    .expect("list");
+    assert_eq!(rows[0].len(), 1, "{:?}", rows[0]);
+    assert_eq!(rows[0][0][1], serde_json::json!(220));
+    assert!(
+        rows[0][0][3]
+            .as_str()
+            .is_some_and(|s| s.starts_with("reconstructed"))
+    );
+    // Both pages of day 20 count after it: 230 - 10 - 5 - 7.
+    assert_eq!(at(end_of(19)).value, Some(Value::Count(208)));
+    assert_eq!(at(end_of(20)).value, Some(Value::Count(215)));
+    // An instant inside a day counts to the end of the day before.
+    assert_eq!(at(t(20, 12)).value, Some(Value::Count(208)));
+    // Before the first star read: the rest of the anchor, 200, exactly at the floor.
+    let m = at(end_of(5));
+    assert_eq!(
+        (m.status, m.value),
+        (Status::Caution, Some(Value::Count(200)))
+    );
+    // From the first snapshot on, snapshots answer.
+    let m = at(t(25, 11));
+    assert_eq!(
+        (m.value, m.source.as_str()),
+        (Some(Value::Count(230)), "fixture")
+    );
+
+    // A list read only back to day 20 at 06:00 (the cap): days ending before are unknown.
+    write(&mut store, "R_b", t(25, 10), 5000, Vec::new());
+    star_pages(
+        &mut store,
+        "R_b",
+        5000,
+        &[&[(24, 100)], &[(20, 100)]],
+        t(20, 6),
+        true,
+    );
+    let m = stars(&store, "R_b", end_of(20), 200).expect("stars");
+    assert_eq!(m.value, Some(Value::Count(4900)));
+    let m = stars(&store, "R_b", end_of(19), 200).expect("stars");
+    assert_eq!((m.status, m.value), (Status::Unknown, None));
+    assert!(m.detail.contains("star_history_max_points"), "{}", m.detail);
+    // Never read: unknown, saying so.
+    write(&mut store, "R_c", t(25, 10), 5, Vec::new());
+    let m = stars(&store, "R_c", end_of(19), 200).expect("stars");
+    assert_eq!(m.status, Status::Unknown);
+    assert!(m.detail.contains("not been read"), "{}", m.detail);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The collector's memory: what it needs to know at the start of a pass
 //! (scheduler state, ETags, how far each repository's history reaches, the
 //! file-derived fields of each repository's latest snapshot), and the history
-//! progress written beside every page of commits.
+//! progress written beside every page of commits or stargazers.
 
 use std::collections::HashMap;
 
@@ -56,6 +56,40 @@ pub struct HistoryProgress {
     pub started_at: DateTime<Utc>,
 }
 
+/// How far one repository's star list has been read (`star_backfill`, see
+/// migration 0005): newest first, from `anchor_stars` stars when the first
+/// page was read, back to `covered_from`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StarProgress {
+    /// The repository's node id.
+    pub node_id: String,
+    /// The stargazer count when the first page was read.
+    pub anchor_stars: i64,
+    /// When the first page was read.
+    pub anchored_at: DateTime<Utc>,
+    /// The walk stops once it reads a star this old.
+    pub since: DateTime<Utc>,
+    /// The most pages it may read (`[collect] star_history_max_points`).
+    pub max_pages: i64,
+    /// `endCursor` of the last stored page.
+    pub cursor: Option<String>,
+    /// Pages stored.
+    pub pages: i64,
+    /// Stars read.
+    pub stars_read: i64,
+    /// Every star after this instant is stored (the Unix epoch once the
+    /// whole list was read).
+    pub covered_from: DateTime<Utc>,
+    /// Nothing more will be read.
+    pub done: bool,
+    /// Stopped by `max_pages` before reaching `since`.
+    pub capped: bool,
+    /// The upstream call.
+    pub source: String,
+    /// When the first page was asked for.
+    pub started_at: DateTime<Utc>,
+}
+
 /// A target's failure count and next due time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TargetMemory {
@@ -93,6 +127,8 @@ pub struct CollectorMemory {
     pub first_seen: HashMap<String, DateTime<Utc>>,
     /// Creation time of the newest stored Actions run, by node id.
     pub newest_actions_run: HashMap<String, DateTime<Utc>>,
+    /// Star backfill progress by node id.
+    pub stars: HashMap<String, StarProgress>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -128,6 +164,59 @@ fn progress_row(r: &duckdb::Row<'_>) -> duckdb::Result<HistoryProgress> {
         commits: r.get(16)?,
         started_at: utc(r.get(17)?),
     })
+}
+
+const STAR_COLUMNS: &str = "node_id, anchor_stars, anchored_at, since, max_pages, cursor, pages, \
+     stars_read, covered_from, done, capped, source, started_at";
+
+fn star_row(r: &duckdb::Row<'_>) -> duckdb::Result<StarProgress> {
+    Ok(StarProgress {
+        node_id: r.get(0)?,
+        anchor_stars: r.get(1)?,
+        anchored_at: utc(r.get(2)?),
+        since: utc(r.get(3)?),
+        max_pages: r.get(4)?,
+        cursor: r.get(5)?,
+        pages: r.get(6)?,
+        stars_read: r.get(7)?,
+        covered_from: utc(r.get(8)?),
+        done: r.get(9)?,
+        capped: r.get(10)?,
+        source: r.get(11)?,
+        started_at: utc(r.get(12)?),
+    })
+}
+
+/// Writes a repository's star backfill progress inside the caller's transaction.
+pub(crate) fn upsert_star_progress(
+    tx: &duckdb::Transaction<'_>,
+    p: &StarProgress,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO star_backfill ({STAR_COLUMNS}, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            p.node_id,
+            p.anchor_stars,
+            p.anchored_at.naive_utc(),
+            p.since.naive_utc(),
+            p.max_pages,
+            p.cursor,
+            p.pages,
+            p.stars_read,
+            p.covered_from.naive_utc(),
+            p.done,
+            p.capped,
+            p.source,
+            p.started_at.naive_utc(),
+            at.naive_utc(),
+        ])
+    })
+    .ctx(|| format!("record star backfill progress of {}", p.node_id))?;
+    Ok(())
 }
 
 /// Writes a repository's history progress inside the caller's transaction.
@@ -319,6 +408,13 @@ impl Store {
              GROUP BY node_id",
         )?;
         m.first_seen = node_times(conn, "SELECT node_id, first_seen_at FROM repos")?;
+        let mut stmt = conn
+            .prepare(&format!("SELECT {STAR_COLUMNS} FROM star_backfill"))
+            .ctx(ctx)?;
+        for row in stmt.query_map([], star_row).ctx(ctx)? {
+            let p = row.ctx(ctx)?;
+            m.stars.insert(p.node_id.clone(), p);
+        }
         Ok(m)
     }
 }

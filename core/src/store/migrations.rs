@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_observations",
         sql: include_str!("../../../schema/migrations/0004_observations.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_star_history",
+        sql: include_str!("../../../schema/migrations/0005_star_history.sql"),
+    },
 ];
 
 /// The newest schema version this build writes.

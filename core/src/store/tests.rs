@@ -28,6 +28,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0004_observations",
         "15b7361bce49034ad72a246e3652b3338f62088c530c5a5742c870a2f84adce0",
     ),
+    (
+        5,
+        "0005_star_history",
+        "ad80669ce632b8cb4a804b3a2bf314a288a1b026e6c74f50c4a43f753aded90c",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -51,6 +56,8 @@ const TABLES: &[&str] = &[
     "package_requirements",
     "release_changes",
     "history_progress",
+    "star_days",
+    "star_backfill",
 ];
 
 fn table_names(store: &Store) -> Vec<String> {

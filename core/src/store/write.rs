@@ -21,7 +21,7 @@
 use chrono::{DateTime, Utc};
 use duckdb::params;
 
-use super::memory::{HistoryProgress, upsert_progress};
+use super::memory::{HistoryProgress, StarProgress, upsert_progress, upsert_star_progress};
 use super::{DbContext, Result, Store};
 
 /// Lists are passed to SQL joined by this separator and split back there
@@ -223,6 +223,16 @@ impl RepoWrite {
             _ => &self.node_id,
         }
     }
+}
+
+/// One page of a repository's stargazers, as per-day counts, with the
+/// progress it makes (see migration 0005).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StarPage {
+    /// The progress after this page (`progress.pages` is this page's number).
+    pub progress: StarProgress,
+    /// Stars of the page per UTC day of `starredAt`.
+    pub days: Vec<(chrono::NaiveDate, i64)>,
 }
 
 /// The scheduler's memory of one target after a success.
@@ -586,6 +596,49 @@ impl Store {
             if let Some(state) = &w.state {
                 upsert_state(&tx, state, p.observed_at)?;
             }
+        }
+        tx.commit().ctx(what)?;
+        Ok(())
+    }
+
+    /// Writes pages of stargazers of several repositories in one transaction:
+    /// each page's per-day counts with the progress it makes, so a backfill
+    /// resumes after the last page stored and never counts a page twice.
+    pub fn write_star_pages(&mut self, p: &Provenance, pages: &[StarPage]) -> Result<()> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let what = || format!("write {} pages of stargazers", pages.len());
+        let tx = self.conn_mut().transaction().ctx(what)?;
+        tx.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE tmp_star_days AS SELECT * FROM star_days LIMIT 0",
+        )
+        .ctx(what)?;
+        {
+            let mut app = tx.appender("tmp_star_days").ctx(what)?;
+            for page in pages {
+                for (day, stars) in &page.days {
+                    app.append_row(params![
+                        page.progress.node_id,
+                        page.progress.pages,
+                        day,
+                        stars,
+                        ts(p.observed_at),
+                        p.run_id,
+                        p.source
+                    ])
+                    .ctx(what)?;
+                }
+            }
+            app.flush().ctx(what)?;
+        }
+        tx.execute_batch(
+            "INSERT INTO star_days SELECT * FROM tmp_star_days ON CONFLICT DO NOTHING;
+             DROP TABLE tmp_star_days;",
+        )
+        .ctx(what)?;
+        for page in pages {
+            upsert_star_progress(&tx, &page.progress, p.observed_at)?;
         }
         tx.commit().ctx(what)?;
         Ok(())

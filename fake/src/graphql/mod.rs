@@ -317,8 +317,8 @@ pub const ANONYMOUS_OPERATION: &str = "(anonymous)";
 /// What a request body (`{"query", "variables", "operationName"}`) asks for,
 /// read before it is validated, for the accounting: the operation name (the
 /// request's `operationName`, else the name of the document's first
-/// operation) and the `id` of a top-level `node(id:)` of that operation,
-/// given literally or as a variable.
+/// operation) and the `id` of the top-level `node(id:)` of that operation,
+/// given literally or as a variable, when it has exactly one.
 pub fn describe(body: &Json) -> (String, Option<String>) {
     let Some(query) = body.get("query").and_then(Json::as_str) else {
         return (INVALID_OPERATION.into(), None);
@@ -342,7 +342,7 @@ pub fn describe(body: &Json) -> (String, Option<String>) {
         .to_string();
     let vars = body.get("variables").and_then(Json::as_object);
     let node = picked.and_then(|(_, set)| {
-        set.items.iter().find_map(|sel| match sel {
+        let mut ids = set.items.iter().filter_map(|sel| match sel {
             Selection::Field(f) if f.name == "node" => {
                 f.arguments.iter().find_map(|(k, v)| match (*k, v) {
                     ("id", Value::String(s)) => Some(s.clone()),
@@ -354,7 +354,13 @@ pub fn describe(body: &Json) -> (String, Option<String>) {
                 })
             }
             _ => None,
-        })
+        });
+        // A batch of aliased `node` fields targets several repositories:
+        // its points belong to none of them.
+        match (ids.next(), ids.next()) {
+            (Some(id), None) => Some(id),
+            _ => None,
+        }
     });
     (name, node)
 }
