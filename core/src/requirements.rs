@@ -175,6 +175,9 @@ pub struct LayoutFacts {
     pub observed_at: DateTime<Utc>,
     /// From which call.
     pub source: String,
+    /// Why the license cannot be told, when the facts are reconstructed
+    /// from a past tree whose license files are not the ones GitHub judged.
+    pub license_unknown: Option<String>,
 }
 
 /// The `source` of a measure decided by a gap in tacometer's own configuration
@@ -394,6 +397,13 @@ pub fn license(facts: Option<&LayoutFacts>, permissive: &[String]) -> Measure {
     let Some(f) = facts else {
         return unknown("license", threshold, "repository license");
     };
+    if let Some(why) = &f.license_unknown {
+        return Measure {
+            source: f.source.clone(),
+            detail: why.clone(),
+            ..unknown("license", threshold, "repository license")
+        };
+    }
     let (status, detail) = match f.license.as_deref() {
         Some(id) if permissive.iter().any(|p| p.eq_ignore_ascii_case(id)) => {
             (Status::Pass, format!("{id} is a permissive license"))

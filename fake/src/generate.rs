@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 mod big;
+mod files;
 
 pub use big::{BigRepoSpec, add_big_repo, big_repo_world};
 
@@ -690,6 +691,7 @@ impl Gen {
             disabled: false,
             deleted: false,
             files,
+            file_changes: Vec::new(),
             commits,
             pull_requests,
             releases,
@@ -949,6 +951,7 @@ pub fn generate(spec: &GenSpec) -> World {
         p += 1;
     }
     world.pypi.push(torch_project(spec.now));
+    files::add_history(&mut world, spec.seed);
     world
 }
 

@@ -8,14 +8,22 @@
 //! ending in `[bot]` and the configured bots excluded; state (stars, license,
 //! layout files) known when a snapshot was taken at or before T, and before
 //! it where upstream history tells: stars from when each of the stargazers
-//! starred, read newest first, 100 a page, up to a cap of pages.
+//! starred, read newest first, 100 a page, up to a cap of pages; layout
+//! files, CODEOWNERS, MAINTAINERS, the README and the license from the files
+//! of the commit that was the head at T, when that commit lies inside the
+//! backfill. The license before collection is the one GitHub recognises
+//! today when the license files are the same then as now, none when there
+//! were no license files, and unknown when they differed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::world::{CommitStatus, Person, ProjectEntry, Repo, WorkflowRun, World};
+
+/// A commit's files: path -> text.
+pub type Files<'w> = BTreeMap<&'w str, &'w str>;
 
 /// What a collection of the world saw and what the evaluation asks.
 #[derive(Debug, Clone)]
@@ -93,13 +101,13 @@ fn person_id(p: &Person) -> String {
     email
 }
 
-fn file_status(repo: &Repo, exact: &str, dirs: &[&str]) -> &'static str {
+fn file_status(files: &Files<'_>, exact: &str, dirs: &[&str]) -> &'static str {
     let stem = exact.split('.').next().unwrap_or(exact).to_lowercase();
     let mut status = "fail";
-    for path in repo.files.keys() {
+    for path in files.keys() {
         let (dir, name) = match path.rsplit_once('/') {
             Some((d, n)) => (format!("{d}/"), n),
-            None => (String::new(), path.as_str()),
+            None => (String::new(), *path),
         };
         if !dirs.contains(&dir.as_str()) {
             continue;
@@ -188,15 +196,15 @@ fn maintainers_logins(text: &str) -> BTreeSet<String> {
 /// login counted as that login, bots left out; caution when teams are
 /// declared or when fewer are declared but enough people merged pull
 /// requests in the window.
-fn maintainers(world: &World, repo: &Repo, ask: &Ask<'_>, floor: i64) -> Value {
+fn maintainers(world: &World, repo: &Repo, files: &Files<'_>, ask: &Ask<'_>, floor: i64) -> Value {
     let start = ask.as_of - Duration::days(ask.window_days);
     let codeowners = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
         .iter()
-        .find_map(|p| repo.files.get(*p));
+        .find_map(|p| files.get(*p));
     let (users, teams, emails) = codeowners.map(|t| codeowners_owners(t)).unwrap_or_default();
     let listed = ["MAINTAINERS", "MAINTAINERS.md"]
         .iter()
-        .find_map(|p| repo.files.get(*p))
+        .find_map(|p| files.get(*p))
         .map(|t| maintainers_logins(t))
         .unwrap_or_default();
     // E-mail -> login links from every commit of the world's repositories.
@@ -318,10 +326,10 @@ fn ci(repo: &Repo, ask: &Ask<'_>) -> Value {
 
 /// `governance`: GOVERNANCE.md at the root, in `.github/` or `docs/` passes; a
 /// variant, or a README.md linking a governance section, is caution.
-fn governance(repo: &Repo) -> Value {
-    let status = match file_status(repo, "GOVERNANCE.md", &["", ".github/", "docs/"]) {
+fn governance(files: &Files<'_>) -> Value {
+    let status = match file_status(files, "GOVERNANCE.md", &["", ".github/", "docs/"]) {
         "fail"
-            if repo.files.get("README.md").is_some_and(|t| {
+            if files.get("README.md").is_some_and(|t| {
                 t.lines().any(|l| {
                     let l = l.to_lowercase();
                     l.contains("governance")
@@ -334,6 +342,50 @@ fn governance(repo: &Repo) -> Value {
         s => s,
     };
     json!({"status": status})
+}
+
+/// Root files whose name makes them a license file, with their text.
+fn license_files<'w>(files: &Files<'w>) -> Vec<(&'w str, &'w str)> {
+    files
+        .iter()
+        .filter(|(p, _)| {
+            let p = p.to_lowercase();
+            !p.contains('/')
+                && ["license", "licence", "copying"]
+                    .iter()
+                    .any(|s| p.starts_with(s))
+        })
+        .map(|(p, t)| (*p, *t))
+        .collect()
+}
+
+/// The state of `repo` as of `ask.as_of`: its files, and its license's SPDX
+/// id (`Some(None)`: no license; `None`: unknown). `None` altogether when the
+/// state is not known: before the collection, the head at T must be today's
+/// head or have been committed inside the backfill.
+#[allow(clippy::type_complexity)]
+fn state_at<'w>(repo: &'w Repo, ask: &Ask<'_>) -> Option<(Files<'w>, Option<Option<String>>)> {
+    let today = repo.license.as_ref().and_then(|l| l.spdx_id.clone());
+    if ask.as_of >= ask.collected_at {
+        return Some((repo.files_at(0), Some(today)));
+    }
+    let i = repo.head_index_at(ask.as_of)?;
+    // Past trees are read for the commits of the backfill, and for today's
+    // head however old it is.
+    if i > 0 && repo.commits[i].committed_at < ask.collected_at - Duration::days(ask.backfill_days)
+    {
+        return None;
+    }
+    let files = repo.files_at(i);
+    let then = license_files(&files);
+    let license = if then.is_empty() {
+        Some(None)
+    } else if then == license_files(&repo.files_at(0)) {
+        Some(today)
+    } else {
+        None
+    };
+    Some((files, license))
 }
 
 /// The expected values and statuses of one project: a JSON object keyed by
@@ -382,16 +434,26 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
             None => {}
         }
     }
-    match (primary, snapshot) {
-        (Some(repo), true) => {
-            out.insert("stars".into(), count(repo.stars.len(), 200));
-            let spdx = repo.license.as_ref().and_then(|l| l.spdx_id.clone());
-            let status = match spdx.as_deref() {
-                Some(id) if ask.permissive.iter().any(|p| p.eq_ignore_ascii_case(id)) => "pass",
-                Some("NOASSERTION") => "caution",
-                _ => "fail",
+    let state = primary.and_then(|repo| Some((repo, state_at(repo, ask)?)));
+    match state {
+        Some((repo, (files, license))) => {
+            if snapshot {
+                out.insert("stars".into(), count(repo.stars.len(), 200));
+            }
+            let license = match license {
+                Some(spdx) => {
+                    let status = match spdx.as_deref() {
+                        Some(id) if ask.permissive.iter().any(|p| p.eq_ignore_ascii_case(id)) => {
+                            "pass"
+                        }
+                        Some("NOASSERTION") => "caution",
+                        _ => "fail",
+                    };
+                    json!({"value": spdx, "status": status})
+                }
+                None => unknown(),
             };
-            out.insert("license".into(), json!({"value": spdx, "status": status}));
+            out.insert("license".into(), license);
             for (id, exact, dirs) in [
                 ("files.license", "LICENSE.md", &["", ".github/"][..]),
                 ("files.readme", "README.md", &["", ".github/"][..]),
@@ -411,13 +473,23 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
                     &["", ".github/"][..],
                 ),
             ] {
-                out.insert(id.into(), json!({"status": file_status(repo, exact, dirs)}));
+                out.insert(
+                    id.into(),
+                    json!({"status": file_status(&files, exact, dirs)}),
+                );
             }
-            out.insert("maintainers".into(), maintainers(world, repo, ask, 2));
-            out.insert("ci".into(), ci(repo, ask));
-            out.insert("governance".into(), governance(repo));
+            out.insert(
+                "maintainers".into(),
+                maintainers(world, repo, &files, ask, 2),
+            );
+            out.insert("governance".into(), governance(&files));
+            if snapshot {
+                out.insert("ci".into(), ci(repo, ask));
+            } else {
+                out.insert("ci".into(), unknown());
+            }
         }
-        _ => {
+        None => {
             for id in [
                 "license",
                 "files.license",

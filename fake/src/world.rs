@@ -125,6 +125,10 @@ pub struct Repo {
     pub deleted: bool,
     /// Files at HEAD of the default branch: path -> text.
     pub files: BTreeMap<String, String>,
+    /// How files changed over the history: each change is undone, newest
+    /// first, to see the files of an older commit ([`Repo::files_at`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_changes: Vec<FileChange>,
     /// Commits reachable from the default branch, newest first (git log
     /// order); the first one is HEAD.
     pub commits: Vec<Commit>,
@@ -136,6 +140,19 @@ pub struct Repo {
     pub workflow_runs: Vec<WorkflowRun>,
     /// Commit statuses from external CI (Buildkite, CircleCI, ...).
     pub statuses: Vec<CommitStatus>,
+}
+
+/// A file changed by a commit of the default branch: what the file held
+/// before that commit (`None`: it did not exist). What it holds from that
+/// commit on is the next change's `before`, or the text at HEAD.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FileChange {
+    /// The commit that made the change.
+    pub sha: String,
+    /// The file's path.
+    pub path: String,
+    /// Its text before the commit.
+    pub before: Option<String>,
 }
 
 /// One stargazer.
@@ -448,6 +465,31 @@ impl Repo {
     /// HEAD commit of the default branch, if any.
     pub fn head(&self) -> Option<&Commit> {
         self.commits.first()
+    }
+
+    /// The files of the commit at position `index` of [`Repo::commits`]
+    /// (0 is HEAD): HEAD's files with the changes of every newer commit undone.
+    pub fn files_at(&self, index: usize) -> BTreeMap<&str, &str> {
+        let mut files: BTreeMap<&str, &str> = self
+            .files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        for c in self.commits.iter().take(index) {
+            for change in self.file_changes.iter().filter(|f| f.sha == c.sha) {
+                match &change.before {
+                    Some(text) => files.insert(change.path.as_str(), text.as_str()),
+                    None => files.remove(change.path.as_str()),
+                };
+            }
+        }
+        files
+    }
+
+    /// The position of the commit that was the head at `at`: the newest one
+    /// committed at or before it (`None`: none was).
+    pub fn head_index_at(&self, at: DateTime<Utc>) -> Option<usize> {
+        self.commits.iter().position(|c| c.committed_at <= at)
     }
 
     /// Commits whose committer date lies in `(start, end]`.

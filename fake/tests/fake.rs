@@ -181,6 +181,76 @@ async fn repository_fields_typename_and_objects() {
 }
 
 #[tokio::test]
+async fn a_past_commit_answers_with_its_own_files() {
+    let mut world = edge_world();
+    let repo = world
+        .repos
+        .iter_mut()
+        .find(|r| r.full_name() == "edge/window")
+        .expect("edge/window");
+    let head = repo.commits[0].sha.clone();
+    let old = repo.commits[1].sha.clone();
+    // The head added CONTRIBUTING.md and replaced the license text.
+    repo.files
+        .insert("CONTRIBUTING.md".into(), "# Contributing\n".into());
+    let license_now = repo.files["LICENSE"].clone();
+    repo.file_changes = vec![
+        tacometer_fake::world::FileChange {
+            sha: head.clone(),
+            path: "CONTRIBUTING.md".into(),
+            before: None,
+        },
+        tacometer_fake::world::FileChange {
+            sha: head,
+            path: "LICENSE".into(),
+            before: Some("Old terms\n".into()),
+        },
+    ];
+    let fake = serve(world).await;
+    let q = format!(
+        r#"{{ repository(owner: "edge", name: "window") {{
+          now: object(expression: "HEAD:") {{ ... on Tree {{ entries {{ name oid }} }} }}
+          then: object(expression: "{old}:") {{ ... on Tree {{ entries {{ name oid }} }} }}
+          contributingThen: object(expression: "{old}:CONTRIBUTING.md") {{ __typename }}
+          licenseThen: object(expression: "{short}:LICENSE") {{ ... on Blob {{ text oid }} }}
+          licenseNow: object(expression: "HEAD:LICENSE") {{ ... on Blob {{ text oid }} }}
+        }} }}"#,
+        short = &old[..7]
+    );
+    let r = gql(&fake.base_url(), &q, json!({})).await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let repo = &r.body["data"]["repository"];
+    let names = |tree: &Value| -> Vec<String> {
+        tree["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(names(&repo["now"]).contains(&"CONTRIBUTING.md".to_string()));
+    assert!(!names(&repo["then"]).contains(&"CONTRIBUTING.md".to_string()));
+    assert!(repo["contributingThen"].is_null());
+    assert_eq!(repo["licenseThen"]["text"], "Old terms\n");
+    assert_eq!(repo["licenseNow"]["text"], license_now.as_str());
+    // A blob's oid is its content's: the entry and the blob agree, and a
+    // changed text has another oid.
+    let entry_oid = |tree: &Value| {
+        tree["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["name"] == "LICENSE")
+            .map(|e| e["oid"].clone())
+            .expect("LICENSE entry")
+    };
+    assert_eq!(entry_oid(&repo["then"]), repo["licenseThen"]["oid"]);
+    assert_eq!(entry_oid(&repo["now"]), repo["licenseNow"]["oid"]);
+    assert_ne!(repo["licenseThen"]["oid"], repo["licenseNow"]["oid"]);
+    fake.shutdown().await;
+}
+
+#[tokio::test]
 async fn batches_give_partial_data_beside_not_found_and_follow_renames() {
     let world = edge_world();
     let window = repo_id(&world, "edge/window");

@@ -87,6 +87,12 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
     let mut compared = 0;
     let mut nonzero = 0;
     let mut reconstructed = 0;
+    // File-based requirements answered from a past tree, and those whose
+    // status six months back differs from today's.
+    let mut from_trees = 0;
+    let mut changed = 0;
+    let mut today_status: std::collections::BTreeMap<(String, String), Value> =
+        std::collections::BTreeMap::new();
     for (as_of, text) in [
         (today, tacometer_core::time::rfc3339(today)),
         (back, back_day),
@@ -137,6 +143,31 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                     "{} {id} as of {text}: got {m}, want {truth}",
                     p.name
                 );
+                let key = (p.name.clone(), id.clone());
+                if as_of == today {
+                    today_status.insert(key, m["status"].clone());
+                } else {
+                    if m["status"] != "unknown"
+                        && (id.starts_with("files.") || id == "license" || id == "governance")
+                    {
+                        assert!(
+                            m["source"]
+                                .as_str()
+                                .is_some_and(|s| s.starts_with("reconstructed from the tree")),
+                            "{} {id}: {m}",
+                            p.name
+                        );
+                        from_trees += 1;
+                    }
+                    let from_files = id.starts_with("files.")
+                        || ["license", "maintainers", "governance"].contains(&id.as_str());
+                    if from_files
+                        && m["status"] != "unknown"
+                        && today_status.get(&key) != Some(&m["status"])
+                    {
+                        changed += 1;
+                    }
+                }
                 if let Some(v) = truth.get("value") {
                     assert_eq!(&m["value"], v, "{} {id} as of {text}: {m}", p.name);
                     if v.as_i64().is_some_and(|n| n > 0) {
@@ -154,6 +185,15 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         "every star count six months back is reconstructed"
     );
     assert!(nonzero > 20, "most counts are real, not zero: {nonzero}");
+    eprintln!(
+        "{from_trees} file requirements six months back answered from past trees; \
+         {changed} of their statuses differ from today's"
+    );
+    assert!(
+        from_trees >= 3 * w.projects.len(),
+        "layout, license and governance six months back come from past trees: {from_trees}"
+    );
+    assert!(changed > 0, "the world's past differs from its present");
     // `report` gives the same documents as `check`.
     let out = run(on(&lab.db, &lab.config)
         .args(["report", "--format", "json", "--as-of"])
@@ -169,6 +209,79 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         .find(|e| e["project"] == first.as_str())
         .expect("in report");
     assert_eq!(&from_check, from_report);
+}
+
+/// Where `check` of every project of `w` as of `as_of` (given to the CLI as
+/// `text`) disagrees with the world's ground truth, one line each; and how
+/// many values were compared.
+fn truth_mismatches(
+    lab: &Lab,
+    w: &tacometer_fake::World,
+    ask: &Ask<'_>,
+    text: &str,
+) -> (Vec<String>, usize) {
+    let mut wrong = Vec::new();
+    let mut compared = 0;
+    for p in &w.projects {
+        let got = check_json(lab, &p.name, text);
+        for (id, truth) in expected(w, p, ask).as_object().expect("object") {
+            let m = measure(&got, id);
+            compared += 1;
+            if m["status"] != truth["status"]
+                || truth.get("value").is_some_and(|v| &m["value"] != v)
+            {
+                wrong.push(format!(
+                    "{} {id} as of {text}: got {m}, want {truth}",
+                    p.name
+                ));
+            }
+        }
+    }
+    (wrong, compared)
+}
+
+#[test]
+fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
+    // The edge world ends on its own date, half a year before this
+    // collection: as of that date, stars, layout files, CODEOWNERS and the
+    // license are known only from history.
+    let w = tacometer_fake::edge::edge_world();
+    let lab = Lab::new(w.clone());
+    let before = Utc::now();
+    lab.once();
+    let after = Utc::now() + Duration::seconds(1);
+    let today = DateTime::from_timestamp(after.timestamp(), 0).expect("now");
+    let world_day = w.now.format("%Y-%m-%d").to_string();
+    let world_end = tacometer_core::time::parse_as_of(&world_day).expect("date");
+    let bots: Vec<String> = vec!["pytorchbot".into(), "facebook-github-bot".into()];
+    let permissive: Vec<String> = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"]
+        .map(String::from)
+        .to_vec();
+    let mut wrong = Vec::new();
+    let mut compared = 0;
+    for (as_of, text) in [
+        (today, tacometer_core::time::rfc3339(today)),
+        (world_end, world_day),
+    ] {
+        let ask = Ask {
+            as_of,
+            window_days: 90,
+            collected_at: before,
+            bots: &bots,
+            permissive: &permissive,
+            backfill_days: 365,
+            star_pages: 100,
+        };
+        let (mismatches, n) = truth_mismatches(&lab, &w, &ask, &text);
+        wrong.extend(mismatches);
+        compared += n;
+    }
+    eprintln!(
+        "edge world: {compared} values compared, {} differ",
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(compared > 100, "compared {compared}");
 }
 
 #[test]

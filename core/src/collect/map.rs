@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::github::{RunJson, q};
+use crate::codeowners::{CODEOWNERS_PATHS, parse_codeowners, parse_maintainers};
 use crate::identity::{identity, is_bot};
 use crate::store::write::{CiRun, CommitAuthor, CommitRecord, ReleaseRecord, RepoSnapshot};
 
@@ -98,27 +99,14 @@ pub fn snapshot(
         },
         None => (Head::default(), None),
     };
-    let mut layout = BTreeSet::new();
-    let mut tree = |prefix: &str, entries: Option<Vec<String>>| {
-        for name in entries.unwrap_or_default() {
-            let lower = name.to_lowercase();
-            if LAYOUT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
-                layout.insert(format!("{prefix}{name}"));
-            }
-        }
-    };
-    tree(
-        "",
-        tree_names!(repo.root_tree, SnapshotReposNodesOnRepositoryRootTree),
-    );
-    tree(
-        ".github/",
-        tree_names!(repo.github_tree, SnapshotReposNodesOnRepositoryGithubTree),
-    );
-    tree(
-        "docs/",
-        tree_names!(repo.docs_tree, SnapshotReposNodesOnRepositoryDocsTree),
-    );
+    let mut layout: BTreeSet<String> = layout_files(
+        &tree_names!(repo.root_tree, SnapshotReposNodesOnRepositoryRootTree).unwrap_or_default(),
+        &tree_names!(repo.github_tree, SnapshotReposNodesOnRepositoryGithubTree)
+            .unwrap_or_default(),
+        &tree_names!(repo.docs_tree, SnapshotReposNodesOnRepositoryDocsTree).unwrap_or_default(),
+    )
+    .into_iter()
+    .collect();
     if let Some(d) = repo.owner.owner_defaults.as_ref()
         && !d
             .name_with_owner
@@ -159,16 +147,7 @@ pub fn snapshot(
         }
     }
     let layout_files: Vec<String> = layout.into_iter().collect();
-    let governance_path = layout_files
-        .iter()
-        .filter(|f| !f.contains(':'))
-        .find(|f| {
-            f.to_lowercase()
-                .rsplit('/')
-                .next()
-                .is_some_and(|n| n.starts_with("governance"))
-        })
-        .cloned();
+    let governance_path = governance_path(&layout_files);
     let snap = RepoSnapshot {
         node_id: repo.id.clone(),
         database_id: repo.database_id,
@@ -319,6 +298,71 @@ pub fn workflow_run(r: RunJson) -> CiRun {
         created_at: r.created_at,
         updated_at: r.updated_at,
         url: r.html_url,
+    }
+}
+
+/// The layout files among the entry names of the root, `.github/` and
+/// `docs/` trees, as paths, sorted.
+pub fn layout_files(root: &[String], github: &[String], docs: &[String]) -> Vec<String> {
+    let mut layout = BTreeSet::new();
+    for (prefix, names) in [("", root), (".github/", github), ("docs/", docs)] {
+        for name in names {
+            let lower = name.to_lowercase();
+            if LAYOUT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+                layout.insert(format!("{prefix}{name}"));
+            }
+        }
+    }
+    layout.into_iter().collect()
+}
+
+/// The repository's own GOVERNANCE file among its layout files, if any.
+pub fn governance_path(layout_files: &[String]) -> Option<String> {
+    layout_files
+        .iter()
+        .filter(|f| !f.contains(':'))
+        .find(|f| {
+            f.to_lowercase()
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("governance"))
+        })
+        .cloned()
+}
+
+/// The texts of the files that declare maintainers and governance, as one
+/// commit holds them (`None`: absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileTexts {
+    /// CODEOWNERS in the order of [`CODEOWNERS_PATHS`].
+    pub codeowners: [Option<String>; 3],
+    /// `MAINTAINERS`, then `MAINTAINERS.md`.
+    pub maintainers: [Option<String>; 2],
+    /// `README.md`.
+    pub readme: Option<String>,
+}
+
+/// What the file texts declare, written into the file-derived fields of a
+/// snapshot: the first CODEOWNERS found (GitHub's order), the first
+/// MAINTAINERS file, and whether the README links a governance section.
+pub fn apply_texts(texts: &FileTexts, snap: &mut RepoSnapshot) {
+    let codeowners = CODEOWNERS_PATHS.iter().zip(&texts.codeowners);
+    if let Some((path, Some(body))) = codeowners.into_iter().find(|(_, t)| t.is_some()) {
+        let d = parse_codeowners(body);
+        snap.codeowners_path = Some((*path).to_string());
+        snap.codeowners_users = d.users;
+        snap.codeowners_teams = d.teams;
+        snap.codeowners_emails = d.emails;
+    }
+    let maintainers = ["MAINTAINERS", "MAINTAINERS.md"]
+        .into_iter()
+        .zip(&texts.maintainers);
+    if let Some((path, Some(body))) = maintainers.into_iter().find(|(_, t)| t.is_some()) {
+        snap.maintainers_path = Some(path.to_string());
+        snap.maintainers_users = parse_maintainers(body).users;
+    }
+    if let Some(readme) = &texts.readme {
+        snap.readme_governance = readme_links_governance(readme);
     }
 }
 

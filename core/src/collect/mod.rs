@@ -3,8 +3,10 @@
 //! `pass` orchestrates one pass; `schedule` decides what is due; `repo` and
 //! `package_fetch` are one target's step; `history` walks commit history
 //! resumably; `stars` reads each repository's star list once, so star counts
-//! before the first snapshot are known; `map` turns GitHub's answers into records; `github`, `http` and
-//! `packages` speak to the upstreams; `sink` is the one writer of the
+//! before the first snapshot are known; `trees` reads past trees once, so
+//! layout files, CODEOWNERS and license files before it are known; `map`
+//! turns GitHub's answers into records; `github`, `http` and `packages`
+//! speak to the upstreams; `sink` is the one writer of the
 //! database; `daemon` is the loop of passes.
 
 pub mod daemon;
@@ -19,3 +21,4 @@ pub mod repo;
 pub mod schedule;
 pub mod sink;
 pub mod stars;
+pub mod trees;

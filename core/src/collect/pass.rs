@@ -11,7 +11,10 @@
 //!    one, asked with the stored ETag (an unchanged answer is a free 304);
 //! 4. the one-time star backfill of repositories whose star list has not
 //!    been read ([`super::stars`]), a page of 50 repositories per point;
-//! 5. PyPI and Anaconda packages, and torch's own releases
+//! 5. the one-time tree backfill of repositories whose history reaches
+//!    `backfill_days` back ([`super::trees`]): past layout files, CODEOWNERS
+//!    and license files;
+//! 6. PyPI and Anaconda packages, and torch's own releases
 //!    ([`super::package_fetch`]), alongside the repositories.
 //!
 //! Repositories of a snapshot batch and packages are collected concurrently,
@@ -40,6 +43,7 @@ use super::repo::RepoWork;
 use super::schedule;
 use super::sink::{Sink, Stopped};
 use super::stars::StarWork;
+use super::trees::TreeWork;
 use crate::config::Config;
 use crate::model::ProjectStatus;
 use crate::store::memory::CollectorMemory;
@@ -535,7 +539,22 @@ impl Collector {
 
         // 3. The one-time star backfill of the repositories seen this pass.
         if !*shutdown.borrow()
-            && let Err(e) = self.star_backfills(run_id, &seen, memory, shutdown).await
+            && let Err(e) = self
+                .star_backfills(run_id, &seen, memory, shutdown.clone())
+                .await
+        {
+            out.push(vec![Err(e)]);
+        }
+        // 4. The one-time tree backfill of those whose history reaches back.
+        let trees: Vec<TreeWork> = seen
+            .iter()
+            .map(|w| TreeWork {
+                target: w.target.clone(),
+                node_id: w.node_id.clone(),
+            })
+            .collect();
+        if !*shutdown.borrow()
+            && let Err(e) = self.tree_backfills(run_id, &trees, memory, shutdown).await
         {
             out.push(vec![Err(e)]);
         }

@@ -10,7 +10,6 @@ use super::history::{HeadAt, Legacy, Settings, WalkError, Walker, initial};
 use super::http::CallError;
 use super::map;
 use super::pass::{Collector, RepoError};
-use crate::codeowners::{CODEOWNERS_PATHS, parse_codeowners, parse_maintainers};
 use crate::store::memory::CollectorMemory;
 use crate::store::write::{PrMerge, Provenance, RepoSnapshot, RepoWrite, TargetState};
 
@@ -223,29 +222,16 @@ impl Collector {
                 _ => None,
             })
         };
-        let codeowners = [
-            (CODEOWNERS_PATHS[0], text(r.codeowners_github)),
-            (CODEOWNERS_PATHS[1], text(r.codeowners_root)),
-            (CODEOWNERS_PATHS[2], text(r.codeowners_docs)),
-        ];
-        if let Some((path, Some(body))) = codeowners.into_iter().find(|(_, t)| t.is_some()) {
-            let d = parse_codeowners(&body);
-            snap.codeowners_path = Some(path.to_string());
-            snap.codeowners_users = d.users;
-            snap.codeowners_teams = d.teams;
-            snap.codeowners_emails = d.emails;
-        }
-        let maintainers = [
-            ("MAINTAINERS", text(r.maintainers)),
-            ("MAINTAINERS.md", text(r.maintainers_md)),
-        ];
-        if let Some((path, Some(body))) = maintainers.into_iter().find(|(_, t)| t.is_some()) {
-            snap.maintainers_path = Some(path.to_string());
-            snap.maintainers_users = parse_maintainers(&body).users;
-        }
-        if let Some(readme) = text(r.readme) {
-            snap.readme_governance = map::readme_links_governance(&readme);
-        }
+        let texts = map::FileTexts {
+            codeowners: [
+                text(r.codeowners_github),
+                text(r.codeowners_root),
+                text(r.codeowners_docs),
+            ],
+            maintainers: [text(r.maintainers), text(r.maintainers_md)],
+            readme: text(r.readme),
+        };
+        map::apply_texts(&texts, snap);
         Ok(())
     }
 

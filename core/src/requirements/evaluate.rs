@@ -351,6 +351,11 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![None; batch.len]
     };
+    let trees = if parts.snapshot {
+        fetch::tree_states(store, &batch)?
+    } else {
+        vec![None; batch.len]
+    };
     let mergers = if parts.mergers {
         fetch::mergers(store, &batch)?
     } else {
@@ -390,7 +395,9 @@ pub(crate) fn evaluate_parts(
     let mut out = Vec::with_capacity(probes.len());
     for (k, ((scope, as_of), w)) in probes.iter().zip(&windows).enumerate() {
         let snap = snaps.get(k).and_then(Option::as_ref);
-        let layout = snap.map(|s| &s.layout);
+        let layout = snap
+            .map(|s| &s.layout)
+            .or_else(|| trees.get(k).and_then(Option::as_ref));
         let seen = packages.get(k).map_or(&[][..], Vec::as_slice);
         let facts = counts.get(k).cloned().unwrap_or_default();
         let mut reqs = vec![

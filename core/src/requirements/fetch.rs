@@ -24,6 +24,7 @@ const COMMIT_LIST: &str = include_str!("../../../queries/sql/commit_list.sql");
 const CONTRIBUTOR_LIST: &str = include_str!("../../../queries/sql/contributor_list.sql");
 const STAR_LIST: &str = include_str!("../../../queries/sql/star_list.sql");
 const STAR_HISTORY: &str = include_str!("../../../queries/sql/star_history.sql");
+const TREE_STATE: &str = include_str!("../../../queries/sql/tree_state.sql");
 const CI_LIST: &str = include_str!("../../../queries/sql/ci_list.sql");
 const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql");
 const TORCH_RELEASES: &str = include_str!("../../../queries/sql/torch_releases.sql");
@@ -286,6 +287,7 @@ pub fn snapshots(store: &Store, b: &Batch) -> Result<Vec<Option<Snapshot>>> {
                 readme_governance: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
                 observed_at: utc(r.get(12)?),
                 source: r.get(13)?,
+                license_unknown: None,
             },
             ci_head_state: r.get(8)?,
             head_oid: r.get(9)?,
@@ -293,6 +295,62 @@ pub fn snapshots(store: &Store, b: &Batch) -> Result<Vec<Option<Snapshot>>> {
         };
         if let Some(slot) = out.get_mut(k) {
             *slot = Some(snap);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// `tree_state.sql` for every probe: the primary repo's layout facts
+/// reconstructed from the tree of the commit that was the head at the
+/// probe's end (`None`: a snapshot answers, or no past tree was read).
+///
+/// The license: none when that tree has no license files; the one GitHub
+/// recognised at the first snapshot when its license files (name and blob)
+/// are that head's; otherwise unknown, saying why.
+pub fn tree_states(store: &Store, b: &Batch) -> Result<Vec<Option<LayoutFacts>>> {
+    let mut out = vec![None; b.len];
+    b.each(store, "tree_state.sql", TREE_STATE, |r| {
+        let k = b.index(r)?;
+        let oid: String = r.get(1)?;
+        let committed_at = utc(r.get(2)?);
+        let license_files = texts(r.get(4)?);
+        let reference_files = texts(r.get(12)?);
+        let reference_license: Option<String> = r.get(13)?;
+        let reference_at: Option<NaiveDateTime> = r.get(14)?;
+        let short = &oid[..oid.len().min(10)];
+        let (license, license_unknown) = if license_files.is_empty() {
+            (None, None)
+        } else if license_files == reference_files && reference_at.is_some() {
+            (reference_license, None)
+        } else {
+            (
+                None,
+                Some(format!(
+                    "the license files of commit {short} ({}) differ from those of the \
+                     head GitHub recognised a license for",
+                    license_files.join(", ")
+                )),
+            )
+        };
+        let facts = LayoutFacts {
+            license,
+            files: texts(r.get(3)?),
+            codeowners_users: texts(r.get(5)?),
+            codeowners_teams: texts(r.get(6)?),
+            codeowners_emails: texts(r.get(7)?),
+            maintainers_users: texts(r.get(8)?),
+            readme_governance: r.get::<_, Option<bool>>(9)?.unwrap_or(false),
+            observed_at: utc(r.get(10)?),
+            source: format!(
+                "reconstructed from the tree of commit {short}, the head since {}; {}",
+                crate::time::rfc3339(committed_at),
+                r.get::<_, String>(11)?
+            ),
+            license_unknown,
+        };
+        if let Some(slot) = out.get_mut(k) {
+            *slot = Some(facts);
         }
         Ok(())
     })?;

@@ -2156,3 +2156,125 @@ fn the_forecast_is_the_day_the_threshold_th_newest_item_leaves_the_window() {
         Some((w.end - Duration::days(2) + Duration::days(10)).date_naive())
     );
 }
+
+/// The layout facts of `node` as of `as_of` reconstructed from past trees.
+fn tree_facts(store: &Store, node: &str, as_of: DateTime<Utc>) -> Option<LayoutFacts> {
+    let nodes = [node.to_string()];
+    let w = Window::ending_at(as_of, 90);
+    fetch::tree_states(store, &batch(&nodes, &[], w, &[])).expect("tree states")[0].clone()
+}
+
+#[test]
+fn files_and_the_license_before_the_first_snapshot_come_from_past_trees() {
+    use crate::store::trees::{TreeBackfill, TreeState};
+    let mut store = Store::open_in_memory().expect("open");
+    // The first snapshot, on day 25: head `c3`, MIT recognised.
+    let p = Provenance {
+        run_id: 1,
+        observed_at: t(25, 10),
+        source: "fixture".into(),
+    };
+    store
+        .write_repo(
+            &p,
+            &RepoWrite {
+                snapshot: Some(RepoSnapshot {
+                    node_id: "R_t".into(),
+                    name_with_owner: "o/R_t".into(),
+                    stars: 300,
+                    head_oid: Some("c3".into()),
+                    license_spdx: Some("MIT".into()),
+                    layout_files: vec!["LICENSE".into(), "README.md".into()],
+                    ..RepoSnapshot::default()
+                }),
+                ..RepoWrite::default()
+            },
+        )
+        .expect("snapshot");
+    let state =
+        |oid: &str, day: u32, files: &[&str], license: &[&str], owners: &[&str]| TreeState {
+            commit_oid: oid.into(),
+            committed_at: t(day, 0),
+            layout_files: files.iter().map(|s| s.to_string()).collect(),
+            license_files: license.iter().map(|s| s.to_string()).collect(),
+            codeowners_users: owners.iter().map(|s| s.to_string()).collect(),
+            ..TreeState::default()
+        };
+    // Day 2: no license file; day 8: another license text and CODEOWNERS;
+    // day 14: today's license, CONTRIBUTING.md, two owners.
+    let states = [
+        state("c0", 2, &["README.md"], &[], &[]),
+        state(
+            "c1",
+            8,
+            &["CODEOWNERS", "LICENSE", "README.md"],
+            &["LICENSE=old"],
+            &["alice"],
+        ),
+        state(
+            "c3",
+            14,
+            &["CODEOWNERS", "CONTRIBUTING.md", "LICENSE", "README.md"],
+            &["LICENSE=new"],
+            &["alice", "bob"],
+        ),
+    ];
+    store
+        .write_tree_backfill(
+            &Provenance {
+                run_id: 1,
+                observed_at: t(25, 11),
+                source: "github:fixture (TreeAt)".into(),
+            },
+            &TreeBackfill {
+                node_id: "R_t".into(),
+                since: t(2, 0),
+                reference_oid: "c3".into(),
+                queries: 4,
+            },
+            &states,
+        )
+        .expect("trees");
+    let permissive = vec!["MIT".to_string()];
+    // Before the oldest tree read: unknown.
+    assert!(tree_facts(&store, "R_t", t(1, 12)).is_none());
+    // Day 5: no license file (fail), no CONTRIBUTING.md.
+    let f = tree_facts(&store, "R_t", t(5, 0)).expect("day 5");
+    assert!(
+        f.source
+            .starts_with("reconstructed from the tree of commit c0"),
+        "{}",
+        f.source
+    );
+    let m = license(Some(&f), &permissive);
+    assert_eq!((m.status, m.value.clone()), (Status::Fail, None));
+    let files = super::files(Some(&f));
+    assert_eq!(files[2].id, "files.contributing");
+    assert_eq!(files[2].status, Status::Fail);
+    assert!(
+        files[2].source.starts_with("reconstructed"),
+        "{}",
+        files[2].source
+    );
+    // Day 10: a license file GitHub never judged: unknown, saying why.
+    let f = tree_facts(&store, "R_t", t(10, 0)).expect("day 10");
+    let m = license(Some(&f), &permissive);
+    assert_eq!(m.status, Status::Unknown);
+    assert!(
+        m.detail.contains("LICENSE=old") && m.detail.contains("c1"),
+        "{}",
+        m.detail
+    );
+    assert_eq!(f.codeowners_users, vec!["alice"]);
+    // Day 20: the license files of the first snapshot's head: MIT.
+    let f = tree_facts(&store, "R_t", t(20, 0)).expect("day 20");
+    let m = license(Some(&f), &permissive);
+    assert_eq!(
+        (m.status, m.value),
+        (Status::Pass, Some(Value::Text("MIT".into())))
+    );
+    assert_eq!(super::files(Some(&f))[2].status, Status::Pass);
+    // From the first snapshot on, the snapshot answers and trees are not read.
+    assert!(tree_facts(&store, "R_t", t(26, 0)).is_none());
+    assert!(snapshot(&store, "R_t", &Window::ending_at(t(26, 0), 90)).is_some());
+}

@@ -129,6 +129,8 @@ pub struct CollectorMemory {
     pub newest_actions_run: HashMap<String, DateTime<Utc>>,
     /// Star backfill progress by node id.
     pub stars: HashMap<String, StarProgress>,
+    /// Repositories whose past trees were read (`tree_backfill`).
+    pub trees: std::collections::HashSet<String>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -414,6 +416,10 @@ impl Store {
         for row in stmt.query_map([], star_row).ctx(ctx)? {
             let p = row.ctx(ctx)?;
             m.stars.insert(p.node_id.clone(), p);
+        }
+        let mut stmt = conn.prepare("SELECT node_id FROM tree_backfill").ctx(ctx)?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0)).ctx(ctx)? {
+            m.trees.insert(row.ctx(ctx)?);
         }
         Ok(m)
     }

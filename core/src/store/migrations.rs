@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_star_history",
         sql: include_str!("../../../schema/migrations/0005_star_history.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_tree_history",
+        sql: include_str!("../../../schema/migrations/0006_tree_history.sql"),
+    },
 ];
 
 /// The newest schema version this build writes.

@@ -21,6 +21,7 @@ pub mod memory;
 mod migrations;
 mod query;
 mod status;
+pub mod trees;
 pub mod write;
 
 use std::path::{Path, PathBuf};

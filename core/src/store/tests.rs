@@ -33,6 +33,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0005_star_history",
         "ad80669ce632b8cb4a804b3a2bf314a288a1b026e6c74f50c4a43f753aded90c",
     ),
+    (
+        6,
+        "0006_tree_history",
+        "ba177f7c1cca855247f222996517f011e01ef11f728f2e8a114b1bc374708598",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -58,6 +63,8 @@ const TABLES: &[&str] = &[
     "history_progress",
     "star_days",
     "star_backfill",
+    "tree_states",
+    "tree_backfill",
 ];
 
 fn table_names(store: &Store) -> Vec<String> {

@@ -53,8 +53,10 @@ enum Obj<'w> {
     Commit(&'w Repo, usize),
     Actor(&'w Person, DateTime<Utc>),
     Blob(&'w Repo, &'w str, &'w str),
-    Tree(&'w Repo, String),
-    Entry(&'w Repo, String, bool, usize),
+    /// A directory of the commit at a position: `(repo, commit, dir)`.
+    Tree(&'w Repo, usize, String),
+    /// `(path, is_dir, size, oid)`.
+    Entry(String, bool, usize, String),
     Rollup(&'w Repo, &'w Commit),
     CheckRun(&'w Repo, &'w WorkflowRun),
     Status(&'w Repo, &'w CommitStatus),
@@ -634,26 +636,26 @@ impl<'a, 'w> Exec<'a, 'w> {
                 "isTruncated" => j(json!(false)),
                 _ => j(Json::Null),
             },
-            Obj::Tree(r, dir) => match field {
+            Obj::Tree(r, at, dir) => match field {
                 "id" => s(node_id("T", &format!("{}:{dir}", r.id))),
                 "oid" => s(fake_sha(&format!("{}:{dir}", r.id))),
                 "abbreviatedOid" => s(fake_sha(&format!("{}:{dir}", r.id))[..7].to_string()),
                 "entries" => Ok(Out::List(
-                    tree_entries(r, dir)
+                    tree_entries(r, *at, dir)
                         .into_iter()
-                        .map(|(p, is_dir, size)| Out::Obj(Obj::Entry(r, p, is_dir, size)))
+                        .map(|(p, is_dir, size, oid)| Out::Obj(Obj::Entry(p, is_dir, size, oid)))
                         .collect(),
                 )),
                 _ => j(Json::Null),
             },
-            Obj::Entry(r, path, is_dir, size) => {
+            Obj::Entry(path, is_dir, size, oid) => {
                 let name = path.rsplit('/').next().unwrap_or(path).to_string();
                 match field {
                     "name" => s(name),
                     "path" => s(path.clone()),
                     "type" => s(if *is_dir { "tree" } else { "blob" }),
                     "mode" => j(json!(if *is_dir { 16384 } else { 33188 })),
-                    "oid" => s(fake_sha(&format!("{}:{path}", r.id))),
+                    "oid" => s(oid.clone()),
                     "size" => j(json!(size)),
                     "extension" => j(match name.rfind('.') {
                         Some(i) if !is_dir && i > 0 => json!(name[i..].to_string()),
@@ -1107,7 +1109,9 @@ fn latest_release(r: &Repo) -> Option<&Release> {
         .max_by_key(|x| x.created_at)
 }
 
-/// `object(expression: "HEAD:path")` / `object(oid:)`.
+/// `object(expression: "REV:path")` / `object(oid:)`, where REV is HEAD,
+/// the default branch or a commit's SHA (or a prefix of 7 or more): the
+/// path is looked up in that commit's files.
 fn resolve_object<'w>(r: &'w Repo, args: &Map<String, Json>) -> Option<Obj<'w>> {
     if r.commits.is_empty() {
         return None;
@@ -1137,38 +1141,42 @@ fn resolve_object<'w>(r: &'w Repo, args: &Map<String, Json>) -> Option<Obj<'w>> 
     };
     let path = path.trim_matches('/');
     if path.is_empty() {
-        return Some(Obj::Tree(r, String::new()));
+        return Some(Obj::Tree(r, commit, String::new()));
     }
-    if let Some((p, text)) = r.files.get_key_value(path) {
-        return Some(Obj::Blob(r, p.as_str(), text.as_str()));
+    let files = r.files_at(commit);
+    if let Some((p, text)) = files.get_key_value(path) {
+        return Some(Obj::Blob(r, *p, *text));
     }
     let prefix = format!("{path}/");
-    r.files
+    files
         .keys()
         .any(|k| k.starts_with(&prefix))
-        .then(|| Obj::Tree(r, path.to_string()))
+        .then(|| Obj::Tree(r, commit, path.to_string()))
 }
 
-/// Entries of a directory at HEAD: `(path, is_dir, size)`, sorted by name.
-fn tree_entries(r: &Repo, dir: &str) -> Vec<(String, bool, usize)> {
+/// Entries of a directory of the commit at position `at`: `(path, is_dir,
+/// size, oid)`, sorted by name. A blob's oid is its content's, as in git.
+fn tree_entries(r: &Repo, at: usize, dir: &str) -> Vec<(String, bool, usize, String)> {
     let prefix = if dir.is_empty() {
         String::new()
     } else {
         format!("{dir}/")
     };
-    let mut out: BTreeMap<String, (bool, usize)> = BTreeMap::new();
-    for (path, text) in &r.files {
+    let mut out: BTreeMap<String, (bool, usize, String)> = BTreeMap::new();
+    for (path, text) in r.files_at(at) {
         let Some(rest) = path.strip_prefix(&prefix) else {
             continue;
         };
         match rest.split_once('/') {
             Some((sub, _)) => {
-                out.insert(format!("{prefix}{sub}"), (true, 0));
+                let p = format!("{prefix}{sub}");
+                let oid = fake_sha(&format!("{}:{p}@{at}", r.id));
+                out.insert(p, (true, 0, oid));
             }
             None => {
-                out.insert(path.clone(), (false, text.len()));
+                out.insert(path.to_string(), (false, text.len(), fake_sha(text)));
             }
         }
     }
-    out.into_iter().map(|(p, (d, n))| (p, d, n)).collect()
+    out.into_iter().map(|(p, (d, n, o))| (p, d, n, o)).collect()
 }
