@@ -84,6 +84,23 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         stars.requests,
         stars.graphql_points
     );
+    let trees = lab.fake.accounting().operations["TreeAt"].clone();
+    let out = run(on(&lab.db, &lab.config).args([
+        "sql",
+        "SELECT count(*) AS repos, sum(states) AS states, sum(queries) AS queries, \
+         max(queries) AS most FROM tree_backfill",
+    ]));
+    eprintln!(
+        "tree backfill: {} requests, {} GraphQL points; {}; errors: {}",
+        trees.requests,
+        trees.graphql_points,
+        stdout(&out).replace('\n', " "),
+        stdout(&run(on(&lab.db, &lab.config).args([
+            "sql",
+            "SELECT target, message FROM collection_errors"
+        ])))
+        .replace('\n', " ")
+    );
     let mut compared = 0;
     let mut nonzero = 0;
     let mut reconstructed = 0;

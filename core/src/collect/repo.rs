@@ -108,7 +108,13 @@ impl Collector {
             let window = chrono::Duration::days(i64::from(settings.window_days) + 1);
             let overlap = chrono::Duration::from_std(settings.overlap)
                 .unwrap_or_else(|_| chrono::Duration::days(1));
-            let since = prev_synced.map_or(now - window, |s| (s - overlap).max(now - window));
+            // On first sight, as far back as the commit backfill, so a past
+            // window's mergers are known as its commits are; then from the
+            // last sync on.
+            let backfill = chrono::Duration::days(i64::from(settings.backfill_days));
+            let since = prev_synced.map_or(now - backfill.max(window), |s| {
+                (s - overlap).max(now - window)
+            });
             self.fetch_merges(&node_id, since, &mut merges).await?;
         }
 

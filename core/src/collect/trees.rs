@@ -295,9 +295,10 @@ impl Collector {
             .call(move |store| Ok((store.history_progress(&node)?, store.first_head(&node)?)))
             .await
             .map_err(|_| Cut::Stopped)?;
-        let (Some(progress), Some((reference, first_at))) = (progress, head) else {
+        let (Some(progress), Some(first)) = (progress, head) else {
             return Err(Cut::Later);
         };
+        let reference = first.oid.clone();
         if !progress.backfill_done {
             return Err(Cut::Later);
         }
@@ -305,18 +306,13 @@ impl Collector {
         let since = progress.backfill_since;
         let mut commits = self
             .sink()
-            .call(move |store| store.tree_commits(&node, since, first_at))
+            .call(move |store| store.tree_commits(&node, since, first.observed_at))
             .await
             .map_err(|_| Cut::Stopped)?;
         // The head at the first snapshot answers from its own committer
         // date on, also when it is older than the backfill.
         if !commits.iter().any(|(sha, _)| *sha == reference) {
-            let Some(at) = progress
-                .head_oid
-                .as_deref()
-                .filter(|h| *h == reference)
-                .and(progress.head_committed_at)
-            else {
+            let Some(at) = first.committed_at else {
                 return Err(Cut::Later);
             };
             commits.retain(|(_, t)| *t > at);
@@ -347,7 +343,7 @@ impl Collector {
         Ok((
             TreeBackfill {
                 node_id: w.node_id.clone(),
-                since: commits.first().map_or(first_at, |c| c.1),
+                since: commits.first().map_or(first.observed_at, |c| c.1),
                 reference_oid: reference,
                 queries,
             },

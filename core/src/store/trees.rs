@@ -64,6 +64,17 @@ pub struct TreeBackfill {
     pub queries: i64,
 }
 
+/// The head a repository's first snapshot saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstHead {
+    /// The commit.
+    pub oid: String,
+    /// When the snapshot was taken.
+    pub observed_at: DateTime<Utc>,
+    /// The commit's committer date, when the snapshot had it.
+    pub committed_at: Option<DateTime<Utc>>,
+}
+
 /// A stored default-branch commit: its SHA and committer date.
 pub type StoredCommit = (String, DateTime<Utc>);
 
@@ -106,27 +117,29 @@ impl Store {
         Ok(out)
     }
 
-    /// The head of `node_id`'s first snapshot, and when it was taken.
-    pub fn first_head(&self, node_id: &str) -> Result<Option<(String, DateTime<Utc>)>> {
+    /// The head of `node_id`'s first snapshot: the commit, when the
+    /// snapshot was taken, and the commit's committer date.
+    pub fn first_head(&self, node_id: &str) -> Result<Option<FirstHead>> {
         let what = || format!("read the first snapshot of {node_id}");
         let mut st = self
             .conn()
             .prepare(
-                "SELECT head_oid, observed_at FROM repo_snapshots
+                "SELECT head_oid, observed_at, head_committed_at FROM repo_snapshots
                  WHERE node_id = ? AND head_oid IS NOT NULL
                  ORDER BY observed_at LIMIT 1",
             )
             .ctx(what)?;
         let mut rows = st
             .query_map(params![node_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, NaiveDateTime>(1)?))
+                Ok(FirstHead {
+                    oid: r.get(0)?,
+                    observed_at: r.get::<_, NaiveDateTime>(1)?.and_utc(),
+                    committed_at: r.get::<_, Option<NaiveDateTime>>(2)?.map(|t| t.and_utc()),
+                })
             })
             .ctx(what)?;
         match rows.next() {
-            Some(row) => {
-                let (oid, at) = row.ctx(what)?;
-                Ok(Some((oid, at.and_utc())))
-            }
+            Some(row) => Ok(Some(row.ctx(what)?)),
             None => Ok(None),
         }
     }
