@@ -420,7 +420,21 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
     let mut out = serde_json::Map::new();
     out.insert("commits".into(), count(shas.len(), 30));
     out.insert("contributors".into(), count(people.len(), 5));
-    let primary = repos.first();
+    // The primary repository is the first configured one; a configured
+    // repository that does not exist (gone, or never there) leaves what it
+    // measures unknown: everything for the primary, the counts for any.
+    let primary = project.repos.first().and_then(|slug| {
+        project_repos(
+            world,
+            &ProjectEntry {
+                repos: vec![slug.clone()],
+                ..project.clone()
+            },
+        )
+        .into_iter()
+        .next()
+    });
+    let all_there = repos.len() == project.repos.len();
     let snapshot = ask.as_of >= ask.collected_at;
     let unknown = || json!({"value": null, "status": "unknown"});
     if let (Some(repo), false) = (primary, snapshot) {
@@ -507,6 +521,8 @@ pub fn expected(world: &World, project: &ProjectEntry, ask: &Ask<'_>) -> Value {
     }
     if primary.is_none() {
         out.insert("stars".into(), unknown());
+    }
+    if primary.is_none() || !all_there {
         out.insert("commits".into(), unknown());
         out.insert("contributors".into(), unknown());
     }

@@ -262,7 +262,44 @@ fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
     // The edge world ends on its own date, half a year before this
     // collection: as of that date, stars, layout files, CODEOWNERS and the
     // license are known only from history.
-    let w = tacometer_fake::edge::edge_world();
+    let mut w = tacometer_fake::edge::edge_world();
+    // A project whose second repository never existed.
+    w.projects.push(tacometer_fake::world::ProjectEntry {
+        name: "Edge Half There".into(),
+        repos: vec!["edge/no-codeowners".into(), "edge/never-was".into()],
+        pypi: Vec::new(),
+        conda: Vec::new(),
+    });
+    let now = w.now;
+    let window = w
+        .repos
+        .iter_mut()
+        .find(|r| r.full_name() == "edge/window")
+        .expect("edge/window");
+    // Bob declared twice: by login, and by the e-mail his commits link to him.
+    window.files.insert(
+        ".github/CODEOWNERS".into(),
+        "# owners\n* @alice @bob bob@example.org\n/docs/ @edge/docs-team\n".into(),
+    );
+    // Seven weeks before the world's date, CONTRIBUTING.md did not exist,
+    // the license text was another, and CODEOWNERS named Alice alone.
+    let changed = window
+        .commits
+        .iter()
+        .find(|c| c.committed_at <= now - Duration::days(40))
+        .map(|c| c.sha.clone())
+        .expect("a commit 40 days before the world's date");
+    for (path, before) in [
+        ("CONTRIBUTING.md", None),
+        ("LICENSE", Some("Some other terms\n")),
+        (".github/CODEOWNERS", Some("* @alice\n")),
+    ] {
+        window.file_changes.push(tacometer_fake::world::FileChange {
+            sha: changed.clone(),
+            path: path.into(),
+            before: before.map(String::from),
+        });
+    }
     let lab = Lab::new(w.clone());
     let before = Utc::now();
     lab.once();
@@ -270,6 +307,8 @@ fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
     let today = DateTime::from_timestamp(after.timestamp(), 0).expect("now");
     let world_day = w.now.format("%Y-%m-%d").to_string();
     let world_end = tacometer_core::time::parse_as_of(&world_day).expect("date");
+    let earlier_day = (w.now - Duration::days(50)).format("%Y-%m-%d").to_string();
+    let earlier = tacometer_core::time::parse_as_of(&earlier_day).expect("date");
     let bots: Vec<String> = vec!["pytorchbot".into(), "facebook-github-bot".into()];
     let permissive: Vec<String> = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"]
         .map(String::from)
@@ -279,6 +318,7 @@ fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
     for (as_of, text) in [
         (today, tacometer_core::time::rfc3339(today)),
         (world_end, world_day),
+        (earlier, earlier_day.clone()),
     ] {
         let ask = Ask {
             as_of,
@@ -299,6 +339,21 @@ fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(compared > 100, "compared {compared}");
+    // Before the change, the past tree answers: no CONTRIBUTING.md, a
+    // license text GitHub never judged, Alice and Dave (MAINTAINERS).
+    let past = check_json(&lab, "Edge Window", &earlier_day);
+    assert_eq!(measure(&past, "files.contributing")["status"], "fail");
+    assert_eq!(measure(&past, "license")["status"], "unknown");
+    assert_eq!(measure(&past, "maintainers")["value"], 2);
+    let today_doc = check_json(&lab, "Edge Window", &tacometer_core::time::rfc3339(today));
+    let m = measure(&today_doc, "maintainers");
+    assert_eq!(m["value"], 3, "alice, bob once, dave: {m}");
+    assert!(
+        m["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("bob@example.org as bob")),
+        "{m}"
+    );
 }
 
 #[test]

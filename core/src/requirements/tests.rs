@@ -794,7 +794,7 @@ fn an_email_that_belongs_to_a_declared_login_counts_once() {
 }
 
 #[test]
-fn email_logins_come_from_commits_observed_by_the_as_of_date() {
+fn email_logins_come_from_commits_made_by_the_as_of_date() {
     let mut store = Store::open_in_memory().expect("open");
     let snapshot = |commits: Vec<CommitRecord>| RepoWrite {
         snapshot: Some(RepoSnapshot {
@@ -822,8 +822,9 @@ fn email_logins_come_from_commits_observed_by_the_as_of_date() {
     store
         .write_repo(&p(t(15, 0)), &snapshot(Vec::new()))
         .expect("write");
-    // Alice's address is linked to her login by a commit of another repo,
-    // first observed on day 20; Dan's commits are not linked to any login.
+    // Alice's address is linked to her login by a commit of another repo
+    // made on day 18 (and collected on day 20); Dan's commits are not linked
+    // to any login.
     let alice = CommitAuthor {
         name: Some("Alice".into()),
         email: Some("Alice@example.org".into()),
@@ -841,7 +842,7 @@ fn email_logins_come_from_commits_observed_by_the_as_of_date() {
     let other = RepoWrite {
         node_id: "R_other".into(),
         commits: vec![
-            commit("e1", t(14, 0), vec![alice]),
+            commit("e1", t(18, 0), vec![alice]),
             commit("e2", t(14, 0), vec![dan]),
         ],
         ..RepoWrite::default()
@@ -866,8 +867,13 @@ fn email_logins_come_from_commits_observed_by_the_as_of_date() {
     );
     assert_eq!(
         count(t(19, 0)),
+        count(t(21, 0)),
+        "the link is dated by its commit, not by when it was collected"
+    );
+    assert_eq!(
+        count(t(17, 0)),
         (Vec::new(), Some(Value::Count(3))),
-        "the link was not observed yet: a past answer stays as it was"
+        "no commit had linked the address yet"
     );
 }
 
