@@ -33,6 +33,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0005_star_history",
         "ad80669ce632b8cb4a804b3a2bf314a288a1b026e6c74f50c4a43f753aded90c",
     ),
+    (
+        7,
+        "0007_release_requirements",
+        "b9636b91165d99784cee0eaa7434dfd9781cea189ce8d91c36642eb54447859d",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -58,6 +63,7 @@ const TABLES: &[&str] = &[
     "history_progress",
     "star_days",
     "star_backfill",
+    "release_requirements",
 ];
 
 fn table_names(store: &Store) -> Vec<String> {
