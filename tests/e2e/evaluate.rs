@@ -87,6 +87,13 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
     let mut compared = 0;
     let mut nonzero = 0;
     let mut reconstructed = 0;
+    // `ci`, `packages` and `pytorch_support` six months back: known ones say
+    // they were reconstructed; some differ from today's.
+    let past_ids = ["ci", "packages", "pytorch_support"];
+    let mut past_known = std::collections::BTreeMap::<&str, usize>::new();
+    let mut today_status = std::collections::BTreeMap::<(String, &str), Value>::new();
+    let mut changed = std::collections::BTreeMap::<&str, usize>::new();
+    let mut tally = std::collections::BTreeMap::<(bool, &str, String), usize>::new();
     for (as_of, text) in [
         (today, tacometer_core::time::rfc3339(today)),
         (back, back_day),
@@ -124,6 +131,26 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                     );
                     reconstructed += 1;
                 }
+                for id in past_ids {
+                    let m = measure(&got, id);
+                    if m["status"] != "unknown" && m["source"] != "configuration" {
+                        assert!(
+                            m["source"]
+                                .as_str()
+                                .is_some_and(|s| s.starts_with("reconstructed")),
+                            "{} {id} six months back: {m}",
+                            p.name
+                        );
+                        *past_known.entry(id).or_default() += 1;
+                    }
+                    if today_status.get(&(p.name.clone(), id)) != Some(&m["status"]) {
+                        *changed.entry(id).or_default() += 1;
+                    }
+                }
+            } else {
+                for id in past_ids {
+                    today_status.insert((p.name.clone(), id), measure(&got, id)["status"].clone());
+                }
             }
             for (id, truth) in want.as_object().expect("object") {
                 let m = got["requirements"]
@@ -144,6 +171,14 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                     }
                 }
                 compared += 1;
+                if past_ids.contains(&id.as_str()) {
+                    let key = (
+                        as_of == back,
+                        past_ids[past_ids.iter().position(|x| x == id).unwrap_or(0)],
+                        m["status"].to_string(),
+                    );
+                    *tally.entry(key).or_default() += 1;
+                }
             }
         }
     }
@@ -154,6 +189,31 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
         "every star count six months back is reconstructed"
     );
     assert!(nonzero > 20, "most counts are real, not zero: {nonzero}");
+    eprintln!(
+        "compared {compared} values; known six months back: {past_known:?}; \
+         statuses that differ from today's: {changed:?}; \
+         (six months back?, id, status): {tally:?}"
+    );
+    for id in past_ids {
+        let configured = w
+            .projects
+            .iter()
+            .filter(|p| match id {
+                "packages" => !p.pypi.is_empty() || !p.conda.is_empty(),
+                "pytorch_support" => !p.pypi.is_empty(),
+                _ => true,
+            })
+            .count();
+        assert!(
+            past_known.get(id).copied().unwrap_or(0) * 2 > configured,
+            "most {id} six months back are answered from history: {past_known:?} of {configured}"
+        );
+    }
+    assert!(
+        changed.get("pytorch_support").is_some_and(|n| *n > 0)
+            && changed.get("ci").is_some_and(|n| *n > 0),
+        "the past is not today's answer again: {changed:?}"
+    );
     // `report` gives the same documents as `check`.
     let out = run(on(&lab.db, &lab.config)
         .args(["report", "--format", "json", "--as-of"])
