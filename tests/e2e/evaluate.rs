@@ -842,12 +842,13 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
     assert_eq!(project("Gap")["days_left"], 1);
     let coc = failing("Conduct", "files.code_of_conduct");
     assert_eq!(coc["failing_since"], "2026-09-05", "{coc}");
-    // CI: no runs anywhere, and no snapshot before yesterday: the streak runs
-    // into days history cannot answer, and no date is invented.
+    // CI: no runs anywhere. Before the first snapshot (yesterday) the runs
+    // are history, which reaches back past the look-back: failing on every
+    // day of it, and no start date is invented.
     let ci = failing("Twelve", "ci");
     assert_eq!(ci["failing_since"], Value::Null, "{ci}");
-    assert_eq!(ci["since_limit"], "history");
-    assert_eq!(ci["failing_on_or_before"], "2026-09-29");
+    assert_eq!(ci["since_limit"], "lookback");
+    assert_eq!(ci["failing_on_or_before"], "2026-04-01");
     let fine = project("Fine");
     assert!(
         fine["failing"]
