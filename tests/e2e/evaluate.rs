@@ -93,7 +93,7 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
     let mut past_known = std::collections::BTreeMap::<&str, usize>::new();
     let mut today_status = std::collections::BTreeMap::<(String, &str), Value>::new();
     let mut changed = std::collections::BTreeMap::<&str, usize>::new();
-    let mut tally = std::collections::BTreeMap::<(bool, &str, String), usize>::new();
+    let mut tally = std::collections::BTreeMap::<(bool, String, String), usize>::new();
     for (as_of, text) in [
         (today, tacometer_core::time::rfc3339(today)),
         (back, back_day),
@@ -172,12 +172,10 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                 }
                 compared += 1;
                 if past_ids.contains(&id.as_str()) {
-                    let key = (
-                        as_of == back,
-                        past_ids[past_ids.iter().position(|x| x == id).unwrap_or(0)],
-                        m["status"].to_string(),
-                    );
-                    *tally.entry(key).or_default() += 1;
+                    let status = m["status"].as_str().unwrap_or_default().to_string();
+                    *tally
+                        .entry((as_of == back, id.clone(), status))
+                        .or_default() += 1;
                 }
             }
         }

@@ -2470,8 +2470,10 @@ mod before_the_first_snapshot {
             primary_resolved: true,
             packages: Vec::new(),
         };
-        let mut criteria = crate::config::Criteria::default();
-        criteria.window_days = std::num::NonZeroU32::new(10).expect("10");
+        let criteria = crate::config::Criteria {
+            window_days: std::num::NonZeroU32::new(10).expect("10"),
+            ..crate::config::Criteria::default()
+        };
         let e = evaluate_at(store, &criteria, backfill, &[scope], at).expect("evaluate");
         e[0].measure("ci").cloned().expect("ci")
     }
