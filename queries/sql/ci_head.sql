@@ -1,7 +1,8 @@
 -- `ci` before the primary repo's first snapshot: the head at each probe's end
 -- as history tells it, and the state of its CI then (the snapshot's
--- statusCheckRollup state is not known before the first snapshot). The body
--- continues the probes.sql prelude's CTE list.
+-- statusCheckRollup state is not known before the first snapshot), for the
+-- probes without a snapshot by then. The body continues the probes.sql
+-- prelude's CTE list.
 --
 -- * the head: the latest default-branch commit stored with committer date at
 --   or before the end (none: history does not reach back to it);
@@ -18,7 +19,7 @@
            arg_max(c.sha, c.committed_at) AS sha, max(c.committed_at) AS committed_at
     FROM probes p
     JOIN commits c ON c.node_id = p.node_id AND c.committed_at <= p.end_at
-    WHERE p.is_primary
+    WHERE p.is_primary AND p.k NOT IN (SELECT k FROM primary_snapshot)
     GROUP BY p.k, p.node_id, p.end_at
 ),
 head_runs AS (

@@ -33,10 +33,12 @@ FROM (SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observe
       SELECT w.k, w.at, f.ecosystem, f.package, f.found, f.repo_links, f.observed_at,
              f.source, true AS reconstructed
       FROM wanted w
-      JOIN (SELECT *, ecosystem || ':' || package AS key FROM package_snapshots
-            QUALIFY row_number() OVER (PARTITION BY ecosystem, package
-                                       ORDER BY observed_at) = 1) f
-           ON f.key = w.key AND w.at < f.observed_at) l
+      JOIN (SELECT ecosystem || ':' || package AS key, min(observed_at) AS first_at
+            FROM package_snapshots
+            WHERE ecosystem || ':' || package IN (SELECT key FROM wanted)
+            GROUP BY ALL) a ON a.key = w.key AND w.at < a.first_at
+      JOIN package_snapshots f ON f.ecosystem || ':' || f.package = a.key
+           AND f.observed_at = a.first_at) l
 LEFT JOIN releases_as_of r ON r.k = l.k AND r.ecosystem = l.ecosystem
      AND r.package = l.package
 LEFT JOIN release_requirements m ON l.reconstructed AND m.ecosystem = r.ecosystem
