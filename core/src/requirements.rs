@@ -15,7 +15,11 @@
 //! * state (stars, license, layout files, CODEOWNERS, the head's CI state,
 //!   packages) is only known from a snapshot taken at or before T, or, before
 //!   the first snapshot, from what upstream history tells of it: star counts
-//!   from when each stargazer starred (a lower bound, said so in the detail).
+//!   from when each stargazer starred (a lower bound, said so in the detail);
+//!   packages from release upload times and the metadata of the release that
+//!   was the latest at T; the head's CI state from the dated runs and
+//!   statuses of the commit that was the head at T. Such a value's `source`
+//!   starts with `reconstructed`.
 //!
 //! Longer than 500 lines on purpose: one function per requirement rule, kept
 //! together so they can be read against the product contract side by side.
@@ -33,8 +37,8 @@ pub use evaluate::{
 };
 pub(crate) use evaluate::{Parts, evaluate_parts};
 pub use fetch::{
-    CiCounts, DailyProbe, PackageSeen, ReleaseSeen, Snapshot, StarHistory, TorchRelease,
-    WindowFacts,
+    CiCounts, CiHead, DailyProbe, Gaps, PackageSeen, ReleaseMetadataSeen, ReleaseSeen, Snapshot,
+    StarHistory, TorchRelease, WindowFacts,
 };
 pub use torch::{latest_minors, pytorch_support};
 
@@ -744,6 +748,94 @@ pub fn ci(snap: Option<&Snapshot>, counts: CiCounts, w: &Window) -> Measure {
     }
 }
 
+/// `ci` before the primary repo's first snapshot (`snap` is `None`): the
+/// window's runs are history, and so is the head's state at T, read from the
+/// dated runs and statuses of the commit that was the head then (`head`, the
+/// latest stored commit committed by T). Known when collected history covers
+/// the window (as for `commits`); with runs in the window but no stored commit
+/// by T, the head's state stays unknown.
+pub fn ci_reconstructed(
+    head: Option<&CiHead>,
+    covered: Result<(), String>,
+    counts: CiCounts,
+    w: &Window,
+) -> Measure {
+    let threshold = Value::Text("CI runs in the window, green head".into());
+    let source = "reconstructed from dated CI runs: the head at the as-of date from commits \
+                  (queries/sql/ci_head.sql) + queries/sql/ci_window.sql over ci_runs"
+        .to_string();
+    let unknown_because = |why: String| Measure {
+        source: source.clone(),
+        ..unknown("ci", threshold.clone(), &why)
+    };
+    if let Err(why) = covered {
+        return unknown_because(format!(
+            "no snapshot at or before the as-of date, and the CI history cannot tell: {why}"
+        ));
+    }
+    let CiCounts {
+        runs,
+        judged,
+        green,
+    } = counts;
+    let rate = (judged > 0).then(|| green * 100 / judged);
+    let (status, detail, observed_at) = if runs == 0 {
+        (
+            Status::Fail,
+            format!("no CI activity in the {}-day window", w.days),
+            None,
+        )
+    } else {
+        let Some(h) = head else {
+            return unknown_because(format!(
+                "{runs} runs in the window, but no default-branch commit committed by the \
+                 as-of date is stored, so the head's state then is not known"
+            ));
+        };
+        let short = &h.sha[..h.sha.len().min(10)];
+        let state = h.state().unwrap_or("no status");
+        let head = format!(
+            "head {short} (committed {}) was {state} then",
+            h.committed_at.format("%Y-%m-%d")
+        );
+        let (status, what) = if h.state() != Some("success") {
+            (
+                Status::Caution,
+                format!("{runs} runs in the window; {head}"),
+            )
+        } else if let Some(r) = rate.filter(|r| *r < 50) {
+            (
+                Status::Caution,
+                format!("{runs} runs in the window but only {r}% passed; {head}"),
+            )
+        } else if let Some(r) = rate {
+            (
+                Status::Pass,
+                format!("{runs} runs in the window, {r}% passed; {head}"),
+            )
+        } else {
+            (
+                Status::Caution,
+                format!(
+                    "{runs} runs in the window, none completed with a verdict to judge; {head}"
+                ),
+            )
+        };
+        (status, what, h.observed_at)
+    };
+    Measure {
+        id: "ci",
+        status,
+        value: rate.map(Value::Count),
+        threshold,
+        margin: None,
+        observed_at,
+        source,
+        detail: format!("reconstructed, no snapshot was taken by the as-of date: {detail}"),
+        falls_below_on: None,
+    }
+}
+
 /// A release's version for ordering: PEP 440 where it parses.
 fn release_version(r: &ReleaseSeen) -> Option<pep440_rs::Version> {
     r.version.parse().ok()
@@ -777,6 +869,13 @@ fn latest_release(releases: &[ReleaseSeen]) -> Option<(&ReleaseSeen, Option<&Rel
         older.iter().rev().find(|r| r.binary).copied()
     };
     Some((latest, older_binary))
+}
+
+/// The latest release among `releases` as [`packages`] judges it (see
+/// `latest_release`): the highest final version, else the highest
+/// pre-release.
+pub(crate) fn latest_at(releases: &[ReleaseSeen]) -> Option<&ReleaseSeen> {
+    latest_release(releases).map(|(latest, _)| latest)
 }
 
 /// The day of an upload, or `an unknown date`.
@@ -822,6 +921,17 @@ pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -
         .iter()
         .map(|s| {
             let key = &s.key;
+            let past = s.reconstructed.as_ref();
+            if let Some(why) = past.and_then(|g| g.package.as_ref()) {
+                return (Status::Unknown, why.clone(), s);
+            }
+            if !s.found && past.is_some() {
+                return (
+                    Status::Fail,
+                    format!("{key} had no release uploaded by the as-of date"),
+                    s,
+                );
+            }
             if !s.found {
                 return (Status::Fail, format!("{key} does not exist"), s);
             }
@@ -887,11 +997,23 @@ pub fn packages(seen: &[PackageSeen], configured: &[String], repos: &[String]) -
     let Some((status, _, best)) = ranked.iter().min_by_key(|(st, _, _)| *st) else {
         return unknown("packages", threshold, "configured PyPI and conda packages");
     };
-    let detail = ranked
+    let mut detail = ranked
         .iter()
         .map(|(_, d, _)| d.clone())
         .collect::<Vec<_>>()
         .join("; ");
+    if seen.iter().any(|s| s.reconstructed.is_some()) {
+        detail = format!(
+            "reconstructed from release upload times, no package snapshot was taken by the \
+             as-of date (yanks as first observed): {detail}"
+        );
+    }
+    if *status == Status::Unknown {
+        return Measure {
+            source: best.source.clone(),
+            ..unknown("packages", threshold, &detail)
+        };
+    }
     Measure {
         id: "packages",
         status: *status,

@@ -115,8 +115,9 @@ const LAST: [&str; 20] = [
     "Novak", "Dubois", "Larsen", "Moreau", "Ivanova", "Cohen", "Haddad", "Patel", "Wong", "Berg",
 ];
 
-/// Torch minor releases with their first (x.y.0) upload date.
-const TORCH: [(&str, (i32, u32, u32)); 26] = [
+/// Torch minor releases with their first (x.y.0) upload date (the last two
+/// continue the quarterly cadence, so worlds dated later still see torch move).
+const TORCH: [(&str, (i32, u32, u32)); 28] = [
     ("1.0", (2018, 12, 7)),
     ("1.1", (2019, 5, 1)),
     ("1.2", (2019, 8, 8)),
@@ -143,6 +144,8 @@ const TORCH: [(&str, (i32, u32, u32)); 26] = [
     ("2.9", (2025, 10, 15)),
     ("2.10", (2026, 1, 21)),
     ("2.11", (2026, 4, 22)),
+    ("2.12", (2026, 7, 22)),
+    ("2.13", (2026, 10, 21)),
 ];
 
 fn date(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -700,24 +703,46 @@ impl Gen {
         }
     }
 
-    fn pypi(&mut self, name: &str, repo: &Repo, minors: &[(u32, u32)]) -> PypiProject {
-        let (maj, latest) = minors.first().copied().unwrap_or((2, 9));
+    /// A PyPI project for `repo`, a release per GitHub release. Its torch
+    /// requirement keeps one shape, with bounds that follow the torch minors
+    /// published when each release was uploaded, so an older release admits
+    /// older minors; some projects capped torch below its newest minor until
+    /// a few months ago. The answer as of a past date then differs from
+    /// today's.
+    fn pypi(&mut self, name: &str, repo: &Repo) -> PypiProject {
         let link_back = self.rng.random_bool(0.85);
         let sdist_only = self.rng.random_bool(0.08);
-        let requirement = match self.rng.random_range(0..20) {
-            0..=7 => Some(format!("torch>={maj}.{}", latest.saturating_sub(4))),
-            8..=11 => Some(format!("torch<{maj}.{},>={maj}.4", latest)),
-            12..=13 => Some(format!(
-                "torch<{maj}.{},>={maj}.0",
-                latest.saturating_sub(1)
-            )),
-            14 => Some("torch".to_string()),
-            15 => Some(format!("torch (>={maj}.1)")),
-            16 => Some(format!(
-                "torch>={maj}.{} ; extra == 'gpu'",
-                latest.saturating_sub(2)
-            )),
-            _ => None,
+        let shape = self.rng.random_range(0..20);
+        // Some projects capped torch below its newest minor until a few
+        // months ago, then relaxed the pin.
+        let relaxed_at = self
+            .rng
+            .random_bool(0.35)
+            .then(|| self.spec.now - Duration::days(self.rng.random_range(100..170)));
+        let requirement = |at: DateTime<Utc>| -> Option<String> {
+            let (maj, latest) = torch_minors(at).first().copied().unwrap_or((2, 9));
+            if relaxed_at.is_some_and(|r| at < r) {
+                return Some(format!("torch<{maj}.{latest},>={maj}.0"));
+            }
+            match shape {
+                0..=7 => Some(format!("torch>={maj}.{}", latest.saturating_sub(4))),
+                8..=11 => Some(format!("torch<{maj}.{},>={maj}.4", latest)),
+                12..=13 => Some(format!(
+                    "torch<{maj}.{},>={maj}.0",
+                    latest.saturating_sub(1)
+                )),
+                14 => Some("torch".to_string()),
+                15 => Some(format!("torch (>={maj}.1)")),
+                16 => Some(format!(
+                    "torch>={maj}.{} ; extra == 'gpu'",
+                    latest.saturating_sub(2)
+                )),
+                17 => Some(format!(
+                    "torch>={maj}.{} ; sys_platform != 'darwin'",
+                    latest.saturating_sub(1)
+                )),
+                _ => None,
+            }
         };
         let url = format!("https://github.com/{}/{}", repo.owner, repo.name);
         let project_urls = if link_back {
@@ -770,12 +795,12 @@ impl Gen {
                     f.yanked_reason = Some("Broken release".into());
                 }
             }
-            let requires_dist = match &requirement {
+            let requires_dist = match requirement(t) {
                 None if self.rng.random_bool(0.5) => None,
                 None => Some(vec!["numpy".to_string()]),
                 Some(r) => Some(vec![
                     "numpy>=1.24".to_string(),
-                    r.clone(),
+                    r,
                     "tqdm ; extra == 'progress'".to_string(),
                 ]),
             };
@@ -869,7 +894,6 @@ pub fn generate(spec: &GenSpec) -> World {
     };
     let n_people = (spec.repos * 6).max(50);
     g.people = (0..n_people).map(|i| g.person(i)).collect();
-    let minors = torch_minors(spec.now);
     let mut world = World {
         now: spec.now,
         ..World::default()
@@ -933,7 +957,7 @@ pub fn generate(spec: &GenSpec) -> World {
             } else {
                 name.clone()
             };
-            let proj = g.pypi(&pkg, &world.repos[primary_idx], &minors);
+            let proj = g.pypi(&pkg, &world.repos[primary_idx]);
             entry.pypi.push(pkg);
             Some(proj)
         } else {

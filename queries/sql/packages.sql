@@ -5,20 +5,46 @@
 -- pre-release), and the torch requirement of its latest release seen with that
 -- snapshot. Which release is the latest is PEP 440 ordering, decided in Rust
 -- (`requirements::packages`). Starts with the package_probes.sql prelude.
+--
+-- Before the package's first snapshot (`reconstructed`), the row is its first
+-- snapshot (taken after the instant) with the releases uploaded by then, each
+-- with its own metadata where it was read (`release_requirements`, migration
+-- 0007), and `published`, how many releases (yanked ones included) were
+-- uploaded by then: Rust reconstructs the package as it was from them
+-- (`fetch::reconstruct`).
 SELECT l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.source,
        list({'version': r.version, 'released_us': epoch_us(r.released_at),
-             'binary': r.has_binary, 'sdist': r.has_sdist, 'prerelease': r.is_prerelease}
-            ORDER BY r.version) FILTER (WHERE r.version IS NOT NULL) AS releases,
+             'binary': r.has_binary, 'sdist': r.has_sdist, 'prerelease': r.is_prerelease,
+             'requires_torch': m.requires_torch, 'torch': m.torch_specifier,
+             'links': m.repo_links, 'meta_us': epoch_us(m.observed_at),
+             'meta_source': m.source}
+            ORDER BY r.version) FILTER (WHERE r.version IS NOT NULL AND NOT r.yanked) AS releases,
        any_value(q.version) AS requirement_version,
        any_value(q.requires_torch) AS requires_torch,
-       any_value(q.torch_specifier) AS torch_specifier
-FROM (SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observed_at, s.source
+       any_value(q.torch_specifier) AS torch_specifier,
+       l.reconstructed,
+       count(r.version) AS published
+FROM (SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observed_at,
+             s.source, false AS reconstructed
       FROM wanted w
       ASOF JOIN (SELECT *, ecosystem || ':' || package AS key FROM package_snapshots) s
-           ON s.key = w.key AND w.at >= s.observed_at) l
+           ON s.key = w.key AND w.at >= s.observed_at
+      UNION ALL
+      SELECT w.k, w.at, f.ecosystem, f.package, f.found, f.repo_links, f.observed_at,
+             f.source, true AS reconstructed
+      FROM wanted w
+      JOIN (SELECT ecosystem || ':' || package AS key, min(observed_at) AS first_at
+            FROM package_snapshots
+            WHERE ecosystem || ':' || package IN (SELECT key FROM wanted)
+            GROUP BY ALL) a ON a.key = w.key AND w.at < a.first_at
+      JOIN package_snapshots f ON f.ecosystem || ':' || f.package = a.key
+           AND f.observed_at = a.first_at) l
 LEFT JOIN releases_as_of r ON r.k = l.k AND r.ecosystem = l.ecosystem
-     AND r.package = l.package AND NOT r.yanked
-LEFT JOIN package_requirements q ON q.ecosystem = l.ecosystem AND q.package = l.package
-     AND q.observed_at = l.observed_at
-GROUP BY l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.source
+     AND r.package = l.package
+LEFT JOIN release_requirements m ON l.reconstructed AND m.ecosystem = r.ecosystem
+     AND m.package = r.package AND m.version = r.version
+LEFT JOIN package_requirements q ON NOT l.reconstructed AND q.ecosystem = l.ecosystem
+     AND q.package = l.package AND q.observed_at = l.observed_at
+GROUP BY l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.source,
+         l.reconstructed
 ORDER BY l.k, l.ecosystem, l.package

@@ -83,10 +83,20 @@ star_counts AS (
           GROUP BY p.k, b.anchor_stars, b.anchored_at, b.covered_from, b.done, b.capped,
                    b.max_pages, b.since, b.source, p.day_end)
 ),
+-- The primary repo's default branch as of each probe's end: the one of its
+-- latest snapshot by then, else (before the first snapshot) of its first.
+primary_branch AS (
+    SELECT p.k, coalesce(s.default_branch, f.default_branch) AS default_branch
+    FROM (SELECT k, node_id FROM probes WHERE is_primary) p
+    LEFT JOIN primary_snapshot s ON s.k = p.k
+    LEFT JOIN (SELECT node_id, arg_min(default_branch, observed_at) AS default_branch
+               FROM repo_snapshots
+               WHERE node_id IN (SELECT node_id FROM probes WHERE is_primary)
+               GROUP BY node_id) f ON f.node_id = p.node_id
+),
 -- The CI that `ci` judges: the primary repo's runs, check runs and commit
--- statuses created in the window on its default branch (the one of the latest
--- snapshot at or before the window's end; external CI such as Buildkite
--- counts). Pull-request runs are out (a fork's branch can share the default
+-- statuses created in the window on its default branch (`primary_branch`;
+-- external CI such as Buildkite counts). Pull-request runs are out (a fork's branch can share the default
 -- branch's name), and a commit's check runs, which repeat its Actions jobs,
 -- count only for commits without Actions runs.
 --
@@ -100,7 +110,7 @@ window_ci AS (
     SELECT p.k, r.*
     FROM probes p
     JOIN ci_runs r ON r.node_id = p.node_id
-    LEFT JOIN primary_snapshot s ON s.k = p.k
+    LEFT JOIN primary_branch s ON s.k = p.k
     WHERE p.is_primary AND r.created_at > p.start_at AND r.created_at <= p.end_at
       AND (r.branch IS NULL OR r.branch = s.default_branch)
       AND (r.event IS NULL OR r.event NOT IN ('pull_request', 'pull_request_target'))

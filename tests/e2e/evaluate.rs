@@ -107,9 +107,16 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
     // File-based requirements answered from a past tree, and those whose
     // status six months back differs from today's.
     let mut from_trees = 0;
-    let mut changed = 0;
-    let mut today_status: std::collections::BTreeMap<(String, String), Value> =
+    let mut files_changed = 0;
+    let mut today_files: std::collections::BTreeMap<(String, String), Value> =
         std::collections::BTreeMap::new();
+    // `ci`, `packages` and `pytorch_support` six months back: known ones say
+    // they were reconstructed; some differ from today's.
+    let past_ids = ["ci", "packages", "pytorch_support"];
+    let mut past_known = std::collections::BTreeMap::<&str, usize>::new();
+    let mut today_status = std::collections::BTreeMap::<(String, &str), Value>::new();
+    let mut changed = std::collections::BTreeMap::<&str, usize>::new();
+    let mut tally = std::collections::BTreeMap::<(bool, String, String), usize>::new();
     for (as_of, text) in [
         (today, tacometer_core::time::rfc3339(today)),
         (back, back_day),
@@ -147,6 +154,26 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                     );
                     reconstructed += 1;
                 }
+                for id in past_ids {
+                    let m = measure(&got, id);
+                    if m["status"] != "unknown" && m["source"] != "configuration" {
+                        assert!(
+                            m["source"]
+                                .as_str()
+                                .is_some_and(|s| s.starts_with("reconstructed")),
+                            "{} {id} six months back: {m}",
+                            p.name
+                        );
+                        *past_known.entry(id).or_default() += 1;
+                    }
+                    if today_status.get(&(p.name.clone(), id)) != Some(&m["status"]) {
+                        *changed.entry(id).or_default() += 1;
+                    }
+                }
+            } else {
+                for id in past_ids {
+                    today_status.insert((p.name.clone(), id), measure(&got, id)["status"].clone());
+                }
             }
             for (id, truth) in want.as_object().expect("object") {
                 let m = got["requirements"]
@@ -162,7 +189,7 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                 );
                 let key = (p.name.clone(), id.clone());
                 if as_of == today {
-                    today_status.insert(key, m["status"].clone());
+                    today_files.insert(key, m["status"].clone());
                 } else {
                     if m["status"] != "unknown"
                         && (id.starts_with("files.") || id == "license" || id == "governance")
@@ -180,9 +207,9 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                         || ["license", "maintainers", "governance"].contains(&id.as_str());
                     if from_files
                         && m["status"] != "unknown"
-                        && today_status.get(&key) != Some(&m["status"])
+                        && today_files.get(&key) != Some(&m["status"])
                     {
-                        changed += 1;
+                        files_changed += 1;
                     }
                 }
                 if let Some(v) = truth.get("value") {
@@ -192,6 +219,12 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
                     }
                 }
                 compared += 1;
+                if past_ids.contains(&id.as_str()) {
+                    let status = m["status"].as_str().unwrap_or_default().to_string();
+                    *tally
+                        .entry((as_of == back, id.clone(), status))
+                        .or_default() += 1;
+                }
             }
         }
     }
@@ -204,13 +237,41 @@ fn check_equals_the_worlds_ground_truth_today_and_six_months_back() {
     assert!(nonzero > 20, "most counts are real, not zero: {nonzero}");
     eprintln!(
         "{from_trees} file requirements six months back answered from past trees; \
-         {changed} of their statuses differ from today's"
+         {files_changed} of their statuses differ from today's"
     );
     assert!(
         from_trees >= 3 * w.projects.len(),
         "layout, license and governance six months back come from past trees: {from_trees}"
     );
-    assert!(changed > 0, "the world's past differs from its present");
+    assert!(
+        files_changed > 0,
+        "the world's past differs from its present"
+    );
+    eprintln!(
+        "compared {compared} values; known six months back: {past_known:?}; \
+         statuses that differ from today's: {changed:?}; \
+         (six months back?, id, status): {tally:?}"
+    );
+    for id in past_ids {
+        let configured = w
+            .projects
+            .iter()
+            .filter(|p| match id {
+                "packages" => !p.pypi.is_empty() || !p.conda.is_empty(),
+                "pytorch_support" => !p.pypi.is_empty(),
+                _ => true,
+            })
+            .count();
+        assert!(
+            past_known.get(id).copied().unwrap_or(0) * 2 > configured,
+            "most {id} six months back are answered from history: {past_known:?} of {configured}"
+        );
+    }
+    assert!(
+        changed.get("pytorch_support").is_some_and(|n| *n > 0)
+            && changed.get("ci").is_some_and(|n| *n > 0),
+        "the past is not today's answer again: {changed:?}"
+    );
     // `report` gives the same documents as `check`.
     let out = run(on(&lab.db, &lab.config)
         .args(["report", "--format", "json", "--as-of"])
@@ -967,12 +1028,13 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
     assert_eq!(project("Gap")["days_left"], 1);
     let coc = failing("Conduct", "files.code_of_conduct");
     assert_eq!(coc["failing_since"], "2026-09-05", "{coc}");
-    // CI: no runs anywhere, and no snapshot before yesterday: the streak runs
-    // into days history cannot answer, and no date is invented.
+    // CI: no runs anywhere. Before the first snapshot (yesterday) the runs
+    // are history, which reaches back past the look-back: failing on every
+    // day of it, and no start date is invented.
     let ci = failing("Twelve", "ci");
     assert_eq!(ci["failing_since"], Value::Null, "{ci}");
-    assert_eq!(ci["since_limit"], "history");
-    assert_eq!(ci["failing_on_or_before"], "2026-09-29");
+    assert_eq!(ci["since_limit"], "lookback");
+    assert_eq!(ci["failing_on_or_before"], "2026-04-01");
     let fine = project("Fine");
     assert!(
         fine["failing"]

@@ -294,7 +294,8 @@ impl Parts {
     pub fn for_ids(ids: &[&str]) -> Self {
         let any = |want: &[&str]| ids.iter().any(|id| want.contains(id));
         Parts {
-            counts: any(&["commits", "contributors"]),
+            // `ci` before the first snapshot needs to know history covers the window.
+            counts: any(&["commits", "contributors", "ci"]),
             snapshot: ids.iter().any(|id| {
                 !matches!(
                     *id,
@@ -366,10 +367,16 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![Default::default(); batch.len]
     };
-    let ci = if parts.ci {
-        fetch::ci_counts(store, &batch)?
+    let (ci, ci_heads) = if parts.ci {
+        (
+            fetch::ci_counts(store, &batch)?,
+            fetch::ci_heads(store, &batch)?,
+        )
     } else {
-        vec![fetch::CiCounts::default(); batch.len]
+        (
+            vec![fetch::CiCounts::default(); batch.len],
+            vec![None; batch.len],
+        )
     };
     let (packages, torch) = if parts.packages {
         (
@@ -415,7 +422,15 @@ pub(crate) fn evaluate_parts(
                 criteria.min_maintainers,
                 &criteria.bots,
             ),
-            super::ci(snap, ci.get(k).copied().unwrap_or_default(), w),
+            match snap {
+                Some(_) => super::ci(snap, ci.get(k).copied().unwrap_or_default(), w),
+                None => super::ci_reconstructed(
+                    ci_heads.get(k).and_then(Option::as_ref),
+                    super::history_covers(&facts, w, backfill_days),
+                    ci.get(k).copied().unwrap_or_default(),
+                    w,
+                ),
+            },
             super::license(layout, &criteria.permissive_licenses),
             super::packages(seen, &scope.packages, &scope.repos),
             super::pytorch_support(

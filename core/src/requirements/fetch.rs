@@ -500,6 +500,33 @@ pub struct PackageSeen {
     /// (or, in rows written before they were kept whole, a bare specifier,
     /// `""` for torch without bounds).
     pub torch: Option<(String, Option<String>)>,
+    /// `None`: observed in a snapshot at or before the as-of instant. `Some`:
+    /// no snapshot was taken by then, and the fields above are reconstructed
+    /// from release history (see [`reconstruct`]), with what it cannot tell.
+    pub reconstructed: Option<Gaps>,
+}
+
+/// What release history cannot tell about a package before its first
+/// snapshot (`None`: it can).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// Why `packages` cannot be judged.
+    pub package: Option<String>,
+    /// Why the torch requirement of the latest release is not known.
+    pub torch: Option<String>,
+}
+
+/// A release's own metadata as read once (migration 0007).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseMetadataSeen {
+    /// The entries naming torch (`None`: no entry names torch).
+    pub torch: Option<String>,
+    /// GitHub repos (`owner/name`, lower case) it links to.
+    pub links: Vec<String>,
+    /// When it was read.
+    pub observed_at: DateTime<Utc>,
+    /// From which call.
+    pub source: String,
 }
 
 /// One release of a package as of the as-of instant (not yanked then).
@@ -516,6 +543,8 @@ pub struct ReleaseSeen {
     /// The index marks it a pre-release (`None`: not said; PyPI and conda do
     /// not, and the version's PEP 440 form decides).
     pub prerelease: Option<bool>,
+    /// Its own metadata, when read (read for reconstructions only).
+    pub metadata: Option<ReleaseMetadataSeen>,
 }
 
 /// The `releases` list of `packages.sql`: a list of structs.
@@ -547,6 +576,32 @@ fn release_list(v: duckdb::types::Value) -> Vec<ReleaseSeen> {
                 binary: flag("binary").unwrap_or(false),
                 sdist: flag("sdist").unwrap_or(false),
                 prerelease: flag("prerelease"),
+                metadata: match (flag("requires_torch"), field("meta_us")) {
+                    (Some(requires), Some(V::BigInt(us))) => Some(ReleaseMetadataSeen {
+                        torch: match field("torch") {
+                            Some(V::Text(t)) if requires => Some(t.clone()),
+                            _ if requires => Some(String::new()),
+                            _ => None,
+                        },
+                        links: match field("links") {
+                            Some(V::List(l)) => l
+                                .iter()
+                                .filter_map(|x| match x {
+                                    V::Text(t) => Some(t.to_lowercase()),
+                                    _ => None,
+                                })
+                                .collect(),
+                            _ => Vec::new(),
+                        },
+                        observed_at: DateTime::from_timestamp_micros(*us)
+                            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+                        source: match field("meta_source") {
+                            Some(V::Text(t)) => t.clone(),
+                            _ => String::new(),
+                        },
+                    }),
+                    _ => None,
+                },
             })
         })
         .collect()
@@ -565,7 +620,7 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
             (Some(version), Some(false)) => Some((version, None)),
             _ => None,
         };
-        let seen = PackageSeen {
+        let mut seen = PackageSeen {
             key: format!("{}:{}", r.get::<_, String>(1)?, r.get::<_, String>(2)?),
             found: r.get(3)?,
             links: texts(r.get(4)?)
@@ -576,9 +631,134 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
             source: r.get(6)?,
             releases: release_list(r.get(7)?),
             torch,
+            reconstructed: None,
         };
+        if r.get::<_, bool>(11)? {
+            reconstruct(&mut seen, r.get(12)?);
+        }
         if let Some(slot) = out.get_mut(k) {
             slot.push(seen);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Turns a package row without a snapshot by the as-of instant (`seen`
+/// holds the package's first snapshot, taken after it, and the releases
+/// uploaded by then) into what release history tells of the package then:
+///
+/// * not on the index at its first collection: unknown (an index keeps no
+///   record of when a removed project existed);
+/// * no release uploaded by then (`published`, yanked ones included): it did
+///   not exist yet;
+/// * else the latest release then (the rule of [`super::latest_at`], with
+///   yanks as first observed: PyPI does not date them) with its own
+///   metadata: its links and torch requirement. A conda package's links are
+///   the package's (conda has no per-version metadata); a PyPI release whose
+///   metadata was not read (it was not the latest during the backfill)
+///   leaves both unknown.
+pub(crate) fn reconstruct(seen: &mut PackageSeen, published: i64) {
+    let mut gaps = Gaps::default();
+    let first = crate::time::rfc3339(seen.observed_at);
+    let snapshot_source = seen.source.clone();
+    seen.source = format!("reconstructed from release upload times: {snapshot_source}");
+    seen.torch = None;
+    if !seen.found {
+        let why = format!(
+            "{} was not on the index when first collected ({first}); the index keeps no \
+             record of when a removed project existed",
+            seen.key
+        );
+        gaps.package = Some(why.clone());
+        gaps.torch = Some(why);
+    } else if published == 0 {
+        seen.found = false;
+    } else if let Some(latest) = super::latest_at(&seen.releases).cloned() {
+        match (&latest.metadata, seen.key.starts_with("pypi:")) {
+            (Some(meta), _) => {
+                seen.links = meta.links.clone();
+                seen.torch = Some((latest.version.clone(), meta.torch.clone()));
+                seen.observed_at = meta.observed_at;
+                seen.source = format!(
+                    "reconstructed from release upload times and the metadata of {} {}: {}",
+                    seen.key, latest.version, meta.source
+                );
+            }
+            (None, false) => {}
+            (None, true) => {
+                let why = format!(
+                    "the metadata of {} {}, the latest release then, was not read: only the \
+                     releases that were the latest during the backfill ([collect] \
+                     backfill_days before the package's first collection, {first}) are",
+                    seen.key, latest.version
+                );
+                gaps.package = Some(why.clone());
+                gaps.torch = Some(why);
+            }
+        }
+    }
+    seen.reconstructed = Some(gaps);
+}
+
+/// The primary repo's head at an as-of instant as history tells it (the
+/// latest stored default-branch commit committed by then), with the state of
+/// its CI then (`ci_head.sql`), for `ci` before the first snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiHead {
+    /// The head commit then.
+    pub sha: String,
+    /// Its committer date.
+    pub committed_at: DateTime<Utc>,
+    /// Its CI contexts created by then (Actions runs, else check runs, and
+    /// commit statuses; the latest per workflow or context).
+    pub contexts: i64,
+    /// One of them had failed by then.
+    pub failure: bool,
+    /// A commit status was `error`.
+    pub error: bool,
+    /// One had not completed by then.
+    pub pending: bool,
+    /// The latest observation used.
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
+impl CiHead {
+    /// The combined state, as GitHub's `statusCheckRollup` names it (`None`:
+    /// no CI context by then).
+    pub fn state(&self) -> Option<&'static str> {
+        if self.contexts == 0 {
+            None
+        } else if self.failure {
+            Some("failure")
+        } else if self.error {
+            Some("error")
+        } else if self.pending {
+            Some("pending")
+        } else {
+            Some("success")
+        }
+    }
+}
+
+const CI_HEAD: &str = include_str!("../../../queries/sql/ci_head.sql");
+
+/// `ci_head.sql` for every probe (`None`: no stored commit by then).
+pub fn ci_heads(store: &Store, b: &Batch) -> Result<Vec<Option<CiHead>>> {
+    let mut out = vec![None; b.len];
+    b.each(store, "ci_head.sql", CI_HEAD, |r| {
+        let k = b.index(r)?;
+        let head = CiHead {
+            sha: r.get(1)?,
+            committed_at: utc(r.get(2)?),
+            contexts: r.get(3)?,
+            failure: r.get(4)?,
+            error: r.get(5)?,
+            pending: r.get(6)?,
+            observed_at: r.get::<_, Option<NaiveDateTime>>(7)?.map(utc),
+        };
+        if let Some(slot) = out.get_mut(k) {
+            *slot = Some(head);
         }
         Ok(())
     })?;

@@ -1191,6 +1191,7 @@ fn torch_pin_against_the_latest_two_minors() {
         source: "fixture".into(),
         releases: Vec::new(),
         torch: Some(("1.0".into(), spec.map(String::from))),
+        reconstructed: None,
     };
     let keys = vec!["pypi:pkg".to_string()];
     let target = crate::config::TargetEnvironment::default();
@@ -2283,4 +2284,380 @@ fn files_and_the_license_before_the_first_snapshot_come_from_past_trees() {
     // From the first snapshot on, the snapshot answers and trees are not read.
     assert!(tree_facts(&store, "R_t", t(26, 0)).is_none());
     assert!(snapshot(&store, "R_t", &Window::ending_at(t(26, 0), 90)).is_some());
+}
+
+/// Before the first snapshot, `packages`, `pytorch_support` and `ci` are
+/// answered from dated history where it reaches, and say so.
+mod before_the_first_snapshot {
+    use super::*;
+    use crate::store::write::{CiRun, PackageSnapshot, ReleaseMetadata, ReleaseRecord};
+
+    fn rel(v: &str, day: u32, binary: bool, yanked: bool) -> ReleaseRecord {
+        ReleaseRecord {
+            version: v.into(),
+            released_at: Some(t(day, 9)),
+            is_prerelease: None,
+            yanked,
+            has_binary: binary,
+            has_sdist: true,
+            requires_torch: None,
+        }
+    }
+
+    /// A package first collected on day 20 (latest 2.0), its releases, and
+    /// the metadata of `read` releases (`(version, torch entries, links)`).
+    fn package(
+        store: &mut Store,
+        key: (&str, &str),
+        found: bool,
+        releases: &[ReleaseRecord],
+        read: &[(&str, Option<&str>, &[&str])],
+    ) {
+        let p = Provenance {
+            run_id: 1,
+            observed_at: t(20, 0),
+            source: format!("GET /pypi/{}/json", key.1),
+        };
+        let snap = PackageSnapshot {
+            ecosystem: key.0.into(),
+            package: key.1.into(),
+            found,
+            latest_version: None,
+            repo_links: vec!["o/r".into()],
+            torch_requirement: None,
+        };
+        store
+            .write_package(&p, &snap, releases, &TargetState::default())
+            .expect("write package");
+        for (version, torch, links) in read {
+            let p = Provenance {
+                source: format!("GET /pypi/{}/{version}/json", key.1),
+                ..p.clone()
+            };
+            let meta = ReleaseMetadata {
+                version: (*version).into(),
+                torch_requirement: torch.map(String::from),
+                repo_links: links.iter().map(|l| l.to_string()).collect(),
+            };
+            store
+                .write_release_metadata(&p, key.0, key.1, &meta)
+                .expect("write metadata");
+        }
+    }
+
+    fn seen(store: &Store, key: &str, at: DateTime<Utc>) -> Vec<PackageSeen> {
+        let keys = [key.to_string()];
+        fetch::packages(store, &batch(&[], &keys, Window::ending_at(at, 90), &[]))
+            .expect("packages")
+            .remove(0)
+    }
+
+    fn judge(store: &Store, key: &str, at: DateTime<Utc>) -> (Measure, Measure) {
+        let keys = [key.to_string()];
+        let s = seen(store, key, at);
+        let torch: Vec<TorchRelease> = [("2.4.0", 1), ("2.5.0", 2)]
+            .iter()
+            .map(|(v, d)| TorchRelease {
+                version: (*v).into(),
+                released_at: t(*d, 0),
+            })
+            .collect();
+        let target = crate::config::TargetEnvironment::default();
+        (
+            super::super::packages(&s, &keys, &["o/r".to_string()]),
+            pytorch_support(&s, &keys, &torch, at, &target),
+        )
+    }
+
+    #[test]
+    fn packages_and_torch_come_from_the_release_that_was_the_latest_then() {
+        let mut store = Store::open_in_memory().expect("open");
+        // 1.0 (day 5, wheel), 1.5 (day 10, yanked), 2.0 (day 15, sdist only);
+        // the metadata of 1.0 and 2.0 was read.
+        package(
+            &mut store,
+            ("pypi", "pkg"),
+            true,
+            &[
+                rel("1.0", 5, true, false),
+                rel("1.5", 10, true, true),
+                rel("2.0", 15, false, false),
+            ],
+            &[
+                ("1.0", Some("torch>=2.4"), &["o/r"]),
+                ("2.0", None, &["o/r"]),
+            ],
+        );
+        let (m, torch) = judge(&store, "pypi:pkg", t(12, 0));
+        assert_eq!(
+            m.status,
+            Status::Pass,
+            "1.0 then (1.5 is yanked): {}",
+            m.detail
+        );
+        assert!(m.source.starts_with("reconstructed"), "{}", m.source);
+        assert!(m.source.contains("GET /pypi/pkg/1.0/json"), "{}", m.source);
+        assert!(
+            m.detail
+                .starts_with("reconstructed from release upload times")
+                && m.detail.contains("pypi:pkg 1.0 (uploaded on 2026-06-05)"),
+            "{}",
+            m.detail
+        );
+        assert_eq!(torch.status, Status::Pass, "{}", torch.detail);
+        assert_eq!(torch.value, Some(Value::Text("torch>=2.4".into())));
+        assert!(
+            torch.source.starts_with("reconstructed"),
+            "{}",
+            torch.source
+        );
+        assert!(
+            torch.detail.contains("pkg 1.0 requires torch>=2.4"),
+            "{}",
+            torch.detail
+        );
+
+        let (m, torch) = judge(&store, "pypi:pkg", t(16, 0));
+        assert_eq!(m.status, Status::Caution, "2.0 ships only an sdist");
+        assert!(
+            m.detail
+                .contains("the newest binary is 1.0 uploaded on 2026-06-05"),
+            "{}",
+            m.detail
+        );
+        assert_eq!(torch.status, Status::Caution);
+        assert!(
+            torch
+                .detail
+                .contains("pkg 2.0 declares no torch dependency"),
+            "{}",
+            torch.detail
+        );
+
+        let (m, torch) = judge(&store, "pypi:pkg", t(3, 0));
+        assert_eq!(
+            (m.status, m.value.clone()),
+            (Status::Fail, Some(Value::Text("pypi:pkg".into()))),
+            "nothing uploaded yet"
+        );
+        assert!(
+            m.detail
+                .contains("had no release uploaded by the as-of date"),
+            "{}",
+            m.detail
+        );
+        assert_eq!(torch.status, Status::Unknown);
+
+        let (m, _) = judge(&store, "pypi:pkg", t(21, 0));
+        assert!(
+            !m.source.starts_with("reconstructed"),
+            "a snapshot answers from day 20"
+        );
+    }
+
+    #[test]
+    fn what_history_cannot_tell_stays_unknown_with_the_reason() {
+        let mut store = Store::open_in_memory().expect("open");
+        // 0.9's metadata was not read (it was the latest before the backfill).
+        package(
+            &mut store,
+            ("pypi", "old"),
+            true,
+            &[rel("0.9", 2, true, false), rel("1.0", 15, true, false)],
+            &[("1.0", Some("torch>=2.4"), &["o/r"])],
+        );
+        package(&mut store, ("pypi", "gone"), false, &[], &[]);
+        let (m, torch) = judge(&store, "pypi:old", t(10, 0));
+        assert_eq!((m.status, m.value.clone()), (Status::Unknown, None));
+        assert!(
+            m.detail.contains("the metadata of pypi:old 0.9") && m.detail.contains("backfill_days"),
+            "{}",
+            m.detail
+        );
+        assert!(m.source.starts_with("reconstructed"), "{}", m.source);
+        assert_eq!(torch.status, Status::Unknown);
+        assert!(torch.detail.contains("pypi:old 0.9"), "{}", torch.detail);
+        let (m, _) = judge(&store, "pypi:old", t(16, 0));
+        assert_eq!(m.status, Status::Pass, "1.0's metadata was read");
+
+        let (m, torch) = judge(&store, "pypi:gone", t(10, 0));
+        assert_eq!(m.status, Status::Unknown, "not known to have existed then");
+        assert!(m.detail.contains("was not on the index"), "{}", m.detail);
+        assert_eq!(torch.status, Status::Unknown);
+
+        // Conda has no per-version metadata: the package's links answer.
+        package(
+            &mut store,
+            ("conda", "conda-forge/pkg"),
+            true,
+            &[rel("1.0", 5, true, false)],
+            &[],
+        );
+        let (m, _) = judge(&store, "conda:conda-forge/pkg", t(10, 0));
+        assert_eq!(m.status, Status::Pass, "{}", m.detail);
+    }
+
+    fn ci_run(
+        key: &str,
+        provider: &str,
+        sha: &str,
+        created: DateTime<Utc>,
+        conclusion: &str,
+        updated: Option<DateTime<Utc>>,
+    ) -> CiRun {
+        CiRun {
+            run_key: key.into(),
+            provider: provider.into(),
+            name: Some(
+                if provider == "status" {
+                    "buildkite"
+                } else {
+                    "CI"
+                }
+                .into(),
+            ),
+            head_sha: Some(sha.into()),
+            branch: (provider == "actions").then(|| "main".into()),
+            event: (provider == "actions").then(|| "push".into()),
+            status: Some("completed".into()),
+            conclusion: Some(conclusion.into()),
+            created_at: created,
+            updated_at: updated,
+            url: None,
+        }
+    }
+
+    /// A repo first collected on day 30, with commits c1 (day 10) and c2
+    /// (day 20) and their CI.
+    fn repo() -> Store {
+        let mut store = Store::open_in_memory().expect("open");
+        let a = person(Some("alice"), "a@x", &[]);
+        let p = Provenance {
+            run_id: 1,
+            observed_at: t(30, 0),
+            source: "fixture".into(),
+        };
+        let w = RepoWrite {
+            snapshot: Some(RepoSnapshot {
+                node_id: "R_p".into(),
+                name_with_owner: "o/p".into(),
+                default_branch: Some("main".into()),
+                head_oid: Some("c2".into()),
+                ci_head_state: Some("failure".into()),
+                ..RepoSnapshot::default()
+            }),
+            commits: vec![
+                commit("c1", t(10, 0), vec![a.clone()]),
+                commit("c2", t(20, 0), vec![a]),
+            ],
+            ci: vec![
+                ci_run(
+                    "actions:1",
+                    "actions",
+                    "c1",
+                    t(10, 1),
+                    "success",
+                    Some(t(10, 2)),
+                ),
+                ci_run("status:c1:bk", "status", "c1", t(10, 1), "success", None),
+                ci_run(
+                    "actions:2",
+                    "actions",
+                    "c2",
+                    t(20, 1),
+                    "failure",
+                    Some(t(20, 3)),
+                ),
+                ci_run(
+                    "check:c2:CI",
+                    "check",
+                    "c2",
+                    t(20, 1),
+                    "failure",
+                    Some(t(20, 3)),
+                ),
+            ],
+            state: Some(TargetState {
+                target: "repo:o/p".into(),
+                kind: "repo".into(),
+                node_id: Some("R_p".into()),
+                ..TargetState::default()
+            }),
+            ..RepoWrite::default()
+        };
+        store.write_repo(&p, &w).expect("write repo");
+        store
+    }
+
+    fn ci_at(store: &Store, at: DateTime<Utc>, backfill: u32) -> Measure {
+        let scope = Scope {
+            project: "P".into(),
+            repos: vec!["o/p".into()],
+            nodes: vec!["R_p".into()],
+            resolved: vec![Some("R_p".into())],
+            primary_resolved: true,
+            packages: Vec::new(),
+        };
+        let criteria = crate::config::Criteria {
+            window_days: std::num::NonZeroU32::new(10).expect("10"),
+            ..crate::config::Criteria::default()
+        };
+        let e = evaluate_at(store, &criteria, backfill, &[scope], at).expect("evaluate");
+        e[0].measure("ci").cloned().expect("ci")
+    }
+
+    #[test]
+    fn ci_reads_the_head_at_the_as_of_date_from_its_dated_runs() {
+        let store = repo();
+        let m = ci_at(&store, t(15, 0), 365);
+        assert_eq!(
+            (m.status, m.value.clone()),
+            (Status::Pass, Some(Value::Count(100))),
+            "c1 was the head, green: {}",
+            m.detail
+        );
+        assert!(m.source.starts_with("reconstructed"), "{}", m.source);
+        assert!(
+            m.detail
+                .contains("head c1 (committed 2026-06-10) was success then"),
+            "{}",
+            m.detail
+        );
+
+        let m = ci_at(&store, t(20, 2), 365);
+        assert_eq!(m.status, Status::Caution);
+        assert!(
+            m.detail
+                .contains("head c2 (committed 2026-06-20) was pending then"),
+            "{}",
+            m.detail
+        );
+
+        let m = ci_at(&store, t(25, 0), 365);
+        assert_eq!(
+            (m.status, m.value.clone()),
+            (Status::Caution, Some(Value::Count(0))),
+            "the check run repeats the Actions run and counts once: {}",
+            m.detail
+        );
+        assert!(m.detail.contains("was failure then"), "{}", m.detail);
+
+        let m = ci_at(&store, t(9, 0), 365);
+        assert_eq!(m.status, Status::Fail, "no CI in the window: {}", m.detail);
+
+        let m = ci_at(&store, t(15, 0), 10);
+        assert_eq!(
+            m.status,
+            Status::Unknown,
+            "history does not reach the window"
+        );
+        assert!(m.detail.contains("backfill days"), "{}", m.detail);
+
+        let m = ci_at(&store, t(30, 0), 365);
+        assert!(
+            !m.source.starts_with("reconstructed"),
+            "the snapshot answers"
+        );
+        assert_eq!(m.status, Status::Caution);
+    }
 }

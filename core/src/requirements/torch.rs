@@ -198,6 +198,14 @@ pub fn pytorch_support(
         );
     };
     let versions = finals(releases, as_of);
+    let gaps: Vec<(Status, String, String, &PackageSeen)> = seen
+        .iter()
+        .filter(|s| s.key.starts_with("pypi:"))
+        .filter_map(|s| {
+            let why = s.reconstructed.as_ref()?.torch.as_ref()?;
+            Some((Status::Unknown, String::new(), why.clone(), s))
+        })
+        .collect();
     let judged: Vec<(Status, String, String, &PackageSeen)> = seen
         .iter()
         .filter(|s| s.key.starts_with("pypi:") && s.found)
@@ -264,6 +272,7 @@ pub fn pytorch_support(
             }
             (status, value, detail, s)
         })
+        .chain(gaps)
         .collect();
     let Some((status, value, _, best)) = judged.iter().min_by_key(|(st, ..)| *st) else {
         return unknown(
@@ -272,6 +281,28 @@ pub fn pytorch_support(
             "no PyPI release requirement seen at or before the as-of date",
         );
     };
+    let reconstructed = if best.reconstructed.is_some() {
+        "reconstructed, no package snapshot was taken by the as-of date: "
+    } else {
+        ""
+    };
+    if *status == Status::Unknown {
+        return Measure {
+            source: best.source.clone(),
+            ..unknown(
+                "pytorch_support",
+                threshold,
+                &format!(
+                    "{what}: {reconstructed}{}",
+                    judged
+                        .iter()
+                        .map(|(_, _, d, _)| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            )
+        };
+    }
     Measure {
         id: "pytorch_support",
         status: *status,
@@ -281,7 +312,7 @@ pub fn pytorch_support(
         observed_at: Some(best.observed_at),
         source: best.source.clone(),
         detail: format!(
-            "{what}: {}",
+            "{what}: {reconstructed}{}",
             judged
                 .iter()
                 .map(|(_, _, d, _)| d.as_str())

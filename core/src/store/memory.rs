@@ -3,7 +3,7 @@
 //! file-derived fields of each repository's latest snapshot), and the history
 //! progress written beside every page of commits or stargazers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use duckdb::params;
@@ -130,7 +130,12 @@ pub struct CollectorMemory {
     /// Star backfill progress by node id.
     pub stars: HashMap<String, StarProgress>,
     /// Repositories whose past trees were read (`tree_backfill`).
-    pub trees: std::collections::HashSet<String>,
+    pub trees: HashSet<String>,
+    /// When each package was first collected (`pypi:name`, `conda:c/name`).
+    pub package_first_seen: HashMap<String, DateTime<Utc>>,
+    /// Releases whose own metadata is stored (`pypi:name:version`, see
+    /// migration 0007): never read again.
+    pub release_metadata: HashSet<String>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -410,6 +415,19 @@ impl Store {
              GROUP BY node_id",
         )?;
         m.first_seen = node_times(conn, "SELECT node_id, first_seen_at FROM repos")?;
+        m.package_first_seen = node_times(
+            conn,
+            "SELECT ecosystem || ':' || package, min(observed_at) FROM package_snapshots \
+             GROUP BY ALL",
+        )?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT ecosystem || ':' || package || ':' || version FROM release_requirements",
+            )
+            .ctx(ctx)?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0)).ctx(ctx)? {
+            m.release_metadata.insert(row.ctx(ctx)?);
+        }
         let mut stmt = conn
             .prepare(&format!("SELECT {STAR_COLUMNS} FROM star_backfill"))
             .ctx(ctx)?;

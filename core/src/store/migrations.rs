@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_tree_history",
         sql: include_str!("../../../schema/migrations/0006_tree_history.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_release_requirements",
+        sql: include_str!("../../../schema/migrations/0007_release_requirements.sql"),
+    },
 ];
 
 /// The newest schema version this build writes.

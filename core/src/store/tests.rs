@@ -38,6 +38,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0006_tree_history",
         "ba177f7c1cca855247f222996517f011e01ef11f728f2e8a114b1bc374708598",
     ),
+    (
+        7,
+        "0007_release_requirements",
+        "b9636b91165d99784cee0eaa7434dfd9781cea189ce8d91c36642eb54447859d",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -65,6 +70,7 @@ const TABLES: &[&str] = &[
     "star_backfill",
     "tree_states",
     "tree_backfill",
+    "release_requirements",
 ];
 
 fn table_names(store: &Store) -> Vec<String> {

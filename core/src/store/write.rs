@@ -291,6 +291,49 @@ pub struct PackageSnapshot {
     pub torch_requirement: Option<Option<String>>,
 }
 
+/// What one release's own metadata says (PyPI's per-version JSON, or the
+/// project JSON for the latest release), kept in `release_requirements`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseMetadata {
+    /// The version.
+    pub version: String,
+    /// The `requires_dist` entries naming torch, verbatim, one per line;
+    /// `None` when no entry names torch.
+    pub torch_requirement: Option<String>,
+    /// GitHub repos (`owner/name`, lower case) its metadata links to.
+    pub repo_links: Vec<String>,
+}
+
+fn insert_release_metadata(
+    tx: &duckdb::Transaction<'_>,
+    p: &Provenance,
+    ecosystem: &str,
+    package: &str,
+    meta: &ReleaseMetadata,
+) -> Result<()> {
+    let links = joined(&meta.repo_links);
+    tx.prepare_cached(&format!(
+        "INSERT INTO release_requirements VALUES (?, ?, ?, ?, ?, {SPLIT}, ?, ?, ?) \
+         ON CONFLICT DO NOTHING"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            ecosystem,
+            package,
+            meta.version,
+            meta.torch_requirement.is_some(),
+            meta.torch_requirement,
+            links,
+            links,
+            ts(p.observed_at),
+            p.run_id,
+            p.source
+        ])
+    })
+    .ctx(|| format!("write metadata of {ecosystem} {package} {}", meta.version))?;
+    Ok(())
+}
+
 fn ts(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     t.naive_utc()
 }
@@ -742,9 +785,37 @@ impl Store {
                 ],
             )
             .ctx(what)?;
+            insert_release_metadata(
+                &tx,
+                p,
+                &snap.ecosystem,
+                &snap.package,
+                &ReleaseMetadata {
+                    version: version.clone(),
+                    torch_requirement: req.clone(),
+                    repo_links: snap.repo_links.clone(),
+                },
+            )?;
         }
         insert_releases(&tx, p, &snap.ecosystem, &snap.package, releases)?;
         upsert_state(&tx, state, p.observed_at)?;
+        tx.commit().ctx(what)?;
+        Ok(())
+    }
+
+    /// Records the metadata of one past release of a package, read from its
+    /// per-version JSON (migration 0007). A release's metadata never changes,
+    /// so a release already recorded keeps its first row.
+    pub fn write_release_metadata(
+        &mut self,
+        p: &Provenance,
+        ecosystem: &str,
+        package: &str,
+        meta: &ReleaseMetadata,
+    ) -> Result<()> {
+        let what = || format!("write metadata of {ecosystem} {package} {}", meta.version);
+        let tx = self.conn_mut().transaction().ctx(what)?;
+        insert_release_metadata(&tx, p, ecosystem, package, meta)?;
         tx.commit().ctx(what)?;
         Ok(())
     }

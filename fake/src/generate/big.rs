@@ -9,7 +9,7 @@ use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{Gen, GenSpec, bots, generate, lic, repo_node_id, torch_minors, web_flow};
+use super::{Gen, GenSpec, bots, generate, lic, repo_node_id, web_flow};
 use crate::util::fake_sha;
 use crate::world::{
     Commit, CommitStatus, Person, ProjectEntry, PullRequest, Release, Repo, Star, WorkflowRun,
@@ -304,7 +304,7 @@ pub fn add_big_repo(world: &mut World, spec: &BigRepoSpec) -> String {
         statuses,
         ..Repo::default()
     };
-    let pypi = g.pypi(name, &repo, &torch_minors(now));
+    let pypi = g.pypi(name, &repo);
     world.projects.push(ProjectEntry {
         name: format!("Big {name}"),
         repos: vec![repo.full_name()],

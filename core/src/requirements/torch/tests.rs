@@ -33,6 +33,7 @@ fn seen(stored: Option<&str>) -> PackageSeen {
         source: "fixture".into(),
         releases: Vec::new(),
         torch: Some(("1.0".into(), stored.map(String::from))),
+        reconstructed: None,
     }
 }
 
