@@ -329,6 +329,9 @@ impl Collector {
                 return Err(Cut::Later);
             }
             for chunk in wanted.chunks(PER_QUERY) {
+                if *shutdown.borrow() {
+                    return Err(Cut::Stopped);
+                }
                 let batch: Vec<&StoredCommit> = chunk.iter().map(|&i| &commits[i]).collect();
                 let states = self
                     .read_trees(&w.node_id, &batch)

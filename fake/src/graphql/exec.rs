@@ -1145,7 +1145,7 @@ fn resolve_object<'w>(r: &'w Repo, args: &Map<String, Json>) -> Option<Obj<'w>> 
     }
     let files = r.files_at(commit);
     if let Some((p, text)) = files.get_key_value(path) {
-        return Some(Obj::Blob(r, *p, *text));
+        return Some(Obj::Blob(r, p, text));
     }
     let prefix = format!("{path}/");
     files
