@@ -238,6 +238,31 @@ pub fn parse_alias(
 }
 
 impl Collector {
+    /// Records a failed upstream call of a one-time backfill against its
+    /// target, for `status`; the backfill is tried again next pass.
+    pub(crate) async fn record_call_error(
+        &self,
+        run_id: i64,
+        at: DateTime<Utc>,
+        target: String,
+        e: &CallError,
+    ) -> Result<(), Stopped> {
+        let p = Provenance {
+            run_id,
+            observed_at: at,
+            source: e.call.clone(),
+        };
+        let rec = FailureRecord {
+            source: e.call.clone(),
+            http_status: e.status.map(i32::from),
+            kind: e.kind.to_string(),
+            message: e.message.clone(),
+        };
+        self.sink()
+            .write(move |store| store.record_error(&p, &target, &rec, 1))
+            .await
+    }
+
     /// Reads the star lists of `repos` that have not been read (or whose
     /// reading is unfinished), a page of each per round, for at most
     /// `[collect] item_timeout`; what is not finished resumes next pass.
@@ -306,20 +331,7 @@ impl Collector {
                 .await?;
             for (target, e) in failed {
                 tracing::warn!(target, error = %e, "star history read failed; retried next pass");
-                let p = Provenance {
-                    run_id,
-                    observed_at: at,
-                    source: e.call.clone(),
-                };
-                let rec = FailureRecord {
-                    source: e.call.clone(),
-                    http_status: e.status.map(i32::from),
-                    kind: e.kind.to_string(),
-                    message: e.message.clone(),
-                };
-                self.sink()
-                    .write(move |store| store.record_error(&p, &target, &rec, 1))
-                    .await?;
+                self.record_call_error(run_id, at, target, &e).await?;
             }
             walks = next;
         }

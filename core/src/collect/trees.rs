@@ -41,7 +41,7 @@ use super::pass::Collector;
 use super::sink::Stopped;
 use crate::store::memory::CollectorMemory;
 use crate::store::trees::{StoredCommit, TreeBackfill, TreeState};
-use crate::store::write::{FailureRecord, Provenance, RepoSnapshot};
+use crate::store::write::{Provenance, RepoSnapshot};
 
 /// Commits whose trees one query reads.
 pub const PER_QUERY: usize = 10;
@@ -257,20 +257,7 @@ impl Collector {
                                 error = %e,
                                 "reading past trees failed; retried next pass"
                             );
-                            let p = Provenance {
-                                run_id,
-                                observed_at: self.clock().now(),
-                                source: e.call.clone(),
-                            };
-                            let rec = FailureRecord {
-                                source: e.call.clone(),
-                                http_status: e.status.map(i32::from),
-                                kind: e.kind.to_string(),
-                                message: e.message.clone(),
-                            };
-                            let target = w.target.clone();
-                            self.sink()
-                                .write(move |store| store.record_error(&p, &target, &rec, 1))
+                            self.record_call_error(run_id, self.clock().now(), w.target.clone(), &e)
                                 .await
                         }
                     }
