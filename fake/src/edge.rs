@@ -15,7 +15,8 @@
 //! | `edge/external-ci` | external CI only (commit statuses), archived |
 //!
 //! [`add_owner_defaults`] adds an owner's `.github` repository (community-file
-//! defaults) to a world.
+//! defaults) to a world; [`add_torch_pins`] adds packages that pin torch with
+//! environment markers and by URL.
 //!
 //! PyPI: `edge-window` (wheel + sdist, links back, `torch>=2.10`),
 //! `edge-sdist-only`, `edge-nolink` (no link back, `project_urls: null`),
@@ -182,6 +183,53 @@ pub fn add_owner_defaults(world: &mut World, owner: &str, files: &[(&str, &str)]
         now - Duration::days(30),
     )];
     world.repos.push(r);
+}
+
+/// Adds two PyPI packages whose torch requirement must be read as PEP 508,
+/// and a project for each (both link back to `edge/window`, with a wheel
+/// uploaded 20 days before the world's date): `edge-markers` pins torch by
+/// URL for macOS beside a version range for every other platform, so on the
+/// target environment (Linux) only the range applies; `edge-url-pin` pins
+/// torch by URL alone.
+pub fn add_torch_pins(world: &mut World) {
+    let at = world.now - Duration::days(20);
+    let url = "https://github.com/edge/window";
+    let release = |name: &str, version: &str, requires: &[&str]| PypiRelease {
+        version: version.into(),
+        requires_dist: Some(requires.iter().map(|r| r.to_string()).collect()),
+        requires_python: Some(">=3.10".into()),
+        files: vec![wheel(name, version, at)],
+    };
+    world.pypi.push(project(
+        "edge-markers",
+        Some(url),
+        vec![release(
+            "edge-markers",
+            "0.4.0",
+            &[
+                "torch @ https://download.pytorch.org/whl/cpu/torch-2.3.0-cp311-none-macosx_11_0_arm64.whl ; sys_platform == 'darwin'",
+                "torch>=2.0 ; sys_platform != 'darwin'",
+                "numpy",
+            ],
+        )],
+    ));
+    world.pypi.push(project(
+        "edge-url-pin",
+        Some(url),
+        vec![release(
+            "edge-url-pin",
+            "0.2.0",
+            &["torch @ https://download.pytorch.org/whl/cu121/torch-2.3.0%2Bcu121-cp311-cp311-linux_x86_64.whl"],
+        )],
+    ));
+    for (name, package) in [("Edge Markers", "edge-markers"), ("Edge URL Pin", "edge-url-pin")] {
+        world.projects.push(ProjectEntry {
+            name: name.into(),
+            repos: vec!["edge/window".into()],
+            pypi: vec![package.into()],
+            conda: Vec::new(),
+        });
+    }
 }
 
 /// Build the edge-case world.

@@ -1,6 +1,6 @@
 -- The GitHub login behind each e-mail address the primary repo's CODEOWNERS
 -- declares as of each probe's end (its latest snapshot at or before it, or,
--- before the first snapshot, the tree of the head then: see tree_state.sql),
+-- before the first snapshot, the tree of the head then: `primary_tree`),
 -- so that `maintainers` counts a person declared as `@alice` and as
 -- `alice@example.org` once. GitHub links a commit author to a user by the
 -- commit's e-mail, so a stored author row with that e-mail and a login is the
@@ -15,14 +15,9 @@ FROM (SELECT DISTINCT x.k, x.end_at, lower(e.email) AS email
             FROM primary_snapshot s
             JOIN probes p ON p.k = s.k AND p.is_primary
             UNION ALL
-            SELECT p.k, p.end_at, t.codeowners_emails
-            FROM (SELECT k, node_id, end_at FROM probes q
-                  WHERE is_primary
-                    AND NOT EXISTS (SELECT 1 FROM repo_snapshots s
-                                    WHERE s.node_id = q.node_id
-                                      AND s.observed_at <= q.end_at)) p
-            ASOF JOIN tree_states t
-                 ON t.node_id = p.node_id AND p.end_at >= t.committed_at) x
+            SELECT t.k, p.end_at, t.codeowners_emails
+            FROM primary_tree t
+            JOIN probes p ON p.k = t.k AND p.is_primary) x
       CROSS JOIN unnest(x.emails) AS e(email)) d
 JOIN commit_authors a ON lower(a.email) = d.email AND coalesce(a.login, '') <> ''
 JOIN commits c ON c.node_id = a.node_id AND c.sha = a.sha AND c.committed_at <= d.end_at

@@ -62,6 +62,18 @@ primary_snapshot AS (
     FROM primary_pick k
     JOIN repo_snapshots s ON s.node_id = k.node_id AND s.observed_at = k.observed_at
 ),
+-- The primary repo's tree as of each probe's end, for probes with no snapshot
+-- by then (before the first one; snapshots answer from then on): the newest
+-- tree state (migration 0006) committed at or before the end, which is the
+-- tree of the commit that was the head then. None before the oldest state read.
+primary_tree AS (
+    SELECT p.k, t.*
+    FROM (SELECT k, node_id, end_at FROM probes q
+          WHERE is_primary
+            AND NOT EXISTS (SELECT 1 FROM repo_snapshots s
+                            WHERE s.node_id = q.node_id AND s.observed_at <= q.end_at)) p
+    ASOF JOIN tree_states t ON t.node_id = p.node_id AND p.end_at >= t.committed_at
+),
 -- The primary repo's stars reconstructed from GitHub's `starredAt` (migration
 -- 0005), for as-of instants before its first snapshot. Stars are stored per
 -- UTC day, so the count is taken at the end of the last whole day at or before

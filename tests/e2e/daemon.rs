@@ -369,8 +369,9 @@ fn a_first_pass_stores_the_world_and_later_passes_only_what_changed() {
     );
     assert!(
         steady.graphql_points <= 10,
-        "steady pass spent {} points",
-        steady.graphql_points
+        "steady pass spent {} points: {}",
+        steady.graphql_points,
+        crate::converge::spent_by_operation(&steady)
     );
     assert_eq!(steady.rest_calls, 0, "every REST call was answered 304");
     let actions = steady.routes.get("actions_runs").map_or(0, |c| c.requests);

@@ -324,6 +324,8 @@ fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
     // collection: as of that date, stars, layout files, CODEOWNERS and the
     // license are known only from history.
     let mut w = tacometer_fake::edge::edge_world();
+    // Torch pinned with environment markers and by URL.
+    tacometer_fake::edge::add_torch_pins(&mut w);
     // A project whose second repository never existed.
     w.projects.push(tacometer_fake::world::ProjectEntry {
         name: "Edge Half There".into(),
@@ -415,6 +417,13 @@ fn the_edge_world_equals_its_ground_truth_today_and_on_its_own_date() {
             .is_some_and(|d| d.contains("bob@example.org as bob")),
         "{m}"
     );
+    // Only the torch entry whose marker holds on Linux counts; a URL pin
+    // admits no release.
+    let today_text = tacometer_core::time::rfc3339(today);
+    let markers = check_json(&lab, "Edge Markers", &today_text);
+    assert_eq!(measure(&markers, "pytorch_support")["status"], "pass");
+    let url = check_json(&lab, "Edge URL Pin", &today_text);
+    assert_eq!(measure(&url, "pytorch_support")["status"], "fail");
 }
 
 #[test]

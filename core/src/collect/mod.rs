@@ -7,8 +7,10 @@
 //! layout files, CODEOWNERS and license files before it are known; `map`
 //! turns GitHub's answers into records; `github`, `http` and `packages`
 //! speak to the upstreams; `sink` is the one writer of the
-//! database; `daemon` is the loop of passes.
+//! database; `allowance` is a backfill's share of upstream time in a pass;
+//! `daemon` is the loop of passes.
 
+pub mod allowance;
 pub mod daemon;
 pub mod github;
 pub mod history;

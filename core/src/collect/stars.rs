@@ -23,7 +23,8 @@
 //! which case stars before the oldest one read stay unknown, saying why.
 //!
 //! Each round's pages are written with the progress they make in one
-//! transaction, so a walk cut short (the pass's `item_timeout`, SIGTERM,
+//! transaction, so a walk cut short (the pass's `item_timeout` of upstream
+//! time, SIGTERM,
 //! `kill -9`) resumes from its stored cursor and reads no page twice.
 
 use std::collections::BTreeMap;
@@ -33,8 +34,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
-use tokio::time::Instant;
 
+use super::allowance::Allowance;
 use super::http::CallError;
 use super::pass::Collector;
 use super::sink::Stopped;
@@ -265,7 +266,8 @@ impl Collector {
 
     /// Reads the star lists of `repos` that have not been read (or whose
     /// reading is unfinished), a page of each per round, for at most
-    /// `[collect] item_timeout`; what is not finished resumes next pass.
+    /// `[collect] item_timeout` of upstream time (waits for the writer do not
+    /// count); what is not finished resumes next pass.
     /// Upstream failures are recorded and retried next pass.
     pub(crate) async fn star_backfills(
         &self,
@@ -294,15 +296,18 @@ impl Collector {
                 Some((w.target.clone(), p))
             })
             .collect();
-        let deadline = Instant::now() + self.config().collect.item_timeout.0;
+        let mut allowance = Allowance::new(self.config().collect.item_timeout.0);
         let concurrency = self.config().collect.concurrency.get() as usize;
-        while !walks.is_empty() && Instant::now() < deadline && !*shutdown.borrow() {
+        while !walks.is_empty() && allowance.left() && !*shutdown.borrow() {
             let chunks: Vec<Vec<(String, StarProgress)>> =
                 walks.chunks(BATCH).map(<[_]>::to_vec).collect();
-            let rounds: Vec<_> = futures_util::stream::iter(chunks)
-                .map(|chunk| self.star_round(chunk))
-                .buffer_unordered(concurrency)
-                .collect()
+            let rounds: Vec<_> = allowance
+                .ask(
+                    futures_util::stream::iter(chunks)
+                        .map(|chunk| self.star_round(chunk))
+                        .buffer_unordered(concurrency)
+                        .collect::<Vec<_>>(),
+                )
                 .await;
             let mut pages = Vec::new();
             let mut failed = Vec::new();

@@ -33,8 +33,8 @@ use chrono::Duration;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::watch;
-use tokio::time::Instant;
 
+use super::allowance::Allowance;
 use super::http::CallError;
 use super::map;
 use super::pass::Collector;
@@ -214,8 +214,8 @@ enum Cut {
 
 impl Collector {
     /// Reads the past trees of `repos` whose trees were never read, each
-    /// for at most `[collect] item_timeout`; what is not finished is read
-    /// again next pass. Upstream failures are recorded.
+    /// for at most `[collect] item_timeout` of upstream time (waits for the
+    /// writer do not count); what is not finished is read again next pass. Upstream failures are recorded.
     pub(crate) async fn tree_backfills(
         &self,
         run_id: i64,
@@ -237,8 +237,8 @@ impl Collector {
                 let source = source.clone();
                 let shutdown = shutdown.clone();
                 async move {
-                    let deadline = Instant::now() + self.config().collect.item_timeout.0;
-                    match self.tree_backfill(w, deadline, &shutdown).await {
+                    let allowance = Allowance::new(self.config().collect.item_timeout.0);
+                    match self.tree_backfill(w, allowance, &shutdown).await {
                         Ok((b, states)) => {
                             let prov = Provenance {
                                 run_id,
@@ -273,7 +273,7 @@ impl Collector {
     async fn tree_backfill(
         &self,
         w: &TreeWork,
-        deadline: Instant,
+        mut allowance: Allowance,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<(TreeBackfill, Vec<TreeState>), Cut> {
         let node = w.node_id.clone();
@@ -312,7 +312,7 @@ impl Collector {
             if *shutdown.borrow() {
                 return Err(Cut::Stopped);
             }
-            if Instant::now() >= deadline {
+            if !allowance.left() {
                 return Err(Cut::Later);
             }
             for chunk in wanted.chunks(PER_QUERY) {
@@ -320,8 +320,8 @@ impl Collector {
                     return Err(Cut::Stopped);
                 }
                 let batch: Vec<&StoredCommit> = chunk.iter().map(|&i| &commits[i]).collect();
-                let states = self
-                    .read_trees(&w.node_id, &batch)
+                let states = allowance
+                    .ask(self.read_trees(&w.node_id, &batch))
                     .await
                     .map_err(Cut::Call)?;
                 queries += 1;

@@ -347,12 +347,15 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![None; batch.len]
     };
-    let star_history = if parts.snapshot {
+    // Stars and trees reconstructed from history answer only where no
+    // snapshot does: before a repository's first one.
+    let before_first = parts.snapshot && snaps.iter().any(Option::is_none);
+    let star_history = if before_first {
         fetch::star_history(store, &batch)?
     } else {
         vec![None; batch.len]
     };
-    let trees = if parts.snapshot {
+    let trees = if before_first {
         fetch::tree_states(store, &batch)?
     } else {
         vec![None; batch.len]

@@ -634,7 +634,7 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
             reconstructed: None,
         };
         if r.get::<_, bool>(11)? {
-            reconstruct(&mut seen, r.get(12)?);
+            super::packages::reconstruct(&mut seen, r.get(12)?);
         }
         if let Some(slot) = out.get_mut(k) {
             slot.push(seen);
@@ -642,63 +642,6 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
         Ok(())
     })?;
     Ok(out)
-}
-
-/// Turns a package row without a snapshot by the as-of instant (`seen`
-/// holds the package's first snapshot, taken after it, and the releases
-/// uploaded by then) into what release history tells of the package then:
-///
-/// * not on the index at its first collection: unknown (an index keeps no
-///   record of when a removed project existed);
-/// * no release uploaded by then (`published`, yanked ones included): it did
-///   not exist yet;
-/// * else the latest release then (the rule of [`super::latest_at`], with
-///   yanks as first observed: PyPI does not date them) with its own
-///   metadata: its links and torch requirement. A conda package's links are
-///   the package's (conda has no per-version metadata); a PyPI release whose
-///   metadata was not read (it was not the latest during the backfill)
-///   leaves both unknown.
-pub(crate) fn reconstruct(seen: &mut PackageSeen, published: i64) {
-    let mut gaps = Gaps::default();
-    let first = crate::time::rfc3339(seen.observed_at);
-    let snapshot_source = seen.source.clone();
-    seen.source = format!("reconstructed from release upload times: {snapshot_source}");
-    seen.torch = None;
-    if !seen.found {
-        let why = format!(
-            "{} was not on the index when first collected ({first}); the index keeps no \
-             record of when a removed project existed",
-            seen.key
-        );
-        gaps.package = Some(why.clone());
-        gaps.torch = Some(why);
-    } else if published == 0 {
-        seen.found = false;
-    } else if let Some(latest) = super::latest_at(&seen.releases).cloned() {
-        match (&latest.metadata, seen.key.starts_with("pypi:")) {
-            (Some(meta), _) => {
-                seen.links = meta.links.clone();
-                seen.torch = Some((latest.version.clone(), meta.torch.clone()));
-                seen.observed_at = meta.observed_at;
-                seen.source = format!(
-                    "reconstructed from release upload times and the metadata of {} {}: {}",
-                    seen.key, latest.version, meta.source
-                );
-            }
-            (None, false) => {}
-            (None, true) => {
-                let why = format!(
-                    "the metadata of {} {}, the latest release then, was not read: only the \
-                     releases that were the latest during the backfill ([collect] \
-                     backfill_days before the package's first collection, {first}) are",
-                    seen.key, latest.version
-                );
-                gaps.package = Some(why.clone());
-                gaps.torch = Some(why);
-            }
-        }
-    }
-    seen.reconstructed = Some(gaps);
 }
 
 /// The primary repo's head at an as-of instant as history tells it (the

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use duckdb::params;
 
-use super::write::Provenance;
+use super::write::{Provenance, SPLIT, joined};
 use super::{DbContext, Result, Store};
 
 /// What the tree of one commit says about the requirements that read files.
@@ -77,9 +77,6 @@ pub struct FirstHead {
 
 /// A stored default-branch commit: its SHA and committer date.
 pub type StoredCommit = (String, DateTime<Utc>);
-
-const SEP: &str = "\u{1f}";
-const SPLIT: &str = "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
 
 impl Store {
     /// The commits of `node_id` committed in `[since, until]` that are still
@@ -153,7 +150,6 @@ impl Store {
         states: &[TreeState],
     ) -> Result<()> {
         let what = || format!("write the tree history of {}", b.node_id);
-        let joined = |v: &[String]| v.join(SEP);
         let tx = self.conn_mut().transaction().ctx(what)?;
         let insert = format!(
             "INSERT INTO tree_states VALUES (?, ?, ?, {SPLIT}, {SPLIT}, ?, {SPLIT}, {SPLIT}, \

@@ -28,12 +28,12 @@ use super::{DbContext, Result, Store};
 /// (`string_split`), because bound parameters cannot carry lists.
 const SEP: char = '\u{1f}';
 
-fn joined(items: &[String]) -> String {
+pub(super) fn joined(items: &[String]) -> String {
     items.join(&SEP.to_string())
 }
 
 /// SQL turning a joined parameter back into a `VARCHAR[]` (empty text = empty list).
-const SPLIT: &str = "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
+pub(super) const SPLIT: &str = "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
 
 /// Where a batch of rows came from.
 #[derive(Debug, Clone)]

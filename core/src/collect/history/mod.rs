@@ -4,7 +4,8 @@
 //! Two walks per repository (their state is [`HistoryProgress`]):
 //!
 //! * **Backfill.** On first sight, from the head back to `backfill_days` ago.
-//!   A pass spends at most `[collect] item_timeout` on it per repository; an
+//!   A pass spends at most `[collect] item_timeout` asking GitHub for it per
+//!   repository (waits for the database writer do not count); an
 //!   unfinished backfill resumes at the next pass from its stored cursor, so
 //!   a repository of any size is collected in a bounded number of passes and
 //!   no stored page is fetched twice. Until the backfill reaches a window's
@@ -30,8 +31,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
-use tokio::time::Instant;
 
+use super::allowance::Allowance;
 use super::github::{Github, q};
 use super::http::{CallError, Http};
 use super::map;
@@ -56,7 +57,8 @@ pub struct Settings {
     pub window_days: u32,
     /// How far a forward walk reaches before the stored head.
     pub overlap: Duration,
-    /// Time limit of one request, and of one pass's share of a backfill.
+    /// Time limit of one request, and of one pass's share of a backfill
+    /// (upstream time only, see [`Allowance`]).
     pub step: Duration,
 }
 
@@ -270,7 +272,7 @@ impl Walker<'_> {
         head: HeadAt<'_>,
         first_sight: bool,
     ) -> Result<Outcome, WalkError> {
-        let started = Instant::now();
+        let mut allowance = Allowance::new(self.settings.step);
         let mut out = Outcome {
             moved: first_sight,
             ..Outcome::default()
@@ -282,16 +284,15 @@ impl Walker<'_> {
                 break;
             }
             out.moved = true;
-            if !self.forward(&mut p, head, &mut out).await? {
+            if !self.forward(&mut p, head, &mut out, &mut allowance).await? {
                 break;
             }
         }
         if p.head_oid.as_deref() == Some(head.oid) && p.forward_oid.is_none() {
             p.synced_at = Some(self.clock.now());
         }
-        let deadline = started + self.settings.step;
         let mut restarts = 0;
-        while !p.backfill_done && Instant::now() < deadline && !self.stopping() {
+        while !p.backfill_done && allowance.left() && !self.stopping() {
             let since = p.backfill_since;
             // The first page is a one-point page: a repository seen for the
             // first time with a few commits (a new or formerly empty one)
@@ -301,14 +302,14 @@ impl Walker<'_> {
             } else {
                 BACKFILL_PAGE
             };
-            let page = self
-                .page(
+            let page = allowance
+                .ask(self.page(
                     &p.node_id,
                     &p.backfill_oid,
                     since,
                     p.backfill_cursor.clone(),
                     size,
-                )
+                ))
                 .await?;
             out.pages += 1;
             let Some(page) = page else {
@@ -339,6 +340,7 @@ impl Walker<'_> {
         p: &mut HistoryProgress,
         head: HeadAt<'_>,
         out: &mut Outcome,
+        allowance: &mut Allowance,
     ) -> Result<bool, WalkError> {
         let mut reread: Vec<(CommitRecord, Vec<CiRun>)> = Vec::new();
         let mut restarts = 0;
@@ -357,8 +359,8 @@ impl Walker<'_> {
             } else {
                 FORWARD_PAGE
             };
-            let page = self
-                .page(&p.node_id, &oid, since, p.forward_cursor.clone(), size)
+            let page = allowance
+                .ask(self.page(&p.node_id, &oid, since, p.forward_cursor.clone(), size))
                 .await?;
             out.pages += 1;
             let Some(page) = page else {
