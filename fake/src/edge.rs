@@ -222,7 +222,10 @@ pub fn add_torch_pins(world: &mut World) {
             &["torch @ https://download.pytorch.org/whl/cu121/torch-2.3.0%2Bcu121-cp311-cp311-linux_x86_64.whl"],
         )],
     ));
-    for (name, package) in [("Edge Markers", "edge-markers"), ("Edge URL Pin", "edge-url-pin")] {
+    for (name, package) in [
+        ("Edge Markers", "edge-markers"),
+        ("Edge URL Pin", "edge-url-pin"),
+    ] {
         world.projects.push(ProjectEntry {
             name: name.into(),
             repos: vec!["edge/window".into()],

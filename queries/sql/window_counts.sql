@@ -9,7 +9,11 @@
 --     the latest first collection (their history reaches back `backfill_days`
 --     before it);
 --   * `last_observed`: the earliest, over the repos in scope, of when history
---     was last brought up to the head (the latest snapshot for older repos);
+--     was known up to the window's end: the first snapshot at or after the
+--     end (that pass brought history up to the head, so a past window's
+--     answer cites the same observation however many passes follow), else
+--     when history was last brought up to the head (the latest snapshot for
+--     older repos);
 --   * when the counted commits were fetched;
 --   * for the forecast of the day each count falls below its floor if nothing
 --     new lands: the committer date of the $7-th newest counted commit, and the
@@ -22,7 +26,7 @@ SELECT s.k, s.primary_first_seen, s.latest_first_seen, s.last_observed,
 FROM (SELECT p.k,
              max(r.first_seen_at) FILTER (WHERE p.is_primary) AS primary_first_seen,
              max(r.first_seen_at) FILTER (WHERE h.node_id IS NULL) AS latest_first_seen,
-             min(coalesce(h.synced_at, x.last_observed)) AS last_observed,
+             min(coalesce(a.settled_at, h.synced_at, x.last_observed)) AS last_observed,
              max(h.covered_from) AS history_from,
              count(*) FILTER (WHERE h.node_id IS NOT NULL AND h.covered_from IS NULL)
                  AS history_pending
@@ -31,6 +35,11 @@ FROM (SELECT p.k,
       LEFT JOIN history_progress h ON h.node_id = p.node_id
       LEFT JOIN (SELECT node_id, max(observed_at) AS last_observed
                  FROM repo_snapshots GROUP BY node_id) x ON x.node_id = p.node_id
+      LEFT JOIN (SELECT q.k, q.node_id, f.observed_at AS settled_at
+                 FROM probes q
+                 ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots) f
+                      ON f.node_id = q.node_id AND q.end_at <= f.observed_at) a
+             ON a.k = p.k AND a.node_id = p.node_id
       GROUP BY p.k) s
 LEFT JOIN (SELECT k, count(*) AS commits, max(fetched_at) AS fetched_at,
                   list_extract(list(committed_at ORDER BY committed_at DESC), $7::BIGINT)

@@ -120,7 +120,12 @@ pub fn spent_by_operation(a: &tacometer_fake::Accounting) -> String {
     a.operations
         .iter()
         .filter(|(_, c)| c.graphql_points > 0)
-        .map(|(op, c)| format!("{op} {} points in {} requests", c.graphql_points, c.requests))
+        .map(|(op, c)| {
+            format!(
+                "{op} {} points in {} requests",
+                c.graphql_points, c.requests
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -380,4 +385,196 @@ fn unchanged_and_slightly_moved_repositories_cost_next_to_nothing() {
         per_repo.iter().filter(|(p, _)| *p > 1).count() <= 1,
         "{per_repo:?}"
     );
+}
+
+/// One value of a cell read with a fresh read-only connection.
+fn count(db: &std::path::Path, sql: &str, param: &str) -> i64 {
+    let mut store = Store::open_read(db, Duration::from_secs(30)).expect("open history");
+    store
+        .raw_connection_for_tests()
+        .query_row(sql, [param], |r| r.get(0))
+        .expect(sql)
+}
+
+#[test]
+fn a_past_answer_stays_the_same_after_force_pushes_yanks_and_reruns() {
+    let w = world(81, 20, 1);
+    // A project with a PyPI package whose primary repository has Actions
+    // runs and commits in the last month (so a force-push takes commits out
+    // of the counting window).
+    let (project, repo, runs, package, version) = w
+        .projects
+        .iter()
+        .find_map(|p| {
+            let name = p.repos.first()?;
+            let r = w
+                .repos
+                .iter()
+                .find(|r| r.full_name().eq_ignore_ascii_case(name))?;
+            r.commits
+                .get(2)
+                .filter(|c| c.committed_at > w.now - chrono::Duration::days(30))?;
+            let mut runs: Vec<_> = r
+                .workflow_runs
+                .iter()
+                .filter(|x| x.created_at <= w.now)
+                .collect();
+            runs.sort_by_key(|x| x.created_at);
+            let runs: Vec<u64> = runs.iter().rev().take(3).map(|x| x.id).collect();
+            let package = p.pypi.first()?;
+            let release = w.pypi_project(package)?.releases.last()?;
+            (runs.len() == 3).then(|| {
+                (
+                    p.name.clone(),
+                    name.clone(),
+                    runs,
+                    package.clone(),
+                    release.version.clone(),
+                )
+            })
+        })
+        .expect("a project with a package and Actions runs");
+    let lab = Lab::new(w.clone());
+    lab.once();
+    // As of the world's date (before the first collection: reconstructed
+    // state) and 40 days before it.
+    let as_of = [
+        tacometer_core::time::rfc3339(w.now),
+        (w.now - chrono::Duration::days(40))
+            .format("%Y-%m-%d")
+            .to_string(),
+    ];
+    let answer = |t: &str| {
+        let out = crate::util::run(
+            crate::util::tacometer()
+                .arg("--db")
+                .arg(&lab.db)
+                .arg("--config")
+                .arg(&lab.config)
+                .args(["report", "--format", "json", "--as-of", t]),
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "report: {}",
+            crate::util::stderr(&out)
+        );
+        crate::util::stdout(&out)
+    };
+    let check = |t: &str| {
+        let out = crate::util::run(
+            crate::util::tacometer()
+                .arg("--db")
+                .arg(&lab.db)
+                .arg("--config")
+                .arg(&lab.config)
+                .args(["check", &project, "--format", "json", "--as-of", t]),
+        );
+        crate::util::stdout(&out)
+    };
+    let before: Vec<(String, String)> = as_of.iter().map(|t| (answer(t), check(t))).collect();
+
+    // Five later passes, each after a change upstream.
+    let rerun = |id: u64, status: &str, conclusion: &str| tacometer_fake::Rerun {
+        run_id: id,
+        status: status.into(),
+        conclusion: conclusion.into(),
+    };
+    let yank = |undo: bool| tacometer_fake::Yank {
+        project: package.clone(),
+        version: version.clone(),
+        reason: Some("broken wheel".into()),
+        undo,
+    };
+    let changes = [
+        tacometer_fake::ChangeSpec {
+            repo: repo.clone(),
+            drop_commits: 2,
+            commits: 1,
+            ..Default::default()
+        },
+        tacometer_fake::ChangeSpec {
+            reruns: vec![
+                rerun(runs[0], "completed", "failure"),
+                rerun(runs[1], "completed", "failure"),
+            ],
+            ..Default::default()
+        },
+        tacometer_fake::ChangeSpec {
+            yank: vec![yank(false)],
+            ..Default::default()
+        },
+        tacometer_fake::ChangeSpec {
+            repo: repo.clone(),
+            drop_commits: 1,
+            commits: 2,
+            reruns: vec![rerun(runs[2], "in_progress", "")],
+            ..Default::default()
+        },
+        tacometer_fake::ChangeSpec {
+            reruns: vec![rerun(runs[0], "completed", "success")],
+            yank: vec![yank(true)],
+            ..Default::default()
+        },
+    ];
+    let mut dropped = Vec::new();
+    for change in &changes {
+        let result = lab.fake.change(&tacometer_fake::ChangeSpec {
+            advance_secs: 600,
+            ..change.clone()
+        });
+        dropped.extend(result.expect("change").dropped);
+        lab.once();
+    }
+    // The changes reached the history.
+    assert_eq!(dropped.len(), 3);
+    for sha in &dropped {
+        assert_eq!(
+            count(
+                &lab.db,
+                "SELECT count(*) FROM commit_reachability WHERE sha = ? AND NOT reachable",
+                sha
+            ),
+            1,
+            "the force-pushed commit {sha} is recorded as gone (stored {} times; dropped {dropped:?})",
+            count(&lab.db, "SELECT count(*) FROM commits WHERE sha = ?", sha)
+        );
+    }
+    assert!(
+        count(
+            &lab.db,
+            "SELECT count(*) FROM ci_runs WHERE run_key = ?",
+            &format!("actions:{}", runs[0])
+        ) >= 3,
+        "each re-run of run {} is a new row",
+        runs[0]
+    );
+    assert!(
+        count(
+            &lab.db,
+            "SELECT count(*) FROM release_changes WHERE ecosystem = 'pypi' AND yanked \
+             AND version = ?",
+            &version
+        ) >= 1,
+        "the yank of {package} {version} is recorded"
+    );
+    // And the past answers did not move.
+    for (t, (report, checked)) in as_of.iter().zip(&before) {
+        let (report_now, check_now) = (answer(t), check(t));
+        assert!(
+            check_now == *checked,
+            "check {project} --as-of {t} moved:\nbefore {checked}\nafter {check_now}"
+        );
+        if report_now != *report {
+            let (old, new): (Vec<&str>, Vec<&str>) =
+                (report.lines().collect(), report_now.lines().collect());
+            let at = old.iter().zip(&new).position(|(a, b)| a != b).unwrap_or(0);
+            let first = format!(
+                "{}\nbefore {}\nafter  {}",
+                old[at.saturating_sub(12)..at].join("\n"),
+                old.get(at).unwrap_or(&""),
+                new.get(at).unwrap_or(&"")
+            );
+            panic!("report --as-of {t} moved, first difference:\n{first}");
+        }
+    }
 }

@@ -203,8 +203,9 @@ pub struct WindowFacts {
     /// history progress was recorded: their history reaches back
     /// `backfill_days` before it.
     pub latest_first_seen: Option<DateTime<Utc>>,
-    /// The earliest, over the repos in scope, of when history was last brought
-    /// up to the head.
+    /// The earliest, over the repos in scope, of when history was known up
+    /// to the window's end: the first snapshot at or after it, else when
+    /// history was last brought up to the head.
     pub last_observed: Option<DateTime<Utc>>,
     /// Distinct counted commits.
     pub commits: i64,

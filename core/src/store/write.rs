@@ -33,7 +33,8 @@ pub(super) fn joined(items: &[String]) -> String {
 }
 
 /// SQL turning a joined parameter back into a `VARCHAR[]` (empty text = empty list).
-pub(super) const SPLIT: &str = "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
+pub(super) const SPLIT: &str =
+    "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
 
 /// Where a batch of rows came from.
 #[derive(Debug, Clone)]
