@@ -424,10 +424,23 @@ pub fn license(facts: Option<&LayoutFacts>, permissive: &[String]) -> Measure {
         Some(id) => (Status::Fail, format!("{id} is not in the permissive list")),
         None => (Status::Fail, "no license detected".to_string()),
     };
+    layout_measure("license", status, f.license.clone(), threshold, detail, f)
+}
+
+/// A measure read from the layout facts `f`: observed when they were, from
+/// their source, with no margin.
+fn layout_measure(
+    id: &'static str,
+    status: Status,
+    value: Option<String>,
+    threshold: Value,
+    detail: String,
+    f: &LayoutFacts,
+) -> Measure {
     Measure {
-        id: "license",
+        id,
         status,
-        value: f.license.clone().map(Value::Text),
+        value: value.map(Value::Text),
         threshold,
         margin: None,
         observed_at: Some(f.observed_at),

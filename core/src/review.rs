@@ -17,6 +17,9 @@
 //!   the day each falls below it if nothing new lands;
 //! * gaps in tacometer's own configuration (no package or repository
 //!   configured), reported as such rather than as the project's failures.
+//!
+//! A little over 500 lines: the review's policy (streaks, deadlines, groups)
+//! and its one result type, which read best together.
 
 use std::collections::HashMap;
 

@@ -23,6 +23,9 @@
 //! `edge-nopin` (bare `torch`), `edge-nodeps` (`requires_dist: null`, a yanked
 //! release and a release without files), and `torch`. Conda: `conda-forge/edge-window`
 //! (noarch, a `"sha256": "None"` file).
+//!
+//! Longer than 500 lines on purpose: every hand-written case is spelled out
+//! as data, so a reader can check a test's expectation against it.
 
 use std::collections::BTreeMap;
 

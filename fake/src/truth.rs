@@ -17,6 +17,10 @@
 //! torch requirement from the releases uploaded by T (see [`packages`] and
 //! [`pytorch_support`]); the head's CI from the runs and statuses of the
 //! commit that was the head at T.
+//!
+//! Longer than 500 lines on purpose: one function per requirement, each
+//! computed from the world's own data independently of the core's rules, so
+//! they can be read against the product contract side by side.
 
 use std::collections::{BTreeMap, BTreeSet};
 

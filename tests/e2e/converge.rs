@@ -444,15 +444,18 @@ fn a_past_answer_stays_the_same_after_force_pushes_yanks_and_reruns() {
             .format("%Y-%m-%d")
             .to_string(),
     ];
-    let answer = |t: &str| {
-        let out = crate::util::run(
+    let cli = |args: &[&str]| {
+        crate::util::run(
             crate::util::tacometer()
                 .arg("--db")
                 .arg(&lab.db)
                 .arg("--config")
                 .arg(&lab.config)
-                .args(["report", "--format", "json", "--as-of", t]),
-        );
+                .args(args),
+        )
+    };
+    let answer = |t: &str| {
+        let out = cli(&["report", "--format", "json", "--as-of", t]);
         assert!(
             matches!(out.status.code(), Some(0 | 1)),
             "report: {}",
@@ -460,17 +463,8 @@ fn a_past_answer_stays_the_same_after_force_pushes_yanks_and_reruns() {
         );
         crate::util::stdout(&out)
     };
-    let check = |t: &str| {
-        let out = crate::util::run(
-            crate::util::tacometer()
-                .arg("--db")
-                .arg(&lab.db)
-                .arg("--config")
-                .arg(&lab.config)
-                .args(["check", &project, "--format", "json", "--as-of", t]),
-        );
-        crate::util::stdout(&out)
-    };
+    let check =
+        |t: &str| crate::util::stdout(&cli(&["check", &project, "--format", "json", "--as-of", t]));
     let before: Vec<(String, String)> = as_of.iter().map(|t| (answer(t), check(t))).collect();
 
     // Five later passes, each after a change upstream.

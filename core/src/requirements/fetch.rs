@@ -5,6 +5,10 @@
 //! starts with the `probes.sql` prelude, so the window arithmetic, the counted
 //! commits and the people behind them are written once; every package query
 //! starts with `package_probes.sql`, which reads releases as of each instant.
+//!
+//! Longer than 500 lines on purpose: one function per batched query, each
+//! with the type it fills, so a query and what reads its columns stay side
+//! by side; the rules that judge the values are elsewhere.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use duckdb::params;

@@ -2,7 +2,7 @@
 //! for each required file, where they are looked for, and when the owner's
 //! `.github` repository stands in for a file the repository lacks.
 
-use super::{LayoutFacts, Measure, Status, Value, unknown};
+use super::{LayoutFacts, Measure, Status, Value, layout_measure, unknown};
 
 /// The required layout files: id, exact name, and the directories searched.
 pub const REQUIRED_FILES: &[(&str, &str, &[&str])] = &[
@@ -106,17 +106,7 @@ fn file_measure(id: &'static str, exact: &str, dirs: &[&str], f: Option<&LayoutF
             ),
         ),
     };
-    Measure {
-        id,
-        status,
-        value: value.map(Value::Text),
-        threshold,
-        margin: None,
-        observed_at: Some(f.observed_at),
-        source: f.source.clone(),
-        detail,
-        falls_below_on: None,
-    }
+    layout_measure(id, status, value, threshold, detail, f)
 }
 
 /// `files.*`, in the order of [`REQUIRED_FILES`].
