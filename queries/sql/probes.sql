@@ -49,12 +49,17 @@ people AS (
 -- The primary repo's latest snapshot at or before each probe's end (none: the
 -- repo was never observed by then, and what it would tell is unknown). It is
 -- picked on the two key columns only, by an ASOF join (one merge pass, however
--- many probes and snapshots); the wide row is then fetched by its key, so the
--- snapshot history's list columns are read for the chosen rows only.
+-- many probes and snapshots; only snapshots within the probed repos' range
+-- of node ids are sorted, so one project's `check` does not sort the whole
+-- table, and a range costs a whole `report` less than a set would); the wide row is then
+-- fetched by its key, so the snapshot history's list columns are read for the
+-- chosen rows only.
 primary_pick AS (
     SELECT p.k, p.node_id, s.observed_at
     FROM (SELECT k, node_id, end_at FROM probes WHERE is_primary) p
-    ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots) s
+    ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots
+               WHERE node_id BETWEEN (SELECT min(node_id) FROM probes WHERE is_primary)
+                                 AND (SELECT max(node_id) FROM probes WHERE is_primary)) s
          ON s.node_id = p.node_id AND p.end_at >= s.observed_at
 ),
 primary_snapshot AS (

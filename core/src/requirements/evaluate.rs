@@ -347,15 +347,15 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![None; batch.len]
     };
-    // Stars and trees reconstructed from history answer only where no
-    // snapshot does: before a repository's first one.
-    let before_first = parts.snapshot && snaps.iter().any(Option::is_none);
-    let star_history = if before_first {
+    // Stars, trees and the head's CI reconstructed from history answer only
+    // where no snapshot does: before a repository's first one.
+    let before_first = snaps.iter().any(Option::is_none);
+    let star_history = if parts.snapshot && before_first {
         fetch::star_history(store, &batch)?
     } else {
         vec![None; batch.len]
     };
-    let trees = if before_first {
+    let trees = if parts.snapshot && before_first {
         fetch::tree_states(store, &batch)?
     } else {
         vec![None; batch.len]
@@ -365,7 +365,15 @@ pub(crate) fn evaluate_parts(
     } else {
         vec![Vec::new(); batch.len]
     };
-    let email_logins = if parts.mergers {
+    // The logins behind declared e-mail addresses matter only when some
+    // probe's CODEOWNERS declares one (a past tree may, where no snapshot
+    // answers).
+    let declares_emails = before_first
+        || snaps
+            .iter()
+            .flatten()
+            .any(|s| !s.layout.codeowners_emails.is_empty());
+    let email_logins = if parts.mergers && declares_emails {
         fetch::email_logins(store, &batch)?
     } else {
         vec![Default::default(); batch.len]
@@ -373,7 +381,11 @@ pub(crate) fn evaluate_parts(
     let (ci, ci_heads) = if parts.ci {
         (
             fetch::ci_counts(store, &batch)?,
-            fetch::ci_heads(store, &batch)?,
+            if before_first {
+                fetch::ci_heads(store, &batch)?
+            } else {
+                vec![None; batch.len]
+            },
         )
     } else {
         (
