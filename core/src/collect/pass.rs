@@ -596,6 +596,21 @@ impl Collector {
         }
     }
 
+    /// Records a failed upstream call of a one-time backfill against its
+    /// target, for `status`; the backfill is tried again next pass.
+    pub(crate) async fn record_call_error(
+        &self,
+        run_id: i64,
+        at: DateTime<Utc>,
+        target: String,
+        e: &CallError,
+    ) -> Result<(), Stopped> {
+        let (p, rec) = failure_of(run_id, at, e);
+        self.sink
+            .write(move |store| store.record_error(&p, &target, &rec, 1))
+            .await
+    }
+
     /// Records a failed target and when to try it again.
     pub(crate) async fn fail(
         &self,
@@ -608,23 +623,29 @@ impl Collector {
         let now = self.clock.now();
         let next = schedule::retry_at(now, failures, self.config.collect.github_interval.0);
         tracing::warn!(target, kind = e.kind, status = e.status, error = %e, "collection failed");
-        let p = Provenance {
-            run_id,
-            observed_at: now,
-            source: e.call.clone(),
-        };
-        let record = FailureRecord {
-            source: e.call.clone(),
-            http_status: e.status.map(i32::from),
-            kind: e.kind.to_string(),
-            message: e.message.clone(),
-        };
+        let (p, record) = failure_of(run_id, now, e);
         let (target, kind) = (target.to_string(), kind.to_string());
         self.sink
             .write(move |store| store.record_failure(&p, &target, &kind, &record, next))
             .await?;
         Ok(Ended::Failed)
     }
+}
+
+/// Where a failed call's record comes from, and what it says.
+fn failure_of(run_id: i64, at: DateTime<Utc>, e: &CallError) -> (Provenance, FailureRecord) {
+    let p = Provenance {
+        run_id,
+        observed_at: at,
+        source: e.call.clone(),
+    };
+    let record = FailureRecord {
+        source: e.call.clone(),
+        http_status: e.status.map(i32::from),
+        kind: e.kind.to_string(),
+        message: e.message.clone(),
+    };
+    (p, record)
 }
 
 fn repo_target(slug: &str) -> String {

@@ -24,8 +24,8 @@
 //!
 //! Each round's pages are written with the progress they make in one
 //! transaction, so a walk cut short (the pass's `item_timeout` of upstream
-//! time, SIGTERM,
-//! `kill -9`) resumes from its stored cursor and reads no page twice.
+//! time, SIGTERM, `kill -9`) resumes from its stored cursor and reads no page
+//! twice.
 
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ use super::http::CallError;
 use super::pass::Collector;
 use super::sink::Stopped;
 use crate::store::memory::{CollectorMemory, StarProgress};
-use crate::store::write::{FailureRecord, Provenance, StarPage};
+use crate::store::write::{Provenance, StarPage};
 
 /// Repositories whose next page one query reads: 50 requests cost one point.
 pub const BATCH: usize = 50;
@@ -239,31 +239,6 @@ pub fn parse_alias(
 }
 
 impl Collector {
-    /// Records a failed upstream call of a one-time backfill against its
-    /// target, for `status`; the backfill is tried again next pass.
-    pub(crate) async fn record_call_error(
-        &self,
-        run_id: i64,
-        at: DateTime<Utc>,
-        target: String,
-        e: &CallError,
-    ) -> Result<(), Stopped> {
-        let p = Provenance {
-            run_id,
-            observed_at: at,
-            source: e.call.clone(),
-        };
-        let rec = FailureRecord {
-            source: e.call.clone(),
-            http_status: e.status.map(i32::from),
-            kind: e.kind.to_string(),
-            message: e.message.clone(),
-        };
-        self.sink()
-            .write(move |store| store.record_error(&p, &target, &rec, 1))
-            .await
-    }
-
     /// Reads the star lists of `repos` that have not been read (or whose
     /// reading is unfinished), a page of each per round, for at most
     /// `[collect] item_timeout` of upstream time (waits for the writer do not

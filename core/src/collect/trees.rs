@@ -215,7 +215,8 @@ enum Cut {
 impl Collector {
     /// Reads the past trees of `repos` whose trees were never read, each
     /// for at most `[collect] item_timeout` of upstream time (waits for the
-    /// writer do not count); what is not finished is read again next pass. Upstream failures are recorded.
+    /// writer do not count); what is not finished is read again next pass.
+    /// Upstream failures are recorded.
     pub(crate) async fn tree_backfills(
         &self,
         run_id: i64,
