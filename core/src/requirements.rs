@@ -24,6 +24,7 @@
 //! Longer than 500 lines on purpose: one function per requirement rule, kept
 //! together so they can be read against the product contract side by side.
 
+pub(crate) mod changes;
 mod evaluate;
 pub mod fetch;
 mod files;

@@ -4,9 +4,11 @@
 //!
 //! * the requirements it fails, each with the first day of its current failing
 //!   streak, exact to the day: every day of the look-back
-//!   (`[criteria] review_lookback_days`) is evaluated, nothing is sampled. The
-//!   rolling counts come from one daily series in SQL (`daily_counts.sql`);
-//!   the other requirements are evaluated as of the end of each day. When the
+//!   (`[criteria] review_lookback_days`) is accounted for, nothing is sampled.
+//!   The rolling counts come from one daily series in SQL (`daily_counts.sql`);
+//!   the other requirements are evaluated as of the end of each day after
+//!   something they read changed (`review_changes.sql`): between two changes
+//!   the status stays the same. When the
 //!   streak reaches a day history cannot answer, or runs through the whole
 //!   look-back, the review says so and gives no date it does not know;
 //! * the TAC's notice (`[[projects]] notified`) and the deadline it set,
@@ -28,8 +30,9 @@ use serde::Serialize;
 
 use crate::config::{Config, Project};
 use crate::model::ProjectStatus;
+use crate::requirements::fetch::{Batch, ProbeScope, RepoProbe};
 use crate::requirements::{
-    self, CONFIGURATION, DailyProbe, Evaluation, Measure, Scope, Status, Value, Window,
+    self, CONFIGURATION, DailyProbe, Evaluation, Measure, Scope, Status, Value, Window, changes,
 };
 use crate::store::{Result, Store};
 
@@ -176,15 +179,58 @@ fn repo_based(id: &str) -> bool {
     !matches!(id, "packages" | "pytorch_support")
 }
 
+/// Requirements that need the same reads, evaluated together: those of the
+/// snapshot alone, `maintainers` (with merges), `ci` (with runs) and the
+/// package ones.
+const READS: [&[&str]; 4] = [
+    &[
+        "stars",
+        "license",
+        "files.license",
+        "files.readme",
+        "files.contributing",
+        "files.codeowners",
+        "files.code_of_conduct",
+        "governance",
+    ],
+    &["maintainers"],
+    &["ci"],
+    &["packages", "pytorch_support"],
+];
+
+/// The group of [`READS`] a requirement is in.
+fn group(id: &str) -> usize {
+    READS
+        .iter()
+        .position(|g| g.contains(&id))
+        .unwrap_or(READS.len() - 1)
+}
+
 /// A project's failing requirements and their status on each day back
 /// (index 0: the review's day).
 type Series = HashMap<&'static str, Vec<Status>>;
 
-/// How many projects' daily probes are evaluated in one batch (bounds memory).
-const CHUNK: usize = 48;
+/// How many (project, day) probes are evaluated in one batch (bounds memory).
+const BATCH: usize = 8192;
 
 /// Reviews every active project of `config` as of `as_of`.
 pub fn review(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Review> {
+    review_with(store, config, as_of, false)
+}
+
+/// [`review`] evaluating every failing requirement on every day of the
+/// look-back instead of on the days after a change: slower, and the reference
+/// the tests hold [`review`] to.
+pub fn review_every_day(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Review> {
+    review_with(store, config, as_of, true)
+}
+
+fn review_with(
+    store: &Store,
+    config: &Config,
+    as_of: DateTime<Utc>,
+    every_day: bool,
+) -> Result<Review> {
     let criteria = &config.criteria;
     let backfill = config.collect.backfill_days.get();
     let lookback = criteria.review_lookback_days.get();
@@ -226,7 +272,10 @@ pub fn review(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Re
         )?;
     }
 
-    // Everything else: evaluated as of the end of each day back.
+    // Everything else: evaluated on the days after something it reads
+    // changed, the status being the same on every day between two changes
+    // (`requirements::changes`); or, as the reference the tests compare with,
+    // on every day.
     let state_failing: Vec<usize> = (0..current.len())
         .filter(|&i| {
             failing_ids(&current[i])
@@ -234,35 +283,68 @@ pub fn review(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Re
                 .any(|id| !COUNTS.contains(id))
         })
         .collect();
-    let all = &scopes;
-    for chunk in state_failing.chunks(CHUNK) {
-        let probes: Vec<(&Scope, DateTime<Utc>)> = chunk
-            .iter()
-            .flat_map(|&i| {
-                (1..=lookback).map(move |n| (&all[i], as_of - Duration::days(i64::from(n))))
-            })
-            .collect();
-        let ids: Vec<&str> = chunk
-            .iter()
-            .flat_map(|&i| failing_ids(&current[i]))
+    let state_ids = |i: usize| -> Vec<&'static str> {
+        failing_ids(&current[i])
+            .into_iter()
             .filter(|id| !COUNTS.contains(id))
-            .collect();
-        let parts = requirements::Parts::for_ids(&ids);
-        let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, parts)?;
-        for (c, &i) in chunk.iter().enumerate() {
-            for id in failing_ids(&current[i]) {
-                if COUNTS.contains(&id) {
-                    continue;
-                }
-                let mut days = vec![Status::Fail];
-                let from = c * lookback as usize;
-                days.extend(
-                    evals[from..from + lookback as usize]
-                        .iter()
-                        .map(|e| e.measure(id).map_or(Status::Unknown, |m| m.status)),
-                );
-                series[i].insert(id, days);
+            .collect()
+    };
+    let changes = if every_day {
+        Vec::new()
+    } else {
+        changed_at(store, config, &scopes, &state_failing, as_of)?
+    };
+    // Requirements are evaluated in groups that need the same reads, each on
+    // its own days: (project, group, day).
+    let mut pairs: Vec<(usize, usize, u32)> = Vec::new();
+    for (j, &i) in state_failing.iter().enumerate() {
+        let ids = state_ids(i);
+        for g in 0..READS.len() {
+            let in_group: Vec<&str> = ids.iter().copied().filter(|id| group(id) == g).collect();
+            if in_group.is_empty() {
+                continue;
             }
+            let days: Vec<u32> = match changes.get(j) {
+                Some(c) => changes::candidate_days(
+                    c,
+                    &in_group,
+                    as_of,
+                    lookback,
+                    criteria.window_days.get(),
+                ),
+                None => (1..=lookback).collect(),
+            };
+            pairs.extend(days.into_iter().map(|n| (i, g, n)));
+        }
+    }
+    pairs.sort_by_key(|&(i, g, n)| (g, i, n));
+    // Each failing requirement's status on the evaluated days, ascending.
+    let mut evaluated: HashMap<(usize, &'static str), Vec<(u32, Status)>> = HashMap::new();
+    for (g, reads) in READS.iter().enumerate() {
+        let of_group: Vec<(usize, u32)> = pairs
+            .iter()
+            .filter(|p| p.1 == g)
+            .map(|&(i, _, n)| (i, n))
+            .collect();
+        for chunk in of_group.chunks(BATCH) {
+            let probes: Vec<(&Scope, DateTime<Utc>)> = chunk
+                .iter()
+                .map(|&(i, n)| (&scopes[i], as_of - Duration::days(i64::from(n))))
+                .collect();
+            let parts = requirements::Parts::for_ids(reads);
+            let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, parts)?;
+            for (&(i, n), e) in chunk.iter().zip(&evals) {
+                for id in state_ids(i).into_iter().filter(|id| group(id) == g) {
+                    let status = e.measure(id).map_or(Status::Unknown, |m| m.status);
+                    evaluated.entry((i, id)).or_default().push((n, status));
+                }
+            }
+        }
+    }
+    for &i in &state_failing {
+        for id in state_ids(i) {
+            let known = evaluated.get(&(i, id)).map_or(&[][..], Vec::as_slice);
+            series[i].insert(id, changes::fill_days(Status::Fail, known, lookback));
         }
     }
 
@@ -287,6 +369,49 @@ pub fn review(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<Re
         lookback_days: lookback,
         projects: reviews,
     })
+}
+
+/// What changed, per project of `which`, in the look-back and the counting
+/// window before it (`review_changes.sql`).
+fn changed_at(
+    store: &Store,
+    config: &Config,
+    scopes: &[Scope],
+    which: &[usize],
+    as_of: DateTime<Utc>,
+) -> Result<Vec<Vec<changes::Change>>> {
+    let criteria = &config.criteria;
+    let lookback = criteria.review_lookback_days.get();
+    let days = criteria.window_days.get();
+    let window = Window {
+        start: as_of - Duration::days(i64::from(lookback) + 2 + i64::from(days)),
+        end: as_of,
+        days,
+    };
+    let flat: Vec<ProbeScope<'_>> = which
+        .iter()
+        .map(|&i| ProbeScope {
+            nodes: &scopes[i].nodes,
+            primary_resolved: scopes[i].primary_resolved,
+            packages: &scopes[i].packages,
+            window,
+        })
+        .collect();
+    let batch = Batch::new(&flat, &criteria.bots);
+    let repos: Vec<RepoProbe<'_>> = which
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &i)| {
+            let s = &scopes[i];
+            s.repos.iter().enumerate().map(move |(r, slug)| RepoProbe {
+                k,
+                slug,
+                node: s.resolved.get(r).and_then(Option::as_deref),
+                at: as_of,
+            })
+        })
+        .collect();
+    changes::review_changes(store, &batch, &window, criteria.min_stars, &repos)
 }
 
 /// The daily statuses of `commits` and `contributors` for the projects in

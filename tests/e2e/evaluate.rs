@@ -13,8 +13,8 @@ use serde_json::Value;
 use tacometer_core::identity::identity;
 use tacometer_core::store::Store;
 use tacometer_core::store::write::{
-    CiRun, CommitAuthor, CommitRecord, PackageSnapshot, PrMerge, Provenance, ReleaseRecord,
-    RepoSnapshot, RepoWrite, TargetState,
+    CiRun, CommitAuthor, CommitRecord, FailureRecord, PackageSnapshot, PrMerge, Provenance,
+    ReleaseRecord, RepoSnapshot, RepoWrite, TargetState,
 };
 use tacometer_fake::truth::{Ask, expected};
 
@@ -1349,5 +1349,277 @@ fn community_files_from_the_owners_github_repository_are_caution_naming_it() {
     assert!(
         text.contains("<https://github.com/edge/.github/blob/HEAD/CONTRIBUTING.md>"),
         "{text}"
+    );
+}
+
+/// A small deterministic generator for the scenario below.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+#[test]
+fn review_on_the_days_after_changes_equals_review_on_every_day() {
+    // Six projects whose facts keep changing through the look-back: layout
+    // files come and go, the license changes, stars wander around the floor,
+    // the head's CI flips, CI runs and merges enter and leave the window,
+    // releases are uploaded and yanked, torch releases move, and one
+    // repository is gone upstream for a while. `review` evaluates the state
+    // requirements only on the days after a change; it must say exactly what
+    // evaluating every day says.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("changes.duckdb");
+    let end = Utc
+        .with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
+        .single()
+        .expect("t");
+    let team: Vec<CommitAuthor> = (0..3)
+        .map(|i| {
+            author(
+                Some(&format!("dev{i}")),
+                "Dev",
+                &format!("dev{i}@example.com"),
+            )
+        })
+        .collect();
+    let mut dice = Dice(0x5eed_cafe);
+    let mut fx = Fixture::new(&db);
+    let mut config = String::from("[criteria]\nremediation_days = 30\n");
+    for r in 0..6usize {
+        let node = format!("R_chg{r}");
+        let slug = format!("chg/r{r}");
+        let step = if r < 2 { 1 } else { 3 };
+        // The last repository is first collected 60 days back.
+        let first = if r == 5 { 60 } else { 200 };
+        let mut files: Vec<&str> = vec![
+            "README.md",
+            "LICENSE",
+            "CONTRIBUTING.md",
+            ".github/CODEOWNERS",
+            "CODE_OF_CONDUCT.md",
+        ];
+        let mut license = "BSD-3-Clause";
+        let mut stars: i64 = 195 + (r as i64) * 2;
+        let mut head = "success";
+        let mut day = first;
+        while day >= 1 {
+            // The fourth repository is gone upstream from 50 to 40 days back.
+            let gone = r == 3 && (40..50).contains(&day);
+            if gone {
+                if day == 49 {
+                    let p = Provenance {
+                        run_id: 1,
+                        observed_at: at(day as f64, end),
+                        source: "github:graphql repos".into(),
+                    };
+                    fx.store
+                        .record_failure(
+                            &p,
+                            &format!("repo:{slug}"),
+                            "repo",
+                            &FailureRecord {
+                                source: "POST graphql (SnapshotRepos)".into(),
+                                http_status: Some(200),
+                                kind: "not_found".into(),
+                                message: format!("GitHub has no repository {slug}"),
+                            },
+                            at(day as f64 - 1.0, end),
+                        )
+                        .expect("failure");
+                }
+                day -= step;
+                continue;
+            }
+            for f in [
+                "CODE_OF_CONDUCT.md",
+                "CONTRIBUTING.md",
+                ".github/CODEOWNERS",
+            ] {
+                if dice.chance(4) {
+                    if files.contains(&f) {
+                        files.retain(|x| *x != f);
+                    } else {
+                        files.push(f);
+                    }
+                }
+            }
+            if dice.chance(3) {
+                license = if license == "MIT" { "GPL-3.0" } else { "MIT" };
+            }
+            if dice.chance(10) {
+                head = if head == "success" {
+                    "failure"
+                } else {
+                    "success"
+                };
+            }
+            stars += (dice.next() % 5) as i64 - 2;
+            let (ci, merges, commits_today) = (dice.chance(8), dice.chance(5), dice.chance(30));
+            let layout: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+            let (lic, st, hd) = (license, stars, head);
+            let sha_day = day;
+            fx.repo(&node, &slug, at(day as f64 + 0.3, end), |w| {
+                if let Some(s) = w.snapshot.as_mut() {
+                    s.layout_files = layout;
+                    s.license_spdx = Some(lic.into());
+                    s.stars = st;
+                    s.ci_head_state = Some(hd.into());
+                }
+                if commits_today {
+                    w.commits = commits(
+                        &format!("{r}d{sha_day}x"),
+                        2,
+                        at(sha_day as f64 + 0.5, end),
+                        &team,
+                    );
+                }
+                if ci {
+                    w.ci = vec![CiRun {
+                        run_key: format!("actions:{r}-{sha_day}"),
+                        provider: "actions".into(),
+                        name: Some("CI".into()),
+                        head_sha: Some(format!("sha{r}-{sha_day}")),
+                        branch: Some("main".into()),
+                        event: Some("push".into()),
+                        status: Some("completed".into()),
+                        conclusion: Some(
+                            if hd == "success" {
+                                "success"
+                            } else {
+                                "failure"
+                            }
+                            .into(),
+                        ),
+                        created_at: at(sha_day as f64 + 0.6, end),
+                        updated_at: None,
+                        url: None,
+                    }];
+                }
+                if merges {
+                    w.merges = vec![PrMerge {
+                        number: sha_day as i64,
+                        merged_at: at(sha_day as f64 + 0.7, end),
+                        merged_by: Some(format!("dev{}", sha_day % 3)),
+                    }];
+                }
+            });
+            day -= step;
+        }
+        let pypi = if r < 3 {
+            format!("pypi = [\"chg{r}\"]\n")
+        } else {
+            String::new()
+        };
+        config.push_str(&format!(
+            "\n[[projects]]\nname = \"Changing {r}\"\nrepos = [\"{slug}\"]\n{pypi}"
+        ));
+    }
+    // Packages: releases uploaded through the look-back, the latest yanked a
+    // while after, and torch moving on.
+    for r in 0..3usize {
+        let mut released: Vec<ReleaseRecord> = Vec::new();
+        for (i, back) in [250.0, 170.0, 120.0 - 10.0 * r as f64, 70.0, 30.0]
+            .iter()
+            .enumerate()
+        {
+            released.push(ReleaseRecord {
+                version: format!("1.{i}"),
+                released_at: Some(at(*back, end)),
+                is_prerelease: Some(false),
+                yanked: false,
+                has_binary: i % 2 == 0 || r == 1,
+                has_sdist: true,
+                requires_torch: None,
+            });
+            for observed in [*back - 0.2, *back - 15.0] {
+                let mut seen = released.clone();
+                if observed < *back - 1.0
+                    && r == 2
+                    && let Some(last) = seen.last_mut()
+                {
+                    last.yanked = true;
+                }
+                let p = Provenance {
+                    run_id: 1,
+                    observed_at: at(observed, end),
+                    source: format!("pypi:GET /pypi/chg{r}/json"),
+                };
+                fx.store
+                    .write_package(
+                        &p,
+                        &PackageSnapshot {
+                            ecosystem: "pypi".into(),
+                            package: format!("chg{r}"),
+                            found: true,
+                            latest_version: Some(format!("1.{i}")),
+                            repo_links: vec![format!("chg/r{r}")],
+                            torch_requirement: Some(Some(
+                                if i < 3 { ">=2.5" } else { ">=2.7" }.into(),
+                            )),
+                        },
+                        &seen,
+                        &TargetState {
+                            target: format!("pypi:chg{r}"),
+                            kind: "package".into(),
+                            ..TargetState::default()
+                        },
+                    )
+                    .expect("package");
+            }
+        }
+    }
+    let p = Provenance {
+        run_id: 1,
+        observed_at: at(1.0, end),
+        source: "pypi:GET /pypi/torch/json".into(),
+    };
+    fx.store
+        .write_torch_releases(
+            &p,
+            &[
+                ("2.5.0".to_string(), Some(at(400.0, end))),
+                ("2.6.0".to_string(), Some(at(200.0, end))),
+                ("2.7.0".to_string(), Some(at(100.0, end))),
+                ("2.8.0".to_string(), Some(at(20.0, end))),
+            ],
+        )
+        .expect("torch");
+    drop(fx);
+    let config = tacometer_core::config::Config::parse(
+        &config,
+        tacometer_core::config::ConfigSource::Builtin,
+    )
+    .expect("config");
+    let store = Store::open_read(&db, StdDuration::from_secs(5)).expect("open");
+    let fast = tacometer_core::review::review(&store, &config, end).expect("review");
+    let every = tacometer_core::review::review_every_day(&store, &config, end).expect("every day");
+    let (fast, every) = (
+        serde_json::to_value(&fast).expect("json"),
+        serde_json::to_value(&every).expect("json"),
+    );
+    assert_eq!(fast, every);
+    // Not vacuous: some state requirement's streak began inside the look-back.
+    let exact: Vec<String> = every["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .flat_map(|p| p["failing"].as_array().cloned().unwrap_or_default())
+        .filter(|f| !matches!(f["id"].as_str(), Some("commits" | "contributors")))
+        .filter(|f| f["failing_since"].is_string())
+        .map(|f| format!("{} since {}", f["id"], f["failing_since"]))
+        .collect();
+    assert!(
+        exact.len() >= 4,
+        "streaks with an exact start: {exact:?}\n{every}"
     );
 }

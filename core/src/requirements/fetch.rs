@@ -51,7 +51,7 @@ fn trace(name: &str, probes: usize, started: std::time::Instant) {
     }
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
     t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
@@ -129,9 +129,14 @@ impl Batch {
         self.each_with(store, name, body, Vec::new(), row)
     }
 
+    /// The package probes as the parallel lists (probe index, package key).
+    pub(crate) fn package_lists(&self) -> (&[String], &[String]) {
+        (&self.pkg_k, &self.pkg_key)
+    }
+
     /// Runs one prelude query whose body takes parameters of its own after the
     /// prelude's six (`$7`, ...), handing each row to `row`.
-    fn each_with<F>(
+    pub(crate) fn each_with<F>(
         &self,
         store: &Store,
         name: &str,
@@ -142,7 +147,8 @@ impl Batch {
     where
         F: FnMut(&duckdb::Row<'_>) -> duckdb::Result<()>,
     {
-        if self.node.is_empty() {
+        // Nothing to ask about (`review_changes.sql` also reads packages).
+        if self.node.is_empty() && self.pkg_key.is_empty() {
             return Ok(());
         }
         let started = std::time::Instant::now();
