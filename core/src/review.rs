@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Project};
 use crate::model::ProjectStatus;
-use crate::requirements::fetch::{Batch, ProbeScope, RepoProbe};
+use crate::requirements::fetch::RepoProbe;
 use crate::requirements::{
     self, CONFIGURATION, DailyProbe, Evaluation, Measure, Scope, Status, Value, Window, changes,
 };
@@ -179,33 +179,6 @@ fn repo_based(id: &str) -> bool {
     !matches!(id, "packages" | "pytorch_support")
 }
 
-/// Requirements that need the same reads, evaluated together: those of the
-/// snapshot alone, `maintainers` (with merges), `ci` (with runs) and the
-/// package ones.
-const READS: [&[&str]; 4] = [
-    &[
-        "stars",
-        "license",
-        "files.license",
-        "files.readme",
-        "files.contributing",
-        "files.codeowners",
-        "files.code_of_conduct",
-        "governance",
-    ],
-    &["maintainers"],
-    &["ci"],
-    &["packages", "pytorch_support"],
-];
-
-/// The group of [`READS`] a requirement is in.
-fn group(id: &str) -> usize {
-    READS
-        .iter()
-        .position(|g| g.contains(&id))
-        .unwrap_or(READS.len() - 1)
-}
-
 /// A project's failing requirements and their status on each day back
 /// (index 0: the review's day).
 type Series = HashMap<&'static str, Vec<Status>>;
@@ -294,16 +267,25 @@ fn review_with(
     } else {
         changed_at(store, config, &scopes, &state_failing, as_of)?
     };
-    // Requirements are evaluated in groups that need the same reads, each on
-    // its own days: (project, group, day).
+    // Requirements that need the same reads are evaluated together, each
+    // group on its own days: (project, group, day).
+    let mut groups: Vec<requirements::Parts> = Vec::new();
     let mut pairs: Vec<(usize, usize, u32)> = Vec::new();
     for (j, &i) in state_failing.iter().enumerate() {
         let ids = state_ids(i);
-        for g in 0..READS.len() {
-            let in_group: Vec<&str> = ids.iter().copied().filter(|id| group(id) == g).collect();
-            if in_group.is_empty() {
-                continue;
+        let mut own: Vec<(usize, Vec<&str>)> = Vec::new();
+        for id in &ids {
+            let reads = requirements::Parts::for_ids(&[id]);
+            let g = groups.iter().position(|p| *p == reads).unwrap_or_else(|| {
+                groups.push(reads);
+                groups.len() - 1
+            });
+            match own.iter_mut().find(|(h, _)| *h == g) {
+                Some((_, in_group)) => in_group.push(id),
+                None => own.push((g, vec![id])),
             }
+        }
+        for (g, in_group) in own {
             let days: Vec<u32> = match changes.get(j) {
                 Some(c) => changes::candidate_days(
                     c,
@@ -317,10 +299,10 @@ fn review_with(
             pairs.extend(days.into_iter().map(|n| (i, g, n)));
         }
     }
-    pairs.sort_by_key(|&(i, g, n)| (g, i, n));
     // Each failing requirement's status on the evaluated days, ascending.
+    let in_group = |id: &str, g: usize| requirements::Parts::for_ids(&[id]) == groups[g];
     let mut evaluated: HashMap<(usize, &'static str), Vec<(u32, Status)>> = HashMap::new();
-    for (g, reads) in READS.iter().enumerate() {
+    for (g, &parts) in groups.iter().enumerate() {
         let of_group: Vec<(usize, u32)> = pairs
             .iter()
             .filter(|p| p.1 == g)
@@ -331,10 +313,9 @@ fn review_with(
                 .iter()
                 .map(|&(i, n)| (&scopes[i], as_of - Duration::days(i64::from(n))))
                 .collect();
-            let parts = requirements::Parts::for_ids(reads);
             let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, parts)?;
             for (&(i, n), e) in chunk.iter().zip(&evals) {
-                for id in state_ids(i).into_iter().filter(|id| group(id) == g) {
+                for id in state_ids(i).into_iter().filter(|id| in_group(id, g)) {
                     let status = e.measure(id).map_or(Status::Unknown, |m| m.status);
                     evaluated.entry((i, id)).or_default().push((n, status));
                 }
@@ -388,16 +369,7 @@ fn changed_at(
         end: as_of,
         days,
     };
-    let flat: Vec<ProbeScope<'_>> = which
-        .iter()
-        .map(|&i| ProbeScope {
-            nodes: &scopes[i].nodes,
-            primary_resolved: scopes[i].primary_resolved,
-            packages: &scopes[i].packages,
-            window,
-        })
-        .collect();
-    let batch = Batch::new(&flat, &criteria.bots);
+    let batch = requirements::scope_batch(scopes, which, window, &criteria.bots);
     let repos: Vec<RepoProbe<'_>> = which
         .iter()
         .enumerate()

@@ -938,15 +938,16 @@ fn export_lists_add_up_to_the_summary_and_are_neutralised() {
     assert!(name.starts_with("=HYPERLINK"), "Parquet keeps data as is");
 }
 
-#[test]
-fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("review.duckdb");
-    let end = Utc
-        .with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
+/// The end of the review day of the review scenarios.
+fn review_day() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
         .single()
-        .expect("t");
-    let team: Vec<CommitAuthor> = (0..6)
+        .expect("t")
+}
+
+/// `n` committers with logins.
+fn team(n: usize) -> Vec<CommitAuthor> {
+    (0..n)
         .map(|i| {
             author(
                 Some(&format!("dev{i}")),
@@ -954,7 +955,15 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
                 &format!("dev{i}@example.com"),
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("review.duckdb");
+    let end = review_day();
+    let team = team(6);
     let mut fx = Fixture::new(&db);
     // A commit d days back is in the 90-day window of the day n back when
     // d - 90 < n <= d. 40 commits 130.5 days back leave the window of day 41:
@@ -1379,19 +1388,8 @@ fn review_on_the_days_after_changes_equals_review_on_every_day() {
     // evaluating every day says.
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("changes.duckdb");
-    let end = Utc
-        .with_ymd_and_hms(2026, 9, 30, 23, 59, 59)
-        .single()
-        .expect("t");
-    let team: Vec<CommitAuthor> = (0..3)
-        .map(|i| {
-            author(
-                Some(&format!("dev{i}")),
-                "Dev",
-                &format!("dev{i}@example.com"),
-            )
-        })
-        .collect();
+    let end = review_day();
+    let team = team(3);
     let mut dice = Dice(0x5eed_cafe);
     let mut fx = Fixture::new(&db);
     let mut config = String::from("[criteria]\nremediation_days = 30\n");

@@ -473,6 +473,20 @@ pub(crate) fn evaluate_parts(
     Ok(out)
 }
 
+/// One probe per scope of `which`, all with the window `w`.
+pub(crate) fn scope_batch(scopes: &[Scope], which: &[usize], w: Window, bots: &[String]) -> Batch {
+    let flat: Vec<ProbeScope<'_>> = which
+        .iter()
+        .map(|&i| ProbeScope {
+            nodes: &scopes[i].nodes,
+            primary_resolved: scopes[i].primary_resolved,
+            packages: &scopes[i].packages,
+            window: w,
+        })
+        .collect();
+    Batch::new(&flat, bots)
+}
+
 /// What the history says about the windows of `which` scopes as of one
 /// instant: the counts and what tells whether collected history covers them.
 pub fn window_facts(
@@ -483,16 +497,7 @@ pub fn window_facts(
     as_of: DateTime<Utc>,
 ) -> Result<Vec<fetch::WindowFacts>> {
     let w = Window::ending_at(as_of, criteria.window_days.get());
-    let flat: Vec<ProbeScope<'_>> = which
-        .iter()
-        .map(|&i| ProbeScope {
-            nodes: &scopes[i].nodes,
-            primary_resolved: scopes[i].primary_resolved,
-            packages: &scopes[i].packages,
-            window: w,
-        })
-        .collect();
-    let batch = Batch::new(&flat, &criteria.bots);
+    let batch = scope_batch(scopes, which, w, &criteria.bots);
     fetch::window_counts(
         store,
         &batch,
@@ -509,15 +514,7 @@ pub fn evidence(
     list: &str,
 ) -> Result<(Vec<String>, fetch::ListRows)> {
     let w = Window::ending_at(as_of, criteria.window_days.get());
-    let flat: Vec<ProbeScope<'_>> = scopes
-        .iter()
-        .map(|s| ProbeScope {
-            nodes: &s.nodes,
-            primary_resolved: s.primary_resolved,
-            packages: &s.packages,
-            window: w,
-        })
-        .collect();
-    let batch = Batch::new(&flat, &criteria.bots);
+    let all: Vec<usize> = (0..scopes.len()).collect();
+    let batch = scope_batch(scopes, &all, w, &criteria.bots);
     fetch::evidence_list(store, &batch, list)
 }
