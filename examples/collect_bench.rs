@@ -1,7 +1,7 @@
 //! Benchmark of the collector against a slow upstream (run it; it is not a test):
 //!
 //! ```text
-//! cargo run --example collect_bench -- [--projects 150] [--latency-ms 300] [--concurrency 1,8]
+//! cargo run --example collect_bench -- [--projects 150] [--latency-ms 300] [--concurrency 1,8] [--one-host]
 //! ```
 //!
 //! It generates a world of `--projects` repositories, serves it from the fake
@@ -11,6 +11,11 @@
 //! GraphQL points, secondary-limit answers and requests sent while told to
 //! wait. Collection time is dominated by the upstream's latency, so the dev
 //! profile measures it as well as a release build.
+//!
+//! GitHub and the package indexes are served by two fakes on their own ports,
+//! so that, as in production, each is a host with its own limits
+//! (`[collect] max_in_flight`); `--one-host` serves everything from one, which
+//! then shares GitHub's limits with the indexes.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,6 +48,7 @@ fn main() -> anyhow::Result<()> {
         now,
         ..GenSpec::default()
     });
+    let one_host = std::env::args().any(|a| a == "--one-host");
     let runtime = tokio::runtime::Runtime::new()?;
     let mut first = None;
     for level in levels {
@@ -62,8 +68,7 @@ fn main() -> anyhow::Result<()> {
         config.github.tokens = vec![Secret::new("bench-token")];
         let world = world.clone();
         let (report, acct, secs) = runtime.block_on(async move {
-            let fake = start(world, "127.0.0.1:0".parse()?).await?;
-            fake.set_faults(Faults {
+            let slow = Faults {
                 seed: 1,
                 routes: vec![RouteFault {
                     route: "*".into(),
@@ -71,18 +76,39 @@ fn main() -> anyhow::Result<()> {
                     ..RouteFault::default()
                 }],
                 ..Faults::default()
-            });
+            };
+            let fake = start(world.clone(), "127.0.0.1:0".parse()?).await?;
+            fake.set_faults(slow.clone());
+            let indexes = if one_host {
+                None
+            } else {
+                let f = start(world, "127.0.0.1:0".parse()?).await?;
+                f.set_faults(slow);
+                Some(f)
+            };
             let mut config = config;
             config.upstream.github_api_url = fake.base_url();
-            config.upstream.pypi_url = fake.base_url();
-            config.upstream.anaconda_api_url = fake.base_url();
+            let index_url = indexes
+                .as_ref()
+                .map_or_else(|| fake.base_url(), |f| f.base_url());
+            config.upstream.pypi_url = index_url.clone();
+            config.upstream.anaconda_api_url = index_url;
             let collector = Collector::new(config, Arc::new(SystemClock))?;
             let (_stop, rx) = tokio::sync::watch::channel(false);
             let t = Instant::now();
             let report = collector.pass("once", rx).await?;
             let secs = t.elapsed().as_secs_f64();
-            let acct = fake.accounting();
+            let mut acct = fake.accounting();
             fake.shutdown().await;
+            if let Some(f) = indexes {
+                let more = f.accounting();
+                acct.requests += more.requests;
+                acct.violations += more.violations;
+                for (route, c) in more.routes {
+                    acct.routes.entry(route).or_default().secondary_limited += c.secondary_limited;
+                }
+                f.shutdown().await;
+            }
             anyhow::Ok((report, acct, secs))
         })?;
         let secondary: u64 = acct.routes.values().map(|c| c.secondary_limited).sum();

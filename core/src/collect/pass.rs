@@ -10,14 +10,16 @@
 //!    requests only when the head moved; Actions runs since the newest stored
 //!    one, asked with the stored ETag (an unchanged answer is a free 304);
 //! 4. the one-time star backfill of repositories whose star list has not
-//!    been read ([`super::stars`]), a page of 50 repositories per point;
+//!    been read ([`super::stars`]), a page of 50 repositories per point, and
+//!    beside it
 //! 5. the one-time tree backfill of repositories whose history reaches
 //!    `backfill_days` back ([`super::trees`]): past layout files, CODEOWNERS
 //!    and license files;
 //! 6. PyPI and Anaconda packages, and torch's own releases
 //!    ([`super::package_fetch`]), alongside the repositories.
 //!
-//! Repositories of a snapshot batch and packages are collected concurrently,
+//! Repositories (all batches' in one stream, so no batch waits for the
+//! slowest of the one before) and packages are collected concurrently,
 //! `[collect] concurrency` at a time; the HTTP client keeps every host within
 //! its quota, its in-flight limit and the waits it was told. Every database
 //! read and write goes through the one writer ([`super::sink`]), off the async
@@ -467,7 +469,8 @@ impl Collector {
             out.push(ended);
         }
 
-        // 2. Snapshots, 100 per request; each batch's repositories concurrently.
+        // 2. Snapshots, 100 per request; then every repository's step,
+        // `concurrency` at a time, with no wait between batches.
         let work: Vec<RepoWork> = slugs
             .iter()
             .filter(|s| due(&repo_target(s)))
@@ -480,6 +483,8 @@ impl Collector {
             })
             .collect();
         let mut seen: Vec<StarWork> = Vec::new();
+        type Node = Option<q::snapshot_repos::SnapshotReposNodes>;
+        let mut steps: Vec<(&RepoWork, Node, Option<String>)> = Vec::new();
         for chunk in work.chunks(100) {
             if *shutdown.borrow() {
                 break;
@@ -504,48 +509,42 @@ impl Collector {
                 }
             };
             let nodes = data.map(|d| d.nodes).unwrap_or_default();
-            for (w, node) in chunk.iter().zip(&nodes) {
+            for (i, w) in chunk.iter().enumerate() {
+                let node = nodes.get(i).cloned().flatten();
                 if let Some(q::snapshot_repos::SnapshotReposNodes::Repository(_)) = node {
                     seen.push(StarWork {
                         target: w.target.clone(),
                         node_id: w.node_id.clone(),
                     });
                 }
+                let message = errors
+                    .iter()
+                    .find(|e| e.path.get(1).and_then(|v| v.as_u64()) == Some(i as u64))
+                    .map(|e| e.message.clone());
+                steps.push((w, node, message));
             }
-            let concurrency = self.config.collect.concurrency.get() as usize;
-            let ended: Vec<Result<Ended, Stopped>> =
-                futures_util::stream::iter(chunk.iter().enumerate())
-                    .map(|(i, w)| {
-                        let node = nodes.get(i).cloned().flatten();
-                        let message = errors
-                            .iter()
-                            .find(|e| e.path.get(1).and_then(|v| v.as_u64()) == Some(i as u64))
-                            .map(|e| e.message.clone());
-                        self.repo_step(
-                            run_id,
-                            w,
-                            memory,
-                            node,
-                            message,
-                            failures(&w.target),
-                            shutdown.clone(),
-                        )
-                    })
-                    .buffer_unordered(concurrency)
-                    .collect()
-                    .await;
-            out.push(ended);
         }
+        let concurrency = self.config.collect.concurrency.get() as usize;
+        let ended: Vec<Result<Ended, Stopped>> = futures_util::stream::iter(steps)
+            .map(|(w, node, message)| {
+                self.repo_step(
+                    run_id,
+                    w,
+                    memory,
+                    node,
+                    message,
+                    failures(&w.target),
+                    shutdown.clone(),
+                )
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        out.push(ended);
 
-        // 3. The one-time star backfill of the repositories seen this pass.
-        if !*shutdown.borrow()
-            && let Err(e) = self
-                .star_backfills(run_id, &seen, memory, shutdown.clone())
-                .await
-        {
-            out.push(vec![Err(e)]);
-        }
-        // 4. The one-time tree backfill of those whose history reaches back.
+        // 3. The one-time star backfill of the repositories seen this pass,
+        // and beside it, 4. the one-time tree backfill of those whose history
+        // reaches back.
         let trees: Vec<TreeWork> = seen
             .iter()
             .map(|w| TreeWork {
@@ -553,10 +552,14 @@ impl Collector {
                 node_id: w.node_id.clone(),
             })
             .collect();
-        if !*shutdown.borrow()
-            && let Err(e) = self.tree_backfills(run_id, &trees, memory, shutdown).await
-        {
-            out.push(vec![Err(e)]);
+        if !*shutdown.borrow() {
+            let (stars, trees) = tokio::join!(
+                self.star_backfills(run_id, &seen, memory, shutdown.clone()),
+                self.tree_backfills(run_id, &trees, memory, shutdown),
+            );
+            for e in [stars.err(), trees.err()].into_iter().flatten() {
+                out.push(vec![Err(e)]);
+            }
         }
         out
     }

@@ -267,7 +267,8 @@ pub fn evaluate(
 /// requirements whose parts they asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Parts {
-    /// `window_counts.sql`: `commits`, `contributors`.
+    /// `window_counts.sql`: `commits`, `contributors`; also read for `ci`
+    /// when a probe has no snapshot (whether history covers the window).
     pub counts: bool,
     /// `snapshot.sql`: `stars`, `license`, `files.*`, `governance`, and with
     /// the next two, `maintainers` and `ci`.
@@ -294,8 +295,7 @@ impl Parts {
     pub fn for_ids(ids: &[&str]) -> Self {
         let any = |want: &[&str]| ids.iter().any(|id| want.contains(id));
         Parts {
-            // `ci` before the first snapshot needs to know history covers the window.
-            counts: any(&["commits", "contributors", "ci"]),
+            counts: any(&["commits", "contributors"]),
             snapshot: ids.iter().any(|id| {
                 !matches!(
                     *id,
@@ -333,15 +333,6 @@ pub(crate) fn evaluate_parts(
         })
         .collect();
     let batch = Batch::new(&flat, &criteria.bots);
-    let counts = if parts.counts {
-        fetch::window_counts(
-            store,
-            &batch,
-            (criteria.min_commits, criteria.min_contributors),
-        )?
-    } else {
-        vec![fetch::WindowFacts::default(); batch.len]
-    };
     let snaps = if parts.snapshot {
         fetch::snapshots(store, &batch)?
     } else {
@@ -350,6 +341,16 @@ pub(crate) fn evaluate_parts(
     // Stars, trees and the head's CI reconstructed from history answer only
     // where no snapshot does: before a repository's first one.
     let before_first = snaps.iter().any(Option::is_none);
+    // `ci` without a snapshot is known only where history covers the window.
+    let counts = if parts.counts || (parts.ci && before_first) {
+        fetch::window_counts(
+            store,
+            &batch,
+            (criteria.min_commits, criteria.min_contributors),
+        )?
+    } else {
+        vec![fetch::WindowFacts::default(); batch.len]
+    };
     let star_history = if parts.snapshot && before_first {
         fetch::star_history(store, &batch)?
     } else {
