@@ -3,7 +3,6 @@
 //! ETags), faults, pushes and accounting; plus the schema-agreement check of
 //! every GraphQL document in `queries/` against GitHub's public schema.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -16,35 +15,13 @@ use tacometer_fake::graphql::schema::{Schema, subset_differences};
 use tacometer_fake::graphql::validate::validate_document;
 use tacometer_fake::graphql::{SUBSET_SDL, subset_schema};
 use tacometer_fake::{
-    Exhaust, FakeServer, Faults, GenSpec, PushSpec, RouteFault, SecondaryLimit, World, generate,
-    start,
+    Exhaust, Faults, GenSpec, PushSpec, RouteFault, SecondaryLimit, World, generate,
 };
 
+mod common;
+use common::{client, get_as, repo_id, serve};
+
 const TOKEN: &str = "ghp_test_token";
-
-fn any_port() -> SocketAddr {
-    "127.0.0.1:0".parse().expect("addr")
-}
-
-async fn serve(world: World) -> FakeServer {
-    start(world, any_port()).await.expect("fake starts")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .user_agent("tacometer-fake-tests")
-        .build()
-        .expect("client")
-}
-
-fn repo_id(world: &World, full: &str) -> String {
-    world
-        .repos
-        .iter()
-        .find(|r| r.full_name() == full)
-        .map(|r| r.id.clone())
-        .expect("repo in world")
-}
 
 struct Gql {
     status: StatusCode,
@@ -750,7 +727,7 @@ async fn workflow_runs_filter_page_link_and_etag() {
         "{base}/repos/{}/actions/runs?branch=main&per_page=5",
         repo.full_name()
     );
-    let r = c.get(&url).bearer_auth(TOKEN).send().await.expect("send");
+    let r = get_as(&c, &url, TOKEN).await;
     assert_eq!(r.status(), StatusCode::OK);
     let h = r.headers().clone();
     assert_eq!(header(&h, "x-ratelimit-resource"), "core");
@@ -785,7 +762,7 @@ async fn workflow_runs_filter_page_link_and_etag() {
     let mut next = Some(url.clone());
     let mut ids = Vec::new();
     while let Some(u) = next {
-        let r = c.get(&u).bearer_auth(TOKEN).send().await.expect("send");
+        let r = get_as(&c, &u, TOKEN).await;
         let link = header(r.headers(), "link");
         next = link
             .split(", ")
@@ -823,12 +800,7 @@ async fn workflow_runs_filter_page_link_and_etag() {
     let after = fake.accounting();
     assert_eq!(after.rest_calls, before.rest_calls);
     assert_eq!(after.not_modified, before.not_modified + 1);
-    let r = c
-        .get(format!("{base}/rate_limit"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    let r = get_as(&c, format!("{base}/rate_limit"), TOKEN).await;
     let rl: Value = r.json().await.expect("json");
     assert_eq!(rl["resources"]["core"]["used"], used);
     assert_eq!(rl["rate"]["limit"], 5000);
@@ -879,12 +851,12 @@ async fn rest_renamed_repo_redirects_and_missing_is_404() {
     let fake = serve(edge_world()).await;
     let base = fake.base_url();
     let c = client();
-    let r = c
-        .get(format!("{base}/repos/edge/renamed-old/actions/runs"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    let r = get_as(
+        &c,
+        format!("{base}/repos/edge/renamed-old/actions/runs"),
+        TOKEN,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK, "redirect followed");
     assert_eq!(r.url().path(), "/repositories/9002/actions/runs");
     let body: Value = r.json().await.expect("json");
@@ -894,37 +866,30 @@ async fn rest_renamed_repo_redirects_and_missing_is_404() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let r = no_follow
-        .get(format!(
-            "{base}/repos/edge/renamed-old/actions/runs?per_page=1"
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    let r = get_as(
+        &no_follow,
+        format!("{base}/repos/edge/renamed-old/actions/runs?per_page=1"),
+        TOKEN,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(
         header(r.headers(), "location"),
         format!("{base}/repositories/9002/actions/runs?per_page=1")
     );
     for path in ["edge/gone", "edge/nothing"] {
-        let r = c
-            .get(format!("{base}/repos/{path}/actions/runs"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .expect("send");
+        let r = get_as(&c, format!("{base}/repos/{path}/actions/runs"), TOKEN).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert!(r.headers().contains_key("x-ratelimit-remaining"));
         let body: Value = r.json().await.expect("json");
         assert_eq!(body["message"], "Not Found");
     }
-    let r = c
-        .get(format!("{base}/repos/edge/no-codeowners/actions/runs"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    let r = get_as(
+        &c,
+        format!("{base}/repos/edge/no-codeowners/actions/runs"),
+        TOKEN,
+    )
+    .await;
     let body: Value = r.json().await.expect("json");
     assert_eq!(body, json!({"total_count": 0, "workflow_runs": []}));
     fake.shutdown().await;
@@ -1196,12 +1161,7 @@ async fn injected_errors_latency_drops_and_malformed_bodies() {
         .expect("send");
     assert_eq!(r.status(), StatusCode::OK);
 
-    let r = c
-        .get(format!("{base}/repos/edge/window/actions/runs"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    let r = get_as(&c, format!("{base}/repos/edge/window/actions/runs"), TOKEN).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.json::<Value>().await.is_err(), "malformed body");
 
@@ -1314,12 +1274,8 @@ async fn a_push_adds_commits_stars_and_runs_seen_incrementally() {
         all.body["data"]["node"]["defaultBranchRef"]["target"]["history"]["nodes"][3]["oid"],
         head_before
     );
-    let runs: Value = c
-        .get(format!("{base}/repos/edge/renamed/actions/runs"))
-        .bearer_auth(TOKEN)
-        .send()
+    let runs: Value = get_as(&c, format!("{base}/repos/edge/renamed/actions/runs"), TOKEN)
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");

@@ -7,7 +7,6 @@
 //! the scenarios share one test binary: each binary costs a link.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -16,26 +15,16 @@ use tacometer_fake::edge::edge_world;
 use tacometer_fake::faults::count_objects;
 use tacometer_fake::truth::{Ask, expected};
 use tacometer_fake::{
-    ChangeSpec, FakeServer, Faults, GenSpec, Rerun, RouteFault, World, Yank, big_repo_world,
-    generate, start,
+    ChangeSpec, Faults, GenSpec, Rerun, RouteFault, World, Yank, big_repo_world, generate,
 };
+
+mod common;
+use common::{client, get_as, repo_id, serve};
 
 const TOKEN: &str = "ghp_realism";
 const COMMIT_HISTORY: &str = include_str!("../../queries/github/commit_history.graphql");
 const FIND_REPO: &str = include_str!("../../queries/github/find_repos.graphql");
 const STARGAZERS: &str = include_str!("../../queries/github/stargazers.graphql");
-
-async fn serve(world: World) -> FakeServer {
-    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    start(world, addr).await.expect("fake starts")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .user_agent("tacometer-fake-realism")
-        .build()
-        .expect("client")
-}
 
 /// POST a GraphQL body; the answer's JSON.
 async fn post(base: &str, body: &Value) -> Value {
@@ -49,15 +38,6 @@ async fn post(base: &str, body: &Value) -> Value {
         .json()
         .await
         .expect("json")
-}
-
-fn repo_id(world: &World, full: &str) -> String {
-    world
-        .repos
-        .iter()
-        .find(|r| r.full_name() == full)
-        .map(|r| r.id.clone())
-        .expect("repo in world")
 }
 
 /// The head commit of a repository, where a history walk starts.
@@ -247,7 +227,7 @@ async fn operations_repositories_and_304s_are_accounted() {
     // and a conditional request's 304 is counted beside the charged call.
     let c = client();
     let url = format!("{base}/repos/edge/window/actions/runs");
-    let first = c.get(&url).bearer_auth(TOKEN).send().await.expect("send");
+    let first = get_as(&c, &url, TOKEN).await;
     let tag = first.headers()["etag"].to_str().expect("etag").to_string();
     let again = c
         .get(&url)
@@ -257,18 +237,14 @@ async fn operations_repositories_and_304s_are_accounted() {
         .await
         .expect("send");
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    let moved = c
-        .get(format!("{base}/repos/edge/renamed-old/actions/runs"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    let moved = get_as(
+        &c,
+        format!("{base}/repos/edge/renamed-old/actions/runs"),
+        TOKEN,
+    )
+    .await;
     assert_eq!(moved.status(), StatusCode::OK, "followed the redirect");
-    c.get(format!("{base}/repos/no/such/actions/runs"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send");
+    get_as(&c, format!("{base}/repos/no/such/actions/runs"), TOKEN).await;
     let acct = fake.accounting();
     let runs = &acct.routes["actions_runs"].repos;
     assert_eq!(runs[&window].requests, 2);
@@ -575,17 +551,15 @@ async fn force_pushes_reruns_and_yanks() {
         })
         .expect("rerun");
     assert!(res.repo_id.is_empty());
-    let runs: Value = c
-        .get(format!(
-            "{base}/repos/edge/window/actions/runs?per_page=100"
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let runs: Value = get_as(
+        &c,
+        format!("{base}/repos/edge/window/actions/runs?per_page=100"),
+        TOKEN,
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
     let again = runs["workflow_runs"]
         .as_array()
         .expect("runs")

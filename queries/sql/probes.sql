@@ -49,14 +49,31 @@ people AS (
 -- The primary repo's latest snapshot at or before each probe's end (none: the
 -- repo was never observed by then, and what it would tell is unknown). It is
 -- picked on the two key columns only, by an ASOF join (one merge pass, however
--- many probes and snapshots; only snapshots within the probed repos' range
--- of node ids are sorted, so one project's `check` does not sort the whole
--- table, and a range costs a whole `report` less than a set would); the wide row is then
--- fetched by its key, so the snapshot history's list columns are read for the
--- chosen rows only.
-primary_pick AS (
+-- many probes and snapshots); the wide row is then fetched by its key, so the
+-- snapshot history's list columns are read for the chosen rows only.
+--
+-- Snapshots are taken every pass, so the pick first sorts only those of the
+-- last 30 days before the earliest probe's end (`primary_recent`): a
+-- snapshot found there is the latest overall, since every snapshot left out
+-- is older. Only probes with none there are picked from the whole history of
+-- the probed repos' range of node ids (so one project's `check` does not sort
+-- the whole table, and a range costs a whole `report` less than a set would).
+primary_recent AS (
     SELECT p.k, p.node_id, s.observed_at
     FROM (SELECT k, node_id, end_at FROM probes WHERE is_primary) p
+    ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots
+               WHERE node_id BETWEEN (SELECT min(node_id) FROM probes WHERE is_primary)
+                                 AND (SELECT max(node_id) FROM probes WHERE is_primary)
+                 AND observed_at >= (SELECT min(end_at) FROM probes WHERE is_primary)
+                                    - INTERVAL 30 DAY) s
+         ON s.node_id = p.node_id AND p.end_at >= s.observed_at
+),
+primary_pick AS (
+    SELECT k, node_id, observed_at FROM primary_recent
+    UNION ALL
+    SELECT p.k, p.node_id, s.observed_at
+    FROM (SELECT k, node_id, end_at FROM probes
+          WHERE is_primary AND k NOT IN (SELECT k FROM primary_recent)) p
     ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots
                WHERE node_id BETWEEN (SELECT min(node_id) FROM probes WHERE is_primary)
                                  AND (SELECT max(node_id) FROM probes WHERE is_primary)) s
@@ -101,14 +118,17 @@ star_counts AS (
                    b.max_pages, b.since, b.source, p.day_end)
 ),
 -- The primary repo's default branch as of each probe's end: the one of its
--- latest snapshot by then, else (before the first snapshot) of its first.
+-- latest snapshot by then, else (before the first snapshot) of its first,
+-- looked up only for the probes without one.
 primary_branch AS (
     SELECT p.k, coalesce(s.default_branch, f.default_branch) AS default_branch
     FROM (SELECT k, node_id FROM probes WHERE is_primary) p
     LEFT JOIN primary_snapshot s ON s.k = p.k
     LEFT JOIN (SELECT node_id, arg_min(default_branch, observed_at) AS default_branch
                FROM repo_snapshots
-               WHERE node_id IN (SELECT node_id FROM probes WHERE is_primary)
+               WHERE node_id IN (SELECT node_id FROM probes q
+                                 WHERE is_primary
+                                   AND k NOT IN (SELECT k FROM primary_pick))
                GROUP BY node_id) f ON f.node_id = p.node_id
 ),
 -- The CI that `ci` judges: the primary repo's runs, check runs and commit

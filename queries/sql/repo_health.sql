@@ -22,10 +22,23 @@ failures AS (
     JOIN collection_errors e ON e.target = 'repo:' || w.slug AND e.observed_at <= w.at
     GROUP BY w.k, w.slug
 ),
-seen AS (
+-- The latest snapshot by then: first among those of the last 30 days before
+-- the earliest instant (one found there is the latest overall), then, for
+-- the repositories with none there, in their whole history.
+recent AS (
     SELECT w.k, w.slug, max(s.observed_at) AS seen_at
     FROM wanted w
     JOIN repo_snapshots s ON s.node_id = w.node_id AND s.observed_at <= w.at
+    WHERE s.observed_at >= (SELECT min(x.at) FROM wanted x) - INTERVAL 30 DAY
+    GROUP BY w.k, w.slug
+),
+seen AS (
+    SELECT * FROM recent
+    UNION ALL
+    SELECT w.k, w.slug, max(s.observed_at) AS seen_at
+    FROM wanted w
+    JOIN repo_snapshots s ON s.node_id = w.node_id AND s.observed_at <= w.at
+    WHERE NOT EXISTS (SELECT 1 FROM recent r WHERE r.k = w.k AND r.slug = w.slug)
     GROUP BY w.k, w.slug
 )
 SELECT w.k, w.slug, f.failed_at, f.kind, f.message, s.seen_at

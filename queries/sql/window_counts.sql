@@ -34,12 +34,15 @@ FROM (SELECT p.k,
       LEFT JOIN repos r ON r.node_id = p.node_id
       LEFT JOIN history_progress h ON h.node_id = p.node_id
       LEFT JOIN (SELECT node_id, max(observed_at) AS last_observed
-                 FROM repo_snapshots GROUP BY node_id) x ON x.node_id = p.node_id
+                 FROM repo_snapshots
+                 WHERE node_id IN (SELECT node_id FROM probes)
+                 GROUP BY node_id) x ON x.node_id = p.node_id
       LEFT JOIN (SELECT q.k, q.node_id, f.observed_at AS settled_at
                  FROM probes q
                  ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots
                             WHERE node_id BETWEEN (SELECT min(node_id) FROM probes)
-                                              AND (SELECT max(node_id) FROM probes)) f
+                                              AND (SELECT max(node_id) FROM probes)
+                              AND observed_at >= (SELECT min(end_at) FROM probes)) f
                       ON f.node_id = q.node_id AND q.end_at <= f.observed_at) a
              ON a.k = p.k AND a.node_id = p.node_id
       GROUP BY p.k) s
