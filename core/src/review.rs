@@ -30,7 +30,6 @@ use serde::Serialize;
 
 use crate::config::{Config, Project};
 use crate::model::ProjectStatus;
-use crate::requirements::fetch::RepoProbe;
 use crate::requirements::{
     self, CONFIGURATION, DailyProbe, Evaluation, Measure, Scope, Status, Value, Window, changes,
 };
@@ -268,54 +267,49 @@ fn review_with(
         changed_at(store, config, &scopes, &state_failing, as_of)?
     };
     // Requirements that need the same reads are evaluated together, each
-    // group on its own days: (project, group, day).
-    let mut groups: Vec<requirements::Parts> = Vec::new();
-    let mut pairs: Vec<(usize, usize, u32)> = Vec::new();
+    // group on its own days: per group, its reads and its (project, day)
+    // probes.
+    let mut groups: Vec<(requirements::Parts, Vec<(usize, u32)>)> = Vec::new();
     for (j, &i) in state_failing.iter().enumerate() {
-        let ids = state_ids(i);
-        let mut own: Vec<(usize, Vec<&str>)> = Vec::new();
-        for id in &ids {
+        let mut own: Vec<(requirements::Parts, Vec<&str>)> = Vec::new();
+        for id in state_ids(i) {
             let reads = requirements::Parts::for_ids(&[id]);
-            let g = groups.iter().position(|p| *p == reads).unwrap_or_else(|| {
-                groups.push(reads);
-                groups.len() - 1
-            });
-            match own.iter_mut().find(|(h, _)| *h == g) {
-                Some((_, in_group)) => in_group.push(id),
-                None => own.push((g, vec![id])),
+            match own.iter_mut().find(|(p, _)| *p == reads) {
+                Some((_, ids)) => ids.push(id),
+                None => own.push((reads, vec![id])),
             }
         }
-        for (g, in_group) in own {
+        for (reads, ids) in own {
             let days: Vec<u32> = match changes.get(j) {
-                Some(c) => changes::candidate_days(
-                    c,
-                    &in_group,
-                    as_of,
-                    lookback,
-                    criteria.window_days.get(),
-                ),
+                Some(c) => {
+                    changes::candidate_days(c, &ids, as_of, lookback, criteria.window_days.get())
+                }
                 None => (1..=lookback).collect(),
             };
-            pairs.extend(days.into_iter().map(|n| (i, g, n)));
+            let g = match groups.iter().position(|(p, _)| *p == reads) {
+                Some(g) => g,
+                None => {
+                    groups.push((reads, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            groups[g].1.extend(days.into_iter().map(|n| (i, n)));
         }
     }
     // Each failing requirement's status on the evaluated days, ascending.
-    let in_group = |id: &str, g: usize| requirements::Parts::for_ids(&[id]) == groups[g];
     let mut evaluated: HashMap<(usize, &'static str), Vec<(u32, Status)>> = HashMap::new();
-    for (g, &parts) in groups.iter().enumerate() {
-        let of_group: Vec<(usize, u32)> = pairs
-            .iter()
-            .filter(|p| p.1 == g)
-            .map(|&(i, _, n)| (i, n))
-            .collect();
+    for (parts, of_group) in &groups {
         for chunk in of_group.chunks(BATCH) {
             let probes: Vec<(&Scope, DateTime<Utc>)> = chunk
                 .iter()
                 .map(|&(i, n)| (&scopes[i], as_of - Duration::days(i64::from(n))))
                 .collect();
-            let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, parts)?;
+            let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, *parts)?;
             for (&(i, n), e) in chunk.iter().zip(&evals) {
-                for id in state_ids(i).into_iter().filter(|id| in_group(id, g)) {
+                for id in state_ids(i) {
+                    if requirements::Parts::for_ids(&[id]) != *parts {
+                        continue;
+                    }
                     let status = e.measure(id).map_or(Status::Unknown, |m| m.status);
                     evaluated.entry((i, id)).or_default().push((n, status));
                 }
@@ -370,19 +364,7 @@ fn changed_at(
         days,
     };
     let batch = requirements::scope_batch(scopes, which, window, &criteria.bots);
-    let repos: Vec<RepoProbe<'_>> = which
-        .iter()
-        .enumerate()
-        .flat_map(|(k, &i)| {
-            let s = &scopes[i];
-            s.repos.iter().enumerate().map(move |(r, slug)| RepoProbe {
-                k,
-                slug,
-                node: s.resolved.get(r).and_then(Option::as_deref),
-                at: as_of,
-            })
-        })
-        .collect();
+    let repos = requirements::repo_probes(which.iter().map(|&i| (&scopes[i], as_of)));
     changes::review_changes(store, &batch, &window, criteria.min_stars, &repos)
 }
 

@@ -402,18 +402,7 @@ pub(crate) fn evaluate_parts(
     } else {
         (vec![Vec::new(); batch.len], Vec::new())
     };
-    let repo_probes: Vec<RepoProbe<'_>> = probes
-        .iter()
-        .enumerate()
-        .flat_map(|(k, (s, at))| {
-            s.repos.iter().enumerate().map(move |(i, slug)| RepoProbe {
-                k,
-                slug,
-                node: s.resolved.get(i).and_then(Option::as_deref),
-                at: *at,
-            })
-        })
-        .collect();
+    let repo_probes = repo_probes(probes.iter().copied());
     let health = fetch::repo_health(store, &repo_probes, probes.len())?;
     let mut out = Vec::with_capacity(probes.len());
     for (k, ((scope, as_of), w)) in probes.iter().zip(&windows).enumerate() {
@@ -472,6 +461,24 @@ pub(crate) fn evaluate_parts(
         });
     }
     Ok(out)
+}
+
+/// Every configured repository of each (scope, instant) probe, `k` being the
+/// probe's index.
+pub(crate) fn repo_probes<'a>(
+    probes: impl Iterator<Item = (&'a Scope, DateTime<Utc>)>,
+) -> Vec<RepoProbe<'a>> {
+    probes
+        .enumerate()
+        .flat_map(|(k, (s, at))| {
+            s.repos.iter().enumerate().map(move |(i, slug)| RepoProbe {
+                k,
+                slug,
+                node: s.resolved.get(i).and_then(Option::as_deref),
+                at,
+            })
+        })
+        .collect()
 }
 
 /// One probe per scope of `which`, all with the window `w`.
