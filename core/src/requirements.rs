@@ -38,7 +38,9 @@ pub use evaluate::{
     Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evidence, resolve_scopes,
     window_facts,
 };
-pub(crate) use evaluate::{Parts, evaluate_parts, repo_probes, scope_batch};
+pub(crate) use evaluate::{
+    Parts, evaluate_keeping_counts, evaluate_parts, repo_probes, scope_batch,
+};
 pub use fetch::{
     CiCounts, CiHead, DailyProbe, Gaps, PackageSeen, ReleaseMetadataSeen, ReleaseSeen, Snapshot,
     StarHistory, TorchRelease, WindowFacts,

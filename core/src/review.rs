@@ -8,7 +8,8 @@
 //!   The rolling counts come from one daily series in SQL (`daily_counts.sql`);
 //!   the other requirements are evaluated as of the end of each day after
 //!   something they read changed (`review_changes.sql`): between two changes
-//!   the status stays the same. When the
+//!   the status stays the same. Those (project, day) probes are one batch, each
+//!   probe running only the reads its requirements need. When the
 //!   streak reaches a day history cannot answer, or runs through the whole
 //!   look-back, the review says so and gives no date it does not know;
 //! * the TAC's notice (`[[projects]] notified`) and the deadline it set,
@@ -23,7 +24,7 @@
 //! A little over 500 lines: the review's policy (streaks, deadlines, groups)
 //! and its one result type, which read best together.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -212,7 +213,11 @@ fn review_with(
         .filter(|p| p.status == ProjectStatus::Active)
         .collect();
     let scopes = requirements::resolve_scopes(store, &projects)?;
-    let current = requirements::evaluate_at(store, criteria, backfill, &scopes, as_of)?;
+    let now: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
+    // The window facts of today's windows also tell, for the daily series,
+    // whether collected history covers each day's window.
+    let (current, current_facts) =
+        requirements::evaluate_keeping_counts(store, criteria, backfill, &now, &[])?;
 
     // Each failing requirement's status on every day back: [project][id] -> n.
     let mut series: Vec<Series> = vec![Series::new(); current.len()];
@@ -237,7 +242,7 @@ fn review_with(
             store,
             config,
             &scopes,
-            &current,
+            (&current, &current_facts),
             &count_failing,
             as_of,
             &mut series,
@@ -266,55 +271,49 @@ fn review_with(
     } else {
         changed_at(store, config, &scopes, &state_failing, as_of)?
     };
-    // Requirements that need the same reads are evaluated together, each
-    // group on its own days: per group, its reads and its (project, day)
-    // probes.
-    let mut groups: Vec<(requirements::Parts, Vec<(usize, u32)>)> = Vec::new();
+    // Each (project, day) probe runs the reads of the requirements that
+    // need that day (`Parts::for_ids`), all probes in one batch: per probe,
+    // the union of those reads.
+    let mut probes: BTreeMap<(usize, u32), requirements::Parts> = BTreeMap::new();
     for (j, &i) in state_failing.iter().enumerate() {
-        let mut own: Vec<(requirements::Parts, Vec<&str>)> = Vec::new();
         for id in state_ids(i) {
             let reads = requirements::Parts::for_ids(&[id]);
-            match own.iter_mut().find(|(p, _)| *p == reads) {
-                Some((_, ids)) => ids.push(id),
-                None => own.push((reads, vec![id])),
-            }
-        }
-        for (reads, ids) in own {
             let days: Vec<u32> = match changes.get(j) {
                 Some(c) => {
-                    changes::candidate_days(c, &ids, as_of, lookback, criteria.window_days.get())
+                    changes::candidate_days(c, &[id], as_of, lookback, criteria.window_days.get())
                 }
                 None => (1..=lookback).collect(),
             };
-            let g = match groups.iter().position(|(p, _)| *p == reads) {
-                Some(g) => g,
-                None => {
-                    groups.push((reads, Vec::new()));
-                    groups.len() - 1
-                }
-            };
-            groups[g].1.extend(days.into_iter().map(|n| (i, n)));
-        }
-    }
-    // Each failing requirement's status on the evaluated days, ascending.
-    let mut evaluated: HashMap<(usize, &'static str), Vec<(u32, Status)>> = HashMap::new();
-    for (parts, of_group) in &groups {
-        for chunk in of_group.chunks(BATCH) {
-            let probes: Vec<(&Scope, DateTime<Utc>)> = chunk
-                .iter()
-                .map(|&(i, n)| (&scopes[i], as_of - Duration::days(i64::from(n))))
-                .collect();
-            let evals = requirements::evaluate_parts(store, criteria, backfill, &probes, *parts)?;
-            for (&(i, n), e) in chunk.iter().zip(&evals) {
-                for id in state_ids(i) {
-                    if requirements::Parts::for_ids(&[id]) != *parts {
-                        continue;
-                    }
-                    let status = e.measure(id).map_or(Status::Unknown, |m| m.status);
-                    evaluated.entry((i, id)).or_default().push((n, status));
-                }
+            for n in days {
+                let p = probes.entry((i, n)).or_insert(requirements::Parts::NONE);
+                *p = p.union(reads);
             }
         }
+    }
+    // Each failing requirement's status on the evaluated days, ascending. A
+    // probe answers every requirement whose reads it ran, also on days that
+    // requirement did not ask for: an exact status more.
+    let probes: Vec<((usize, u32), requirements::Parts)> = probes.into_iter().collect();
+    let mut evaluated: HashMap<(usize, &'static str), Vec<(u32, Status)>> = HashMap::new();
+    for chunk in probes.chunks(BATCH) {
+        let at: Vec<(&Scope, DateTime<Utc>)> = chunk
+            .iter()
+            .map(|&((i, n), _)| (&scopes[i], as_of - Duration::days(i64::from(n))))
+            .collect();
+        let parts: Vec<requirements::Parts> = chunk.iter().map(|&(_, p)| p).collect();
+        let evals = requirements::evaluate_parts(store, criteria, backfill, &at, &parts)?;
+        for (&((i, n), parts), e) in chunk.iter().zip(&evals) {
+            for id in state_ids(i) {
+                if !parts.covers(requirements::Parts::for_ids(&[id])) {
+                    continue;
+                }
+                let status = e.measure(id).map_or(Status::Unknown, |m| m.status);
+                evaluated.entry((i, id)).or_default().push((n, status));
+            }
+        }
+    }
+    for v in evaluated.values_mut() {
+        v.sort_by_key(|&(n, _)| n);
     }
     for &i in &state_failing {
         for id in state_ids(i) {
@@ -375,7 +374,7 @@ fn count_series(
     store: &Store,
     config: &Config,
     scopes: &[Scope],
-    current: &[Evaluation],
+    (current, current_facts): (&[Evaluation], &[requirements::fetch::WindowFacts]),
     which: &[usize],
     as_of: DateTime<Utc>,
     series: &mut [Series],
@@ -392,7 +391,6 @@ fn count_series(
         })
         .collect();
     let counts = requirements::fetch::daily_counts(store, &probes, lookback, days, &criteria.bots)?;
-    let facts = requirements::window_facts(store, criteria, scopes, which, as_of)?;
     for (c, &i) in which.iter().enumerate() {
         for (slot, id) in COUNTS.iter().enumerate() {
             let failing = current[i]
@@ -409,7 +407,7 @@ fn count_series(
             let statuses = (0..=lookback)
                 .map(|n| {
                     let w = Window::ending_at(as_of - Duration::days(i64::from(n)), days);
-                    if requirements::history_covers(&facts[c], &w, backfill).is_err() {
+                    if requirements::history_covers(&current_facts[i], &w, backfill).is_err() {
                         return Status::Unknown;
                     }
                     let (commits, people) = counts[c][n as usize];

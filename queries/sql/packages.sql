@@ -12,7 +12,9 @@
 -- 0007), and `published`, how many releases (yanked ones included) were
 -- uploaded by then: Rust reconstructs the package as it was from them
 -- (`fetch::reconstruct`).
-SELECT l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.source,
+SELECT l.k, l.ecosystem, l.package, any_value(l.found) AS found,
+       any_value(l.repo_links) AS repo_links, any_value(l.observed_at) AS observed_at,
+       any_value(l.source) AS source,
        list({'version': r.version, 'released_us': epoch_us(r.released_at),
              'binary': r.has_binary, 'sdist': r.has_sdist, 'prerelease': r.is_prerelease,
              'requires_torch': m.requires_torch, 'torch': m.torch_specifier,
@@ -22,7 +24,7 @@ SELECT l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.sour
        any_value(q.version) AS requirement_version,
        any_value(q.requires_torch) AS requires_torch,
        any_value(q.torch_specifier) AS torch_specifier,
-       l.reconstructed,
+       any_value(l.reconstructed) AS reconstructed,
        count(r.version) AS published
 FROM (SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observed_at,
              s.source, false AS reconstructed
@@ -45,6 +47,6 @@ LEFT JOIN release_requirements m ON l.reconstructed AND m.ecosystem = r.ecosyste
      AND m.package = r.package AND m.version = r.version
 LEFT JOIN package_requirements q ON NOT l.reconstructed AND q.ecosystem = l.ecosystem
      AND q.package = l.package AND q.observed_at = l.observed_at
-GROUP BY l.k, l.ecosystem, l.package, l.found, l.repo_links, l.observed_at, l.source,
-         l.reconstructed
+-- (one `l` row per probe and package)
+GROUP BY l.k, l.ecosystem, l.package
 ORDER BY l.k, l.ecosystem, l.package

@@ -48,41 +48,51 @@ people AS (
 ),
 -- The primary repo's latest snapshot at or before each probe's end (none: the
 -- repo was never observed by then, and what it would tell is unknown). It is
--- picked on the two key columns only, by an ASOF join (one merge pass, however
--- many probes and snapshots); the wide row is then fetched by its key, so the
--- snapshot history's list columns are read for the chosen rows only.
+-- picked on the two key columns only; the wide row is then fetched by its key,
+-- so the snapshot history's list columns are read for the chosen rows only.
 --
--- Snapshots are taken every pass, so the pick first sorts only those of the
--- last 30 days before the earliest probe's end (`primary_recent`): a
--- snapshot found there is the latest overall, since every snapshot left out
--- is older. Only probes with none there are picked from the whole history of
--- the probed repos' range of node ids (so one project's `check` does not sort
--- the whole table, and a range costs a whole `report` less than a set would).
+-- Snapshots are taken every pass, so the pick first looks only at those of
+-- the 30 days before each probe's end (`primary_recent`): the latest found
+-- there is the latest overall, since every snapshot left out is older. It is
+-- a hash join on the node and a max, whose work is bounded by 30 days of
+-- snapshots per probe (an ASOF join is not used here: the probes come from an
+-- unnested list whose length the planner cannot see, and it plans such a join
+-- as a nested loop over every pair). Only probes with none there
+-- (`primary_unpicked`) are picked by an ASOF join from the whole history of
+-- their repos' range of node ids, which is empty when every probe has a
+-- recent snapshot (the ASOF operator sorts its right side even for no probe).
 primary_recent AS (
-    SELECT p.k, p.node_id, s.observed_at
+    SELECT p.k, p.node_id, max(s.observed_at) AS observed_at
     FROM (SELECT k, node_id, end_at FROM probes WHERE is_primary) p
-    ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots
-               WHERE node_id BETWEEN (SELECT min(node_id) FROM probes WHERE is_primary)
-                                 AND (SELECT max(node_id) FROM probes WHERE is_primary)
-                 AND observed_at >= (SELECT min(end_at) FROM probes WHERE is_primary)
-                                    - INTERVAL 30 DAY) s
-         ON s.node_id = p.node_id AND p.end_at >= s.observed_at
+    JOIN (SELECT node_id, observed_at FROM repo_snapshots
+          WHERE node_id BETWEEN (SELECT min(node_id) FROM probes WHERE is_primary)
+                            AND (SELECT max(node_id) FROM probes WHERE is_primary)
+            AND observed_at > (SELECT min(end_at) FROM probes WHERE is_primary)
+                              - INTERVAL 30 DAY) s
+         ON s.node_id = p.node_id AND s.observed_at <= p.end_at
+        AND s.observed_at > p.end_at - INTERVAL 30 DAY
+    GROUP BY p.k, p.node_id
+),
+primary_unpicked AS (
+    SELECT k, node_id, end_at FROM probes
+    WHERE is_primary AND k NOT IN (SELECT k FROM primary_recent)
 ),
 primary_pick AS (
     SELECT k, node_id, observed_at FROM primary_recent
     UNION ALL
     SELECT p.k, p.node_id, s.observed_at
-    FROM (SELECT k, node_id, end_at FROM probes
-          WHERE is_primary AND k NOT IN (SELECT k FROM primary_recent)) p
+    FROM primary_unpicked p
     ASOF JOIN (SELECT node_id, observed_at FROM repo_snapshots
-               WHERE node_id BETWEEN (SELECT min(node_id) FROM probes WHERE is_primary)
-                                 AND (SELECT max(node_id) FROM probes WHERE is_primary)) s
+               WHERE node_id BETWEEN (SELECT min(node_id) FROM primary_unpicked)
+                                 AND (SELECT max(node_id) FROM primary_unpicked)) s
          ON s.node_id = p.node_id AND p.end_at >= s.observed_at
 ),
 primary_snapshot AS (
     SELECT k.k, s.*
     FROM primary_pick k
     JOIN repo_snapshots s ON s.node_id = k.node_id AND s.observed_at = k.observed_at
+    -- (a bound the scan can prune row groups by, the history being in time order)
+    WHERE s.observed_at >= (SELECT min(observed_at) FROM primary_pick)
 ),
 -- The primary repo's tree as of each probe's end, for probes with no snapshot
 -- by then (before the first one; snapshots answer from then on): the newest

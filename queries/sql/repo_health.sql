@@ -22,14 +22,16 @@ failures AS (
     JOIN collection_errors e ON e.target = 'repo:' || w.slug AND e.observed_at <= w.at
     GROUP BY w.k, w.slug
 ),
--- The latest snapshot by then: first among those of the last 30 days before
--- the earliest instant (one found there is the latest overall), then, for
--- the repositories with none there, in their whole history.
+-- The latest snapshot by then: first among those of the 30 days before each
+-- instant (one found there is the latest overall; the scan keeps only those
+-- after the earliest such day), then, for the repositories with none there,
+-- in their whole history.
 recent AS (
     SELECT w.k, w.slug, max(s.observed_at) AS seen_at
     FROM wanted w
     JOIN repo_snapshots s ON s.node_id = w.node_id AND s.observed_at <= w.at
-    WHERE s.observed_at >= (SELECT min(x.at) FROM wanted x) - INTERVAL 30 DAY
+         AND s.observed_at > w.at - INTERVAL 30 DAY
+    WHERE s.observed_at > (SELECT min(x.at) FROM wanted x) - INTERVAL 30 DAY
     GROUP BY w.k, w.slug
 ),
 seen AS (

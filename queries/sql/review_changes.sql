@@ -17,7 +17,12 @@
 -- Snapshots are taken every pass, so for them only a change of what the rules
 -- read counts: the star count's side of the floor ($7, `min_stars`), the
 -- license, the layout files, CODEOWNERS and MAINTAINERS, the governance link,
--- the head's CI state and the default branch.
+-- the head's CI state and the default branch. Consecutive snapshots are
+-- compared by a 64-bit hash of these (two different sets of facts share one
+-- with a chance of 2^-64), which saves carrying the lists through the sort.
+-- Only the look-back's snapshots are compared (from two days before it): a
+-- change before it falls on no day the review evaluates, and the first one
+-- compared counts as a change anyway.
 --
 -- Extra parameters: $7 `min_stars`; package probes as VARCHAR[] $8 k, $9 key;
 -- configured repositories as VARCHAR[] $10 k, $11 `owner/name` (lower case),
@@ -30,13 +35,14 @@
     SELECT k, node_id, start_at, end_at FROM probes WHERE is_primary
 ),
 snapshot_facts AS (
-    SELECT node_id, observed_at, codeowners_emails AS emails,
-           (sign(stars - $7::BIGINT), license_spdx, layout_files, codeowners_users,
-            codeowners_teams, codeowners_emails, maintainers_users, readme_governance,
-            ci_head_state, default_branch) AS facts
+    SELECT node_id, observed_at,
+           hash(sign(stars - $7::BIGINT), license_spdx, layout_files, codeowners_users,
+                codeowners_teams, codeowners_emails, maintainers_users, readme_governance,
+                ci_head_state, default_branch) AS facts
     FROM repo_snapshots
     WHERE node_id IN (SELECT node_id FROM primary_nodes)
       AND observed_at BETWEEN (SELECT min(start_at) FROM primary_nodes)
+                              + to_days($15::INTEGER) - INTERVAL 2 DAY
                           AND (SELECT max(end_at) FROM primary_nodes)
 ),
 merges_by_person AS (
@@ -44,11 +50,18 @@ merges_by_person AS (
            lag(merged_at) OVER w AS before, lead(merged_at) OVER w AS after
     FROM pr_merges
     WHERE node_id IN (SELECT node_id FROM primary_nodes) AND merged_by IS NOT NULL
+      AND merged_at > (SELECT min(start_at) FROM primary_nodes) - to_days(2 * $15::INTEGER)
+      AND merged_at <= (SELECT max(end_at) FROM primary_nodes) + to_days($15::INTEGER)
     WINDOW w AS (PARTITION BY node_id, merged_by ORDER BY merged_at)
 ),
 declared_emails AS (
     SELECT DISTINCT s.node_id, lower(e.email) AS email
-    FROM snapshot_facts s, unnest(s.emails) AS e(email)
+    FROM (SELECT node_id, codeowners_emails FROM repo_snapshots
+          WHERE node_id IN (SELECT node_id FROM primary_nodes)
+            AND observed_at BETWEEN (SELECT min(start_at) FROM primary_nodes)
+                                AND (SELECT max(end_at) FROM primary_nodes)
+            AND len(codeowners_emails) > 0) s,
+         unnest(s.codeowners_emails) AS e(email)
 ),
 wanted_packages AS (
     SELECT unnest($8::VARCHAR[])::INTEGER AS k, unnest($9::VARCHAR[]) AS key

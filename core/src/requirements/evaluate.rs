@@ -259,10 +259,10 @@ pub fn evaluate(
     backfill_days: u32,
     probes: &[(&Scope, DateTime<Utc>)],
 ) -> Result<Vec<Evaluation>> {
-    evaluate_parts(store, criteria, backfill_days, probes, Parts::ALL)
+    evaluate_parts(store, criteria, backfill_days, probes, &[])
 }
 
-/// Which of the batched reads [`evaluate_parts`] runs. A requirement whose
+/// Which of the batched reads [`evaluate_parts`] runs for a probe. A requirement whose
 /// reads are skipped reads as unknown or worse: callers read only the
 /// requirements whose parts they asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,6 +291,31 @@ impl Parts {
         packages: true,
     };
 
+    /// Nothing.
+    pub const NONE: Parts = Parts {
+        counts: false,
+        snapshot: false,
+        mergers: false,
+        ci: false,
+        packages: false,
+    };
+
+    /// The reads of both.
+    pub fn union(self, other: Parts) -> Parts {
+        Parts {
+            counts: self.counts || other.counts,
+            snapshot: self.snapshot || other.snapshot,
+            mergers: self.mergers || other.mergers,
+            ci: self.ci || other.ci,
+            packages: self.packages || other.packages,
+        }
+    }
+
+    /// Whether every read of `other` is among these.
+    pub fn covers(self, other: Parts) -> bool {
+        self.union(other) == self
+    }
+
     /// The reads the requirements `ids` need.
     pub fn for_ids(ids: &[&str]) -> Self {
         let any = |want: &[&str]| ids.iter().any(|id| want.contains(id));
@@ -309,14 +334,29 @@ impl Parts {
     }
 }
 
-/// [`evaluate`] running only the reads in `parts`.
+/// [`evaluate`] running, for each probe, only the reads in its `parts`
+/// (`parts[k]` for `probes[k]`; every read for a probe past the end of
+/// `parts`): each read is one query over the probes that need it.
 pub(crate) fn evaluate_parts(
     store: &Store,
     criteria: &Criteria,
     backfill_days: u32,
     probes: &[(&Scope, DateTime<Utc>)],
-    parts: Parts,
+    parts: &[Parts],
 ) -> Result<Vec<Evaluation>> {
+    Ok(evaluate_keeping_counts(store, criteria, backfill_days, probes, parts)?.0)
+}
+
+/// [`evaluate_parts`], also handing back each probe's window facts (the
+/// default where its `counts` were not read), which tell whether collected
+/// history covers the window.
+pub(crate) fn evaluate_keeping_counts(
+    store: &Store,
+    criteria: &Criteria,
+    backfill_days: u32,
+    probes: &[(&Scope, DateTime<Utc>)],
+    parts: &[Parts],
+) -> Result<(Vec<Evaluation>, Vec<fetch::WindowFacts>)> {
     let days = criteria.window_days.get();
     let windows: Vec<Window> = probes
         .iter()
@@ -332,75 +372,72 @@ pub(crate) fn evaluate_parts(
             window: *w,
         })
         .collect();
-    let batch = Batch::new(&flat, &criteria.bots);
-    let snaps = if parts.snapshot {
-        fetch::snapshots(store, &batch)?
-    } else {
-        vec![None; batch.len]
+    let part = |k: usize| parts.get(k).copied().unwrap_or(Parts::ALL);
+    let which = |want: &dyn Fn(usize) -> bool| -> Vec<usize> {
+        (0..probes.len()).filter(|&k| want(k)).collect()
     };
+    let bots = &criteria.bots;
+    let snaps = read_for(&flat, bots, &which(&|k| part(k).snapshot), None, |b| {
+        fetch::snapshots(store, b)
+    })?;
     // Stars, trees and the head's CI reconstructed from history answer only
     // where no snapshot does: before a repository's first one.
-    let before_first = snaps.iter().any(Option::is_none);
+    let no_snapshot = |k: usize| part(k).snapshot && snaps[k].is_none();
     // `ci` without a snapshot is known only where history covers the window.
-    let counts = if parts.counts || (parts.ci && before_first) {
-        fetch::window_counts(
-            store,
-            &batch,
-            (criteria.min_commits, criteria.min_contributors),
-        )?
-    } else {
-        vec![fetch::WindowFacts::default(); batch.len]
-    };
-    let star_history = if parts.snapshot && before_first {
-        fetch::star_history(store, &batch)?
-    } else {
-        vec![None; batch.len]
-    };
-    let trees = if parts.snapshot && before_first {
-        fetch::tree_states(store, &batch)?
-    } else {
-        vec![None; batch.len]
-    };
-    let mergers = if parts.mergers {
-        fetch::mergers(store, &batch)?
-    } else {
-        vec![Vec::new(); batch.len]
-    };
-    // The logins behind declared e-mail addresses matter only when some
+    let counts = read_for(
+        &flat,
+        bots,
+        &which(&|k| part(k).counts || (part(k).ci && no_snapshot(k))),
+        fetch::WindowFacts::default(),
+        |b| fetch::window_counts(store, b, (criteria.min_commits, criteria.min_contributors)),
+    )?;
+    let star_history = read_for(&flat, bots, &which(&no_snapshot), None, |b| {
+        fetch::star_history(store, b)
+    })?;
+    let trees = read_for(&flat, bots, &which(&no_snapshot), None, |b| {
+        fetch::tree_states(store, b)
+    })?;
+    let mergers = read_for(&flat, bots, &which(&|k| part(k).mergers), Vec::new(), |b| {
+        fetch::mergers(store, b)
+    })?;
+    // The logins behind declared e-mail addresses matter only when the
     // probe's CODEOWNERS declares one (a past tree may, where no snapshot
     // answers).
-    let declares_emails = before_first
-        || snaps
-            .iter()
-            .flatten()
-            .any(|s| !s.layout.codeowners_emails.is_empty());
-    let email_logins = if parts.mergers && declares_emails {
-        fetch::email_logins(store, &batch)?
-    } else {
-        vec![Default::default(); batch.len]
+    let declares_emails = |k: usize| {
+        no_snapshot(k)
+            || snaps[k]
+                .as_ref()
+                .is_some_and(|s| !s.layout.codeowners_emails.is_empty())
     };
-    let (ci, ci_heads) = if parts.ci {
-        (
-            fetch::ci_counts(store, &batch)?,
-            if before_first {
-                fetch::ci_heads(store, &batch)?
-            } else {
-                vec![None; batch.len]
-            },
-        )
+    let email_logins = read_for(
+        &flat,
+        bots,
+        &which(&|k| part(k).mergers && declares_emails(k)),
+        Default::default(),
+        |b| fetch::email_logins(store, b),
+    )?;
+    let ci = read_for(
+        &flat,
+        bots,
+        &which(&|k| part(k).ci),
+        fetch::CiCounts::default(),
+        |b| fetch::ci_counts(store, b),
+    )?;
+    let ci_heads = read_for(
+        &flat,
+        bots,
+        &which(&|k| part(k).ci && no_snapshot(k)),
+        None,
+        |b| fetch::ci_heads(store, b),
+    )?;
+    let with_packages = which(&|k| part(k).packages);
+    let packages = read_for(&flat, bots, &with_packages, Vec::new(), |b| {
+        fetch::packages(store, b)
+    })?;
+    let torch = if with_packages.is_empty() {
+        Vec::new()
     } else {
-        (
-            vec![fetch::CiCounts::default(); batch.len],
-            vec![None; batch.len],
-        )
-    };
-    let (packages, torch) = if parts.packages {
-        (
-            fetch::packages(store, &batch)?,
-            fetch::torch_releases(store)?,
-        )
-    } else {
-        (vec![Vec::new(); batch.len], Vec::new())
+        fetch::torch_releases(store)?
     };
     let repo_probes = repo_probes(probes.iter().copied());
     let health = fetch::repo_health(store, &repo_probes, probes.len())?;
@@ -459,6 +496,27 @@ pub(crate) fn evaluate_parts(
             status: Status::worst(reqs.iter().map(|m| m.status)),
             requirements: reqs,
         });
+    }
+    Ok((out, counts))
+}
+
+/// Runs `read` over the probes `which` picks out of `flat` (one batch of
+/// their own) and puts each answer back at its probe's index; the others get
+/// `fill`.
+fn read_for<T: Clone>(
+    flat: &[ProbeScope<'_>],
+    bots: &[String],
+    which: &[usize],
+    fill: T,
+    read: impl FnOnce(&Batch) -> Result<Vec<T>>,
+) -> Result<Vec<T>> {
+    let mut out = vec![fill; flat.len()];
+    if which.is_empty() {
+        return Ok(out);
+    }
+    let picked: Vec<ProbeScope<'_>> = which.iter().map(|&k| flat[k].clone()).collect();
+    for (&k, answer) in which.iter().zip(read(&Batch::new(&picked, bots))?) {
+        out[k] = answer;
     }
     Ok(out)
 }
