@@ -7,7 +7,7 @@ use serde_json::json;
 use tacometer_core::collect::pass::{Collector, SystemClock};
 use tacometer_core::config::{Config, ProcessEnv, Project};
 use tacometer_core::model::{CondaPackage, PypiName};
-use tacometer_core::output::{Format, Table};
+use tacometer_core::output::{Format, Table, code_span, shell_word};
 use tacometer_core::requirements::{Evaluation, Measure, Status, Value};
 use tacometer_core::time::rfc3339;
 
@@ -254,9 +254,8 @@ pub fn markdown(e: &Evaluation) -> String {
         ));
     }
     s.push_str(&format!(
-        "\nEvidence lists: `tacometer export \"{}\" --as-of {} --out evidence/`\n",
-        e.project,
-        rfc3339(e.as_of)
+        "\nEvidence lists: {}\n",
+        export_command(&e.project, e.as_of)
     ));
     s
 }
@@ -268,6 +267,16 @@ fn md(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// The `export` command that lists a project's evidence, as a Markdown code
+/// span a reviewer can paste into a shell whatever the project's name holds.
+fn export_command(project: &str, as_of: chrono::DateTime<chrono::Utc>) -> String {
+    code_span(&format!(
+        "tacometer export {} --as-of {} --out evidence/",
+        shell_word(project),
+        rfc3339(as_of)
+    ))
+}
+
 /// The link (or command) a reviewer follows to check a measure.
 fn proof(e: &Evaluation, m: &Measure) -> String {
     let Some(repo) = e.repos.first() else {
@@ -277,7 +286,6 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
     // The first day inside the window (its start is exclusive) and the last.
     let since = eval::day(e.window.start + chrono::Duration::microseconds(1));
     let until = eval::day(e.window.end);
-    let as_of = rfc3339(e.as_of);
     match m.id {
         "stars" => format!("<{gh}/stargazers>"),
         "commits" => {
@@ -288,10 +296,7 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
             };
             format!("<{gh}/commits?since={since}&until={until}>{more}")
         }
-        "contributors" => format!(
-            "`tacometer export \"{}\" --as-of {as_of} --out evidence/` (contributors.csv)",
-            e.project
-        ),
+        "contributors" => format!("{} (contributors.csv)", export_command(&e.project, e.as_of)),
         "maintainers" => format!("<{gh}/pulls?q=is%3Apr+is%3Amerged+merged%3A{since}..{until}>"),
         "ci" => format!("<{gh}/actions>"),
         "license" => format!("<{gh}>"),

@@ -104,7 +104,7 @@ pub fn require_history(
         "{key} has no collected history in {}: is it tracked by tacometerd? For a repo \
          nobody tracks, run `tacometer check --live {}`",
         config.store.path.display(),
-        scope.repos.first().map_or(key, String::as_str)
+        tacometer_core::output::shell_word(scope.repos.first().map_or(key, String::as_str))
     )
 }
 

@@ -667,6 +667,14 @@ impl Config {
                 ));
             }
         }
+        if let Some((key, message)) = out_of_range(&parsed) {
+            return Err(located_error(
+                text,
+                &source,
+                find_key_offset(text, key.rsplit('.').next().unwrap_or(key)),
+                &message,
+            ));
+        }
         let margin = parsed.criteria.at_risk_margin;
         if !(0.0..=1.0).contains(&margin) {
             let offset = find_key_offset(text, "at_risk_margin");
@@ -698,14 +706,17 @@ impl Config {
         }
         let url = |var: &str| -> Result<Option<String>, ConfigError> {
             match env.var(var) {
-                None => Ok(None),
-                Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
-                    Ok(Some(v.trim_end_matches('/').to_string()))
-                }
-                Some(v) => Err(ConfigError::Env {
+                None if env.is_set(var) => Err(ConfigError::Env {
                     var: var.to_string(),
-                    message: format!("`{v}` is not an http(s) URL"),
+                    message: "set but empty; unset it to use the default upstream".into(),
                 }),
+                None => Ok(None),
+                Some(v) => upstream_url(&v)
+                    .map(Some)
+                    .map_err(|message| ConfigError::Env {
+                        var: var.to_string(),
+                        message,
+                    }),
             }
         };
         if let Some(v) = url("GITHUB_API_URL")? {
@@ -810,6 +821,130 @@ fn located_error(
         },
         message: message.trim().to_string(),
     }
+}
+
+/// A count or a duration of the file, with the range it must lie in.
+enum Bounded {
+    Count(u64, u64, u64),
+    Span(Duration, Duration, Duration),
+}
+
+/// The first value of the file outside its range, as (key, message): one table
+/// for every count and duration, so that no value that parses can overflow a
+/// date (`window_days = 4294967295`) or make the daemon spin (`"1ns"`).
+/// Also the `[upstream]` URLs ([`upstream_url`]).
+fn out_of_range(c: &FileConfig) -> Option<(&'static str, String)> {
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+    let days = |n: std::num::NonZeroU32, max: u64| Bounded::Count(u64::from(n.get()), 1, max);
+    let span = |i: Interval, min: Duration, max: Duration| Bounded::Span(i.0, min, max);
+    let mut checks: Vec<(&'static str, Bounded)> = vec![
+        ("criteria.window_days", days(c.criteria.window_days, 3660)),
+        (
+            "criteria.review_lookback_days",
+            days(c.criteria.review_lookback_days, 3660),
+        ),
+        (
+            "criteria.remediation_days",
+            Bounded::Count(u64::from(c.criteria.remediation_days), 0, 3660),
+        ),
+        (
+            "collect.backfill_days",
+            days(c.collect.backfill_days, 36600),
+        ),
+        ("collect.concurrency", days(c.collect.concurrency, 256)),
+        (
+            "collect.star_history_max_points",
+            Bounded::Count(u64::from(c.collect.star_history_max_points), 0, 1_000_000),
+        ),
+        (
+            "collect.github_interval",
+            span(c.collect.github_interval, Duration::from_secs(60), 30 * DAY),
+        ),
+        (
+            "collect.packages_interval",
+            span(
+                c.collect.packages_interval,
+                Duration::from_secs(60),
+                30 * DAY,
+            ),
+        ),
+        (
+            "collect.item_timeout",
+            span(c.collect.item_timeout, Duration::from_secs(1), DAY),
+        ),
+        (
+            "collect.history_overlap",
+            span(c.collect.history_overlap, Duration::from_secs(1), 365 * DAY),
+        ),
+        (
+            "store.lock_wait",
+            span(c.store.lock_wait, Duration::from_millis(1), DAY),
+        ),
+    ];
+    for n in c.collect.requests_per_second.values() {
+        checks.push(("collect.requests_per_second", days(*n, 1_000_000)));
+    }
+    for n in c.collect.max_in_flight.values() {
+        checks.push(("collect.max_in_flight", days(*n, 10_000)));
+    }
+    for (key, value) in checks {
+        let message = match value {
+            Bounded::Count(v, min, max) if !(min..=max).contains(&v) => {
+                format!("{v} is out of range: write a number from {min} to {max}")
+            }
+            Bounded::Span(v, min, max) if !(min..=max).contains(&v) => format!(
+                "{} is out of range: write a duration from {} to {}",
+                humantime::format_duration(v),
+                humantime::format_duration(min),
+                humantime::format_duration(max)
+            ),
+            _ => continue,
+        };
+        return Some((key, message));
+    }
+    let u = &c.upstream;
+    let urls = [
+        ("upstream.github_api_url", Some(&u.github_api_url)),
+        ("upstream.github_graphql_url", u.github_graphql_url.as_ref()),
+        ("upstream.pypi_url", Some(&u.pypi_url)),
+        ("upstream.anaconda_api_url", Some(&u.anaconda_api_url)),
+    ];
+    for (key, url) in urls {
+        if let Some(Err(message)) = url.map(|v| upstream_url(v)) {
+            return Some((key, message));
+        }
+    }
+    None
+}
+
+/// An upstream base URL as tacometer accepts it, without its trailing `/`:
+/// http or https with a host, and no user or password (a URL is logged and
+/// stored; the GitHub token goes in `GITHUB_TOKEN` or `[github] tokens`).
+/// The error names what is wrong without repeating the URL, which may hold a
+/// password.
+pub fn upstream_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| format!("not a URL ({e}); write e.g. \"https://api.github.com\""))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "a `{}:` URL; upstreams are reached over http or https",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("a URL without a host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "a URL with a user name or password, which would be logged; put the GitHub \
+             token in GITHUB_TOKEN or [github] tokens instead"
+                .into(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("a URL with a query or fragment; give the base URL only".into());
+    }
+    Ok(text.trim().trim_end_matches('/').to_string())
 }
 
 fn backticked_field(message: &str) -> Option<String> {

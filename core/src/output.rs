@@ -162,14 +162,58 @@ pub fn plain(v: &Value) -> String {
     }
 }
 
-/// Makes a CSV cell safe to open in a spreadsheet.
+/// Makes a CSV cell safe to open in a spreadsheet: a cell a spreadsheet
+/// could read as a formula (its first character other than white space is
+/// `=`, `+`, `-` or `@`, ASCII or full-width, or it starts with a tab or a
+/// carriage return) gets a leading `'`, unless it is a plain number; NUL and
+/// the characters that reorder text on screen (bidirectional overrides and
+/// isolates) become U+FFFD, so a cell shows what it holds.
 pub fn neutralize(cell: &str) -> String {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && cell.parse::<f64>().is_err() {
-        format!("'{cell}")
+    let shown: String = cell
+        .chars()
+        .map(|c| if hides(c) { '\u{FFFD}' } else { c })
+        .collect();
+    let risky = shown.starts_with(['\t', '\r'])
+        || shown.trim_start().starts_with([
+            '=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+        ]);
+    if risky && shown.trim().parse::<f64>().is_err() {
+        format!("'{shown}")
     } else {
-        cell.to_string()
+        shown
     }
+}
+
+/// NUL and the bidirectional controls that make text display in another
+/// order than it is stored.
+fn hides(c: char) -> bool {
+    matches!(c, '\0' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` as one word for a POSIX shell: unchanged when it holds only
+/// characters no shell treats specially, else single-quoted (a `'` inside
+/// written `'\''`). Every command the CLI prints for a person to paste goes
+/// through it, since names come from config files and upstreams.
+pub fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// `text` as a Markdown code span: fenced by one more backtick than its
+/// longest run of backticks, so nothing in it ends the span early.
+pub fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 #[cfg(test)]
@@ -198,6 +242,43 @@ mod tests {
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("+1.5"), "+1.5");
         assert_eq!(neutralize("-cmd"), "'-cmd");
+    }
+
+    /// Issue 11, item 11: formulas behind a newline, spaces or a full-width
+    /// sign, and NUL or right-to-left overrides, reached spreadsheets raw.
+    #[test]
+    fn cells_that_could_run_or_hide_are_neutralised() {
+        for cell in [
+            "\n=cmd|' /C calc'!A0",
+            "  =1+1",
+            "\u{FF1D}HYPERLINK(\"x\")",
+            "\u{3000}\u{FF20}SUM(A1)",
+            "\r\n@x",
+        ] {
+            assert!(neutralize(cell).starts_with('\''), "{cell:?}");
+        }
+        assert_eq!(neutralize("a\0b"), "a\u{FFFD}b");
+        assert_eq!(neutralize("evil\u{202E}txt.exe"), "evil\u{FFFD}txt.exe");
+        assert_eq!(neutralize("x\u{2066}y"), "x\u{FFFD}y");
+        for plain in ["-3", " 42", "plain", "a = b", ""] {
+            assert_eq!(neutralize(plain), plain);
+        }
+    }
+
+    /// Issue 11, item 6: `check --format markdown` printed a project name
+    /// unescaped inside a command meant to be pasted into a shell.
+    #[test]
+    fn printed_commands_quote_what_a_shell_would_run() {
+        let evil = "Evil $(touch x) `id` \" ; rm -rf ~ # it's";
+        let word = shell_word(evil);
+        assert_eq!(word, "'Evil $(touch x) `id` \" ; rm -rf ~ # it'\\''s'");
+        assert_eq!(shell_word("torchvision"), "torchvision");
+        assert_eq!(shell_word("pytorch/vision"), "pytorch/vision");
+        assert_eq!(shell_word(""), "''");
+        let span = code_span(&format!("tacometer export {word}"));
+        assert!(span.starts_with("``") && span.ends_with("``"), "{span}");
+        assert_eq!(code_span("a"), "`a`");
+        assert_eq!(code_span("`a"), "`` `a ``");
     }
 
     #[test]

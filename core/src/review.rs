@@ -221,13 +221,6 @@ fn review_with(
 
     // Each failing requirement's status on every day back: [project][id] -> n.
     let mut series: Vec<Series> = vec![Series::new(); current.len()];
-    let failing_ids = |e: &Evaluation| -> Vec<&'static str> {
-        e.requirements
-            .iter()
-            .filter(|m| m.status == Status::Fail && m.source != CONFIGURATION)
-            .map(|m| m.id)
-            .collect()
-    };
 
     // Rolling counts: one daily series for the projects failing one.
     let count_failing: Vec<usize> = (0..current.len())
@@ -237,18 +230,90 @@ fn review_with(
                 .any(|id| COUNTS.contains(id))
         })
         .collect();
-    if !count_failing.is_empty() {
-        count_series(
-            store,
-            config,
-            &scopes,
-            (&current, &current_facts),
-            &count_failing,
-            as_of,
-            &mut series,
-        )?;
+    // They are read on a second connection while this thread reads the rest:
+    // one DuckDB query seldom keeps every core busy.
+    let counting = if count_failing.is_empty() {
+        None
+    } else {
+        Some(store.second()?)
+    };
+    let (scopes, current, current_facts) = (&scopes, &current, &current_facts);
+    let (counted, rest) = std::thread::scope(|threads| {
+        let counted = counting.map(|second| {
+            threads.spawn(move || {
+                let mut counted: Vec<Series> = vec![Series::new(); current.len()];
+                count_series(
+                    &second,
+                    config,
+                    scopes,
+                    (current, current_facts),
+                    &count_failing,
+                    as_of,
+                    &mut counted,
+                )
+                .map(|()| counted)
+            })
+        });
+        let rest = state_series(store, config, scopes, current, as_of, every_day);
+        let counted = counted.map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (counted, rest)
+    });
+    for (i, s) in rest?.into_iter().enumerate() {
+        series[i].extend(s);
+    }
+    if let Some(counted) = counted {
+        for (i, s) in counted?.into_iter().enumerate() {
+            series[i].extend(s);
+        }
     }
 
+    let mut reviews: Vec<ProjectReview> = current
+        .iter()
+        .enumerate()
+        .map(|(i, e)| review_one(config, projects[i], e, &series[i], as_of))
+        .collect();
+    reviews.sort_by_key(|r| {
+        (
+            r.failing.is_empty(),
+            r.days_left.unwrap_or(i64::MAX),
+            r.cautions.is_empty() && r.at_risk.is_empty(),
+            r.project.to_lowercase(),
+        )
+    });
+    Ok(Review {
+        as_of,
+        criteria_version: criteria.version.clone(),
+        remediation_days: criteria.remediation_days,
+        at_risk_margin: criteria.at_risk_margin,
+        lookback_days: lookback,
+        projects: reviews,
+    })
+}
+
+/// The requirements a project fails (its own failures, not gaps in
+/// tacometer's configuration).
+fn failing_ids(e: &Evaluation) -> Vec<&'static str> {
+    e.requirements
+        .iter()
+        .filter(|m| m.status == Status::Fail && m.source != CONFIGURATION)
+        .map(|m| m.id)
+        .collect()
+}
+
+/// The status on every day back of each failing requirement other than the
+/// rolling counts, per project of `current`.
+fn state_series(
+    store: &Store,
+    config: &Config,
+    scopes: &[Scope],
+    current: &[Evaluation],
+    as_of: DateTime<Utc>,
+    every_day: bool,
+) -> Result<Vec<Series>> {
+    let criteria = &config.criteria;
+    let backfill = config.collect.backfill_days.get();
+    let lookback = criteria.review_lookback_days.get();
+    let mut series: Vec<Series> = vec![Series::new(); current.len()];
     // Everything else: evaluated on the days after something it reads
     // changed, the status being the same on every day between two changes
     // (`requirements::changes`); or, as the reference the tests compare with,
@@ -269,7 +334,7 @@ fn review_with(
     let changes = if every_day {
         Vec::new()
     } else {
-        changed_at(store, config, &scopes, &state_failing, as_of)?
+        changed_at(store, config, scopes, &state_failing, as_of)?
     };
     // Each (project, day) probe runs the reads of the requirements that
     // need that day (`Parts::for_ids`), all probes in one batch: per probe,
@@ -322,27 +387,7 @@ fn review_with(
         }
     }
 
-    let mut reviews: Vec<ProjectReview> = current
-        .iter()
-        .enumerate()
-        .map(|(i, e)| review_one(config, projects[i], e, &series[i], as_of))
-        .collect();
-    reviews.sort_by_key(|r| {
-        (
-            r.failing.is_empty(),
-            r.days_left.unwrap_or(i64::MAX),
-            r.cautions.is_empty() && r.at_risk.is_empty(),
-            r.project.to_lowercase(),
-        )
-    });
-    Ok(Review {
-        as_of,
-        criteria_version: criteria.version.clone(),
-        remediation_days: criteria.remediation_days,
-        at_risk_margin: criteria.at_risk_margin,
-        lookback_days: lookback,
-        projects: reviews,
-    })
+    Ok(series)
 }
 
 /// What changed, per project of `which`, in the look-back and the counting

@@ -6,7 +6,7 @@
 -- whose window (start_at, end_at] spans the look-back and one counting window
 -- before it.
 --
--- Each row is (k, part, how, at):
+-- Each row is (k, part, how, at), one per day at most (the latest instant):
 --   * how = 'at': what `part` reads may differ before and after `at`;
 --   * how = 'windowed': a row dated `at` enters the counting window at `at`
 --     and leaves it one window later (Rust adds both);
@@ -80,7 +80,9 @@ package_facts AS (
 ),
 bounds AS (
     SELECT $13::TIMESTAMP AS lo, $14::TIMESTAMP AS hi
-)
+),
+-- Everything that changed.
+changes AS (
 -- The primary repository's snapshots whose facts differ from the one before.
 SELECT p.k, 'snapshot' AS part, 'at' AS how, s.observed_at AS at
 FROM primary_nodes p
@@ -179,4 +181,12 @@ SELECT w.k, 'health', 'at',
 FROM wanted_repos w
 JOIN collection_errors e ON e.target = 'repo:' || w.slug
 WHERE w.node_id <> '' AND e.observed_at <= (SELECT hi FROM bounds)
+)
+-- One row per day (the same (end of day m, end of day m - 1] as Rust's
+-- `candidate_days`, counted from the end $14): which instant of a day does
+-- not matter to the review.
+SELECT c.k, c.part, c.how, max(c.at) AS at
+FROM changes c
+GROUP BY c.k, c.part, c.how,
+         floor(date_diff('microsecond', c.at, $14::TIMESTAMP) / 86400000000)
 ORDER BY 1, 4

@@ -512,10 +512,10 @@ impl Http {
             return false;
         }
         let until = match (retry_after, remaining) {
-            (Some(d), _) => Instant::now() + d,
+            (Some(d), _) => after(d),
             (None, Some(0)) => instant_for(reset_at, Duration::from_secs(60)),
             _ if graphql_limited => instant_for(reset_at, Duration::from_secs(60)),
-            _ => Instant::now() + Duration::from_secs(60),
+            _ => after(Duration::from_secs(60)),
         };
         tracing::warn!(
             host,
@@ -528,14 +528,26 @@ impl Http {
     }
 }
 
+/// The longest wait an upstream's answer can set. `retry-after` and reset
+/// times are whatever number the upstream sends; past a day it is not a wait
+/// but a broken answer (and [`Http::admit`] refuses any hold longer than
+/// `[collect] max_hold` anyway, with the wait asked for in its message).
+const LONGEST_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// The instant `wait` from now, however large the upstream's number: every
+/// hold the upstream sets goes through here.
+fn after(wait: Duration) -> Instant {
+    Instant::now() + wait.min(LONGEST_WAIT)
+}
+
 /// A tokio instant for a wall-clock reset time (at least one second ahead), or `fallback` from now.
 fn instant_for(reset_at: Option<DateTime<Utc>>, fallback: Duration) -> Instant {
     match reset_at {
         Some(t) => {
             let ms = (t - Utc::now()).num_milliseconds().max(0) as u64;
-            Instant::now() + Duration::from_millis(ms) + Duration::from_secs(1)
+            after(Duration::from_millis(ms).saturating_add(Duration::from_secs(1)))
         }
-        None => Instant::now() + fallback,
+        None => after(fallback),
     }
 }
 
@@ -615,6 +627,51 @@ mod tests {
             ("x-ratelimit-remaining", "1"),
         ]);
         assert_eq!(Budget::from_headers(Api::GithubRest, "h", &junk, at), None);
+    }
+
+    /// Issue 11, item 1: `retry-after: 9223372036854775807` made the daemon
+    /// panic ("overflow when adding duration to instant").
+    #[test]
+    fn an_absurd_wait_from_upstream_holds_the_host_a_day_at_most() {
+        let http = Http::new(
+            HashMap::new(),
+            HashMap::new(),
+            Vec::new(),
+            Retry::default(),
+            Duration::from_secs(1),
+        )
+        .expect("client");
+        let answers = [
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                ("retry-after", "9223372036854775807"),
+            ),
+            (
+                StatusCode::FORBIDDEN,
+                ("retry-after", "18446744073709551615"),
+            ),
+            (
+                StatusCode::FORBIDDEN,
+                ("x-ratelimit-reset", "8210298412799"),
+            ),
+            (
+                StatusCode::FORBIDDEN,
+                ("x-ratelimit-reset", "9223372036854775807"),
+            ),
+        ];
+        for (i, (status, header)) in answers.into_iter().enumerate() {
+            let host = format!("h{i}");
+            let h = headers(&[header, ("x-ratelimit-remaining", "0")]);
+            assert!(
+                http.rate_limited(&host, status, &h, b""),
+                "{header:?} is a limit"
+            );
+            let hold = (*http.gate(&host).hold_until.lock().expect("lock")).expect("held");
+            assert!(
+                hold <= Instant::now() + LONGEST_WAIT,
+                "{header:?} holds at most a day"
+            );
+        }
     }
 
     #[test]

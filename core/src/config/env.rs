@@ -17,6 +17,12 @@ pub trait Environment {
     /// The variable's value, when set and not empty.
     fn var(&self, name: &str) -> Option<String>;
 
+    /// Whether the variable is set, even to nothing (an upstream URL set to
+    /// nothing is a mistake to report, not the default upstream).
+    fn is_set(&self, name: &str) -> bool {
+        self.var(name).is_some()
+    }
+
     /// The token `gh auth token --hostname HOST` prints, or `None` when there is
     /// no `gh`, it fails, prints nothing usable or is too slow. A fixed
     /// environment has no `gh`.
@@ -35,6 +41,10 @@ pub const GH_TIMEOUT: Duration = Duration::from_secs(5);
 impl Environment for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+
+    fn is_set(&self, name: &str) -> bool {
+        std::env::var_os(name).is_some()
     }
 
     fn gh_auth_token(&self, hostname: &str) -> Option<Secret> {
@@ -114,5 +124,9 @@ pub(super) fn gh_hostname(api_url: &str) -> Option<String> {
 impl Environment for BTreeMap<String, String> {
     fn var(&self, name: &str) -> Option<String> {
         self.get(name).cloned().filter(|v| !v.is_empty())
+    }
+
+    fn is_set(&self, name: &str) -> bool {
+        self.contains_key(name)
     }
 }

@@ -373,3 +373,106 @@ fn review_keys_and_the_tacs_notice() {
     assert!(key.ends_with("notified"), "{key}");
     assert!(message.contains("not a date"), "{message}");
 }
+
+/// Issue 11, items 2 and 10: counts and durations that parse but cannot be
+/// meant (a window ending in the year -6187, passes back to back) are refused
+/// at their line, from one table of ranges.
+#[test]
+fn every_count_and_duration_has_a_range() {
+    for (setting, line, key) in [
+        (
+            "[criteria]\nwindow_days = 4294967295",
+            2,
+            "criteria.window_days",
+        ),
+        (
+            "[criteria]\nwindow_days = 3000000",
+            2,
+            "criteria.window_days",
+        ),
+        (
+            "[criteria]\nreview_lookback_days = 100000",
+            2,
+            "criteria.review_lookback_days",
+        ),
+        (
+            "[criteria]\nremediation_days = 4294967295",
+            2,
+            "criteria.remediation_days",
+        ),
+        (
+            "[collect]\nbackfill_days = 4294967295",
+            2,
+            "collect.backfill_days",
+        ),
+        (
+            "[collect]\ngithub_interval = \"1ns\"",
+            2,
+            "collect.github_interval",
+        ),
+        (
+            "[collect]\npackages_interval = \"1s\"",
+            2,
+            "collect.packages_interval",
+        ),
+        (
+            "[collect]\nitem_timeout = \"400days\"",
+            2,
+            "collect.item_timeout",
+        ),
+        ("[collect]\nconcurrency = 100000", 2, "collect.concurrency"),
+        ("[store]\nlock_wait = \"3years\"", 2, "store.lock_wait"),
+    ] {
+        let (l, k, message) = err(&format!("{setting}\n{PROJECT}"));
+        assert_eq!((l, k.as_str()), (line, key), "{setting}");
+        assert!(message.contains("out of range"), "{setting}: {message}");
+    }
+    let ok = Config::parse(
+        &format!("[criteria]\nwindow_days = 365\n[collect]\ngithub_interval = \"5m\"\n{PROJECT}"),
+        ConfigSource::Builtin,
+    );
+    assert!(ok.is_ok(), "values inside the ranges load: {ok:?}");
+}
+
+/// Issue 11, item 9: an upstream URL is http(s) with a host and no
+/// credentials, in the file and in the environment; a URL variable set to
+/// nothing is an error, not the public upstream with the token attached.
+#[test]
+fn upstream_urls_are_checked_in_the_file_and_the_environment() {
+    for (url, says) in [
+        ("file:///etc/passwd", "`file:` URL"),
+        ("gopher://example.org", "`gopher:` URL"),
+        ("http://u:secret@127.0.0.1:9", "user name or password"),
+        ("not a url", "not a URL"),
+    ] {
+        let (line, key, message) = err(&format!("[upstream]\npypi_url = \"{url}\"\n{PROJECT}"));
+        assert_eq!((line, key.as_str()), (2, "upstream.pypi_url"), "{url}");
+        assert!(message.contains(says), "{url}: {message}");
+        assert!(
+            !message.contains("secret"),
+            "the password is not repeated: {message}"
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, PROJECT).expect("write");
+    let o = Overrides {
+        config: Some(file),
+        db: None,
+    };
+    for (var, value, says) in [
+        ("GITHUB_API_URL", "", "set but empty"),
+        ("PYPI_URL", "", "set but empty"),
+        (
+            "GITHUB_API_URL",
+            "http://u:secret@127.0.0.1:9",
+            "user name or password",
+        ),
+        ("ANACONDA_API_URL", "file:///etc/passwd", "`file:` URL"),
+    ] {
+        let env = BTreeMap::from([(var.to_string(), value.to_string())]);
+        let e = Config::load(&o, &env).expect_err(var).to_string();
+        assert!(e.contains(var) && e.contains(says), "{var}={value}: {e}");
+        assert!(!e.contains("secret"), "{e}");
+    }
+}

@@ -185,6 +185,7 @@ impl Store {
         let conn = planner_settings(Config::default())
             .and_then(Connection::open_in_memory_with_flags)
             .ctx(|| "open in-memory database".into())?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut store = Self {
             conn,
             label: ":memory:".into(),
@@ -254,6 +255,21 @@ impl Store {
         }
         store.verify_checksums()?;
         Ok(store)
+    }
+
+    /// A second connection to the same database (same settings, its own
+    /// statement cache), for a query run on another thread meanwhile.
+    pub(crate) fn second(&self) -> Result<Self> {
+        let conn = self
+            .conn
+            .try_clone()
+            .ctx(|| format!("open a second connection to {}", self.label))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Self {
+            conn,
+            label: self.label.clone(),
+            sandboxed: self.sandboxed,
+        })
     }
 
     /// The underlying connection, for the library's own queries.
@@ -408,6 +424,12 @@ fn planner_settings(config: Config) -> duckdb::Result<Config> {
     config.with("asof_loop_join_threshold", "0")
 }
 
+/// How many prepared statements a connection keeps. Planning one of the
+/// batched queries takes tens of milliseconds, and a `review` alone runs
+/// more distinct statements than the driver's default of 16, which evicted
+/// and planned them again within one run.
+const STATEMENT_CACHE: usize = 64;
+
 fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection> {
     let started = Instant::now();
     let turn = Turn::take(path, started, wait)?;
@@ -422,7 +444,10 @@ fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection>
             .and_then(planner_settings)
             .ctx(|| "configure DuckDB".into())?;
         match Connection::open_with_flags(path, config) {
-            Ok(conn) => break conn,
+            Ok(conn) => {
+                conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                break conn;
+            }
             Err(e) => {
                 let text = e.to_string();
                 if !text.contains("Could not set lock on file") {
