@@ -36,7 +36,7 @@ pub struct Args {
     conda: Vec<String>,
 }
 
-/// Runs `check`: exit 0 when nothing fails, 1 when a requirement fails.
+/// Runs `check`; its exit code is [`exit_code`]'s.
 pub fn run(
     config: &Config,
     args: &Args,
@@ -74,7 +74,20 @@ pub fn run(
         anyhow::bail!("nothing to evaluate for {}", args.project);
     };
     render(e, super::pick_format(args.format), out)?;
-    Ok(if e.status == Status::Fail { 1 } else { 0 })
+    Ok(exit_code(e))
+}
+
+/// `check`'s exit code: 1 when a requirement fails; else 3 when one could
+/// not be measured (`unknown`), which automation must not take for a pass;
+/// else 0.
+fn exit_code(e: &Evaluation) -> u8 {
+    if e.requirements.iter().any(|m| m.status == Status::Fail) {
+        1
+    } else if e.requirements.iter().any(|m| m.status == Status::Unknown) {
+        3
+    } else {
+        0
+    }
 }
 
 /// Collects `project` now into a temporary database (or the configured one when

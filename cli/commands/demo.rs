@@ -120,14 +120,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let first = evals
         .first()
         .map_or("PROJECT".to_string(), |e| e.project.clone());
+    // Every word a shell could misread is quoted (names and paths vary).
+    let word = tacometer_core::output::shell_word;
     let hint = format!(
         "\nThe history is in {db}, the world's projects in {cfg}. Try:\n  \
-             tacometer --db {db} --config {cfg} check {first:?} --format markdown\n  \
-             tacometer --db {db} --config {cfg} trend {first:?} --metric commits\n  \
+             tacometer --db {db} --config {cfg} check {first} --format markdown\n  \
+             tacometer --db {db} --config {cfg} trend {first} --metric commits\n  \
              tacometer --db {db} --config {cfg} review\n  \
              tacometer --db {db} --config {cfg} export --all --out evidence/",
-        db = db.display(),
-        cfg = config_path.display()
+        db = word(&db.display().to_string()),
+        cfg = word(&config_path.display().to_string()),
+        first = word(&first)
     );
     if format == Format::Table {
         writeln!(out, "{hint}")?;

@@ -634,7 +634,25 @@ impl Config {
         let parsed: FileConfig = toml::from_str(text).map_err(|e| {
             let message = e.message().to_string();
             let offset = e.span().map(|s| s.start);
-            located_error(text, &source, offset, &message)
+            match located_error(text, &source, offset, &message) {
+                // The value there may be a token: never repeat it.
+                ConfigError::Invalid {
+                    file,
+                    line,
+                    column,
+                    key,
+                    ..
+                } if key.starts_with("github") => ConfigError::Invalid {
+                    file,
+                    line,
+                    column,
+                    key,
+                    message: "not valid here (the value is not repeated: it may be a secret); \
+                              write tokens = [\"...\"], a list of strings"
+                        .into(),
+                },
+                other => other,
+            }
         })?;
         let mut seen = HashSet::new();
         for spanned in &parsed.projects {

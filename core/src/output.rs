@@ -190,6 +190,28 @@ fn hides(c: char) -> bool {
     matches!(c, '\0' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Upstream text made safe to store, log and print on a terminal: control
+/// characters (escape sequences, bells, NUL) and bidirectional controls
+/// become U+FFFD, and every occurrence of a `secret` (an upstream may echo
+/// the token it was sent) becomes `[redacted]`. Every upstream string kept
+/// as a collection failure goes through it.
+pub fn shown(text: &str, secrets: &[&str]) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || hides(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(secret, "[redacted]");
+    }
+    out
+}
+
 /// `text` as one word for a POSIX shell: unchanged when it holds only
 /// characters no shell treats specially, else single-quoted (a `'` inside
 /// written `'\''`). Every command the CLI prints for a person to paste goes
@@ -263,6 +285,24 @@ mod tests {
         for plain in ["-3", " 42", "plain", "a = b", ""] {
             assert_eq!(neutralize(plain), plain);
         }
+    }
+
+    /// Issue 11, item 7: upstream error bodies reached the terminal with
+    /// escape sequences, and an echoed token reached logs and the database.
+    #[test]
+    fn upstream_text_loses_escapes_and_echoed_secrets() {
+        let body = "bad \u{1b}]0;owned\u{7}\u{1b}[2J token ghp_SECRET123 \u{202E}x";
+        let text = shown(body, &["ghp_SECRET123"]);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(
+            !text.contains("ghp_SECRET123") && text.contains("[redacted]"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{202E}'), "{text:?}");
+        assert_eq!(shown("plain text", &[]), "plain text");
     }
 
     /// Issue 11, item 6: `check --format markdown` printed a project name

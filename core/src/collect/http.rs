@@ -186,9 +186,16 @@ pub struct Http {
     /// The latest budget per (host, resource), until [`Http::take_budgets`].
     budgets: Mutex<BTreeMap<(String, String), Budget>>,
     retry: Retry,
+    /// The largest answer body read ([`MAX_BODY`]).
+    max_body: usize,
     /// What this client has spent.
     pub spent: Spent,
 }
+
+/// The largest answer body the collector reads: the biggest real answers
+/// (PyPI's JSON of a package with thousands of files) are a few tens of
+/// megabytes; anything past this is refused rather than held in memory.
+pub const MAX_BODY: usize = 64 << 20;
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -252,8 +259,15 @@ impl Http {
             next_token: AtomicI64::new(0),
             budgets: Mutex::new(BTreeMap::new()),
             retry,
+            max_body: MAX_BODY,
             spent: Spent::default(),
         })
+    }
+
+    /// The same client reading at most `bytes` of an answer (tests).
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     /// The latest budget seen per (host, resource) since the last call, in
@@ -422,8 +436,20 @@ impl Http {
                     if api != Api::Package {
                         self.note_budget(api, &host, &headers);
                     }
-                    let bytes = match resp.bytes().await {
-                        Ok(b) => b.to_vec(),
+                    let bytes = match read_body(resp, self.max_body).await {
+                        Ok(Some(b)) => b,
+                        Ok(None) => {
+                            // The same answer would come again: not retried.
+                            return Err(CallError {
+                                call: call.clone(),
+                                status: Some(status.as_u16()),
+                                kind: "too_large",
+                                message: format!(
+                                    "the answer is larger than {} MB; not read",
+                                    self.max_body >> 20
+                                ),
+                            });
+                        }
                         Err(e) => {
                             let e = transient(
                                 e.without_url().to_string(),
@@ -551,6 +577,25 @@ fn instant_for(reset_at: Option<DateTime<Utc>>, fallback: Duration) -> Instant {
     }
 }
 
+/// The answer's body, or `None` when it is larger than `cap` bytes (told by
+/// its length up front, or found while reading it: reading stops there).
+async fn read_body(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -627,6 +672,78 @@ mod tests {
             ("x-ratelimit-remaining", "1"),
         ]);
         assert_eq!(Budget::from_headers(Api::GithubRest, "h", &junk, at), None);
+    }
+
+    /// Answers every request on a loopback port with `head` then `body_len`
+    /// bytes of `x` (written in pieces).
+    async fn serving(head: String, body_len: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let head = head.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let piece = vec![b'x'; 65536];
+                    let mut left = body_len;
+                    while left > 0 {
+                        let n = left.min(piece.len());
+                        if sock.write_all(&piece[..n]).await.is_err() {
+                            return;
+                        }
+                        left -= n;
+                    }
+                });
+            }
+        });
+        format!("http://{addr}/pypi/huge/json")
+    }
+
+    /// Issue 11, item 8: a 300 MB PyPI answer was read whole (1.09 GB RSS).
+    #[tokio::test]
+    async fn an_answer_past_the_size_cap_is_refused_not_read() {
+        let cap = 1 << 20;
+        let told = serving(
+            format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", 8 * cap),
+            8 * cap,
+        )
+        .await;
+        let untold = serving(
+            "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n".to_string(),
+            8 * cap,
+        )
+        .await;
+        let small = serving(
+            "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n".to_string(),
+            100,
+        )
+        .await;
+        let http = Http::new(
+            HashMap::new(),
+            HashMap::new(),
+            Vec::new(),
+            Retry::default(),
+            Duration::from_secs(10),
+        )
+        .expect("client")
+        .with_max_body(cap);
+        for url in [&told, &untold] {
+            let e = http
+                .send(Api::Package, Method::GET, url, &[], None)
+                .await
+                .expect_err("too large");
+            assert_eq!(e.kind, "too_large", "{url}: {e}");
+        }
+        let ok = http
+            .send(Api::Package, Method::GET, &small, &[], None)
+            .await
+            .expect("a small answer is read");
+        assert_eq!(ok.body.len(), 100);
     }
 
     /// Issue 11, item 1: `retry-after: 9223372036854775807` made the daemon

@@ -625,6 +625,20 @@ impl Collector {
     ) -> Result<Ended, Stopped> {
         let now = self.clock.now();
         let next = schedule::retry_at(now, failures, self.config.collect.github_interval.0);
+        // What the upstream said, without terminal escapes or an echoed token.
+        let secrets: Vec<&str> = self
+            .config
+            .github
+            .tokens
+            .iter()
+            .map(|t| t.expose())
+            .collect();
+        let e = &CallError {
+            call: crate::output::shown(&e.call, &secrets),
+            status: e.status,
+            kind: e.kind,
+            message: crate::output::shown(&e.message, &secrets),
+        };
         tracing::warn!(target, kind = e.kind, status = e.status, error = %e, "collection failed");
         let (p, record) = failure_of(run_id, now, e);
         let (target, kind) = (target.to_string(), kind.to_string());

@@ -476,3 +476,18 @@ fn upstream_urls_are_checked_in_the_file_and_the_environment() {
         assert!(!e.contains("secret"), "{e}");
     }
 }
+
+/// Issue 11, item 7: `[github] tokens = "..."` written as a string printed
+/// the secret in the config error.
+#[test]
+fn a_malformed_token_setting_does_not_repeat_the_token() {
+    for setting in [
+        "[github]\ntokens = \"ghp_SECRET123\"",
+        "[github]\ntokens = [\"ghp_SECRET123\", 5]",
+    ] {
+        let (line, key, message) = err(&format!("{setting}\n{PROJECT}"));
+        assert_eq!(line, 2, "{setting}");
+        assert!(key.starts_with("github"), "{key}");
+        assert!(!message.contains("ghp_SECRET123"), "{message}");
+    }
+}
