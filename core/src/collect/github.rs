@@ -476,45 +476,16 @@ fn note_cost(http: &Http, answer: &Answer) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::collect::loopback;
     use std::time::Duration;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    /// Answers every request on a loopback port with `body` (status 200).
-    async fn answering(body: &'static str) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            while let Ok((mut sock, _)) = listener.accept().await {
-                let mut buf = vec![0u8; 65536];
-                let _ = sock.read(&mut buf).await;
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(answer.as_bytes()).await;
-            }
-        });
-        format!("http://{addr}")
-    }
 
     /// Issue 11, item 5: `{"data": null}` or `{}` to the name resolution made
     /// every repository vanish with no error recorded.
     #[tokio::test]
     async fn an_answer_without_data_is_an_error_not_an_empty_world() {
         for body in [r#"{"data": null}"#, "{}", r#"{"data": {}}"#] {
-            let base = answering(body).await;
-            let http = Http::new(
-                HashMap::new(),
-                HashMap::new(),
-                Vec::new(),
-                crate::collect::http::Retry::default(),
-                Duration::from_secs(5),
-            )
-            .expect("client");
+            let base = loopback::serving(loopback::ok_json(body)).await;
+            let http = loopback::client(Duration::from_secs(5));
             let github = Github {
                 api_url: base.clone(),
                 graphql_url: format!("{base}/graphql"),

@@ -264,8 +264,9 @@ impl Http {
         })
     }
 
-    /// The same client reading at most `bytes` of an answer (tests).
-    pub fn with_max_body(mut self, bytes: usize) -> Self {
+    /// The same client reading at most `bytes` of an answer.
+    #[cfg(test)]
+    pub(crate) fn with_max_body(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
         self
     }
@@ -604,6 +605,7 @@ fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collect::loopback;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -674,64 +676,31 @@ mod tests {
         assert_eq!(Budget::from_headers(Api::GithubRest, "h", &junk, at), None);
     }
 
-    /// Answers every request on a loopback port with `head` then `body_len`
-    /// bytes of `x` (written in pieces).
-    async fn serving(head: String, body_len: usize) -> String {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            while let Ok((mut sock, _)) = listener.accept().await {
-                let head = head.clone();
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 65536];
-                    let _ = sock.read(&mut buf).await;
-                    let _ = sock.write_all(head.as_bytes()).await;
-                    let piece = vec![b'x'; 65536];
-                    let mut left = body_len;
-                    while left > 0 {
-                        let n = left.min(piece.len());
-                        if sock.write_all(&piece[..n]).await.is_err() {
-                            return;
-                        }
-                        left -= n;
-                    }
-                });
-            }
-        });
-        format!("http://{addr}/pypi/huge/json")
-    }
-
     /// Issue 11, item 8: a 300 MB PyPI answer was read whole (1.09 GB RSS).
     #[tokio::test]
     async fn an_answer_past_the_size_cap_is_refused_not_read() {
         let cap = 1 << 20;
-        let told = serving(
+        let answer = |head: String, len: usize| {
+            let mut bytes = head.into_bytes();
+            bytes.resize(bytes.len() + len, b'x');
+            bytes
+        };
+        let told = loopback::serving(answer(
             format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", 8 * cap),
             8 * cap,
-        )
+        ))
         .await;
-        let untold = serving(
+        let untold = loopback::serving(answer(
             "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n".to_string(),
             8 * cap,
-        )
+        ))
         .await;
-        let small = serving(
+        let small = loopback::serving(answer(
             "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n".to_string(),
             100,
-        )
+        ))
         .await;
-        let http = Http::new(
-            HashMap::new(),
-            HashMap::new(),
-            Vec::new(),
-            Retry::default(),
-            Duration::from_secs(10),
-        )
-        .expect("client")
-        .with_max_body(cap);
+        let http = loopback::client(Duration::from_secs(10)).with_max_body(cap);
         for url in [&told, &untold] {
             let e = http
                 .send(Api::Package, Method::GET, url, &[], None)
@@ -750,14 +719,7 @@ mod tests {
     /// panic ("overflow when adding duration to instant").
     #[test]
     fn an_absurd_wait_from_upstream_holds_the_host_a_day_at_most() {
-        let http = Http::new(
-            HashMap::new(),
-            HashMap::new(),
-            Vec::new(),
-            Retry::default(),
-            Duration::from_secs(1),
-        )
-        .expect("client");
+        let http = loopback::client(Duration::from_secs(1));
         let answers = [
             (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -793,14 +755,7 @@ mod tests {
 
     #[test]
     fn each_resource_keeps_its_own_slot_until_taken() {
-        let http = Http::new(
-            HashMap::new(),
-            HashMap::new(),
-            Vec::new(),
-            Retry::default(),
-            Duration::from_secs(1),
-        )
-        .expect("client");
+        let http = loopback::client(Duration::from_secs(1));
         let answer = |resource: &str, remaining: &str| {
             headers(&[
                 ("x-ratelimit-limit", "5000"),

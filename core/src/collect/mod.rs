@@ -15,6 +15,8 @@ pub mod daemon;
 pub mod github;
 pub mod history;
 pub mod http;
+#[cfg(test)]
+mod loopback;
 pub mod map;
 pub mod package_fetch;
 pub mod packages;
