@@ -38,8 +38,11 @@ struct Args {
     log_json: bool,
 }
 
-/// How long a stop request waits for the write in progress before leaving.
+/// How long a stop request waits for the pass to close its run before leaving.
 const STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// How long leaving waits for the writer to interrupt its query and end.
+const WRITER_STOP: Duration = Duration::from_secs(1);
 
 /// mimalloc serves every allocation of the process, DuckDB's C++ included
 /// (the `override` feature replaces `malloc`): DuckDB's operators allocate
@@ -122,6 +125,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         });
         daemon::run(&collector, schedule, stop_rx).await?;
         collector.stop_writer();
+        collector.join_writer(WRITER_STOP);
         Ok(())
     })
 }

@@ -616,23 +616,7 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
     // SIGTERM mid-pass.
     let mut child = lab.daemon().arg("--once").spawn().expect("start");
     std::thread::sleep(Duration::from_millis(1500));
-    let sent = std::time::Instant::now();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let code = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        assert!(
-            sent.elapsed() < Duration::from_secs(5),
-            "still running 5 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(code.success(), "a stop request is a clean exit");
+    stop_within(&mut child, Duration::from_secs(5));
 
     // kill -9 at spread-out moments, 20 times.
     for i in 0..20u64 {
@@ -649,6 +633,64 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
         "interrupted history differs: {}",
         diff(&got, &expected)
     );
+}
+
+/// Sends SIGTERM to `child` and waits for it; panics unless it exits cleanly
+/// within `limit`. Returns how long it took.
+fn stop_within(child: &mut std::process::Child, limit: Duration) -> Duration {
+    let sent = std::time::Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let code = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if sent.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running {limit:?} after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(code.success(), "a stop request is a clean exit: {code}");
+    sent.elapsed()
+}
+
+#[test]
+fn sigterm_stops_promptly_while_thousands_of_missing_repositories_are_recorded() {
+    // 10,000 configured projects whose repositories GitHub does not have
+    // (and 5 it has): the pass records a failure for each.
+    let mut ghosts = String::new();
+    for i in 0..10_000 {
+        ghosts.push_str(&format!(
+            "[[projects]]\nname = \"Ghost {i}\"\nrepos = [\"ghost-org/ghost-{i}\"]\n"
+        ));
+    }
+    let lab = Lab::with_settings(world(43, 5, 1), 30, "item_timeout = \"60s\"\n", &ghosts);
+    // Early (names being resolved) and later (failures being written).
+    for wait_ms in [2_500u64, 6_000] {
+        let mut child = lab
+            .daemon()
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start");
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        let took = stop_within(&mut child, Duration::from_secs(5));
+        eprintln!("stopped {took:?} after SIGTERM ({wait_ms} ms into the pass)");
+    }
+    // The interrupted passes left a database the next pass completes: every
+    // missing repository recorded once, with what GitHub said.
+    lab.once();
+    let recorded: Vec<(i64, i64)> = rows(
+        &lab.db,
+        "SELECT count(DISTINCT target), count(*) FILTER (WHERE message NOT LIKE \
+         'GitHub has no repository ghost-org/ghost-% (NOT_FOUND)') \
+         FROM collection_errors WHERE kind = 'not_found' AND target LIKE 'repo:ghost-org/%'",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert_eq!(recorded, vec![(10_000, 0)]);
 }
 
 /// A directory to put on `PATH` holding an executable `gh` that runs `body`.

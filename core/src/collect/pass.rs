@@ -49,7 +49,7 @@ use super::trees::TreeWork;
 use crate::config::Config;
 use crate::model::ProjectStatus;
 use crate::store::memory::CollectorMemory;
-use crate::store::write::{FailureRecord, Provenance};
+use crate::store::write::{Failure, FailureRecord, Provenance};
 use crate::store::{Result as StoreResult, Store, StoreError};
 
 /// What a pass did.
@@ -231,6 +231,13 @@ impl Collector {
         self.sink.stop();
     }
 
+    /// Waits up to `wait` for the writer to end after [`Self::stop_writer`];
+    /// whether it ended (leave the process only then: DuckDB must not be
+    /// mid-query when it exits).
+    pub fn join_writer(&self, wait: std::time::Duration) -> bool {
+        self.sink.join(wait)
+    }
+
     pub(crate) fn config(&self) -> &Config {
         &self.config
     }
@@ -388,6 +395,9 @@ impl Collector {
 
     /// The configured repositories of projects that are not retired, once each.
     fn slugs(&self) -> Vec<String> {
+        // A set of the lower-case names seen: ten thousand projects must not
+        // cost a hundred million comparisons on the runtime's thread.
+        let mut seen = std::collections::HashSet::new();
         let mut slugs: Vec<String> = Vec::new();
         for p in self
             .config
@@ -397,7 +407,7 @@ impl Collector {
         {
             for r in &p.repos {
                 let s = r.to_string();
-                if !slugs.iter().any(|x| x.eq_ignore_ascii_case(&s)) {
+                if seen.insert(s.to_ascii_lowercase()) {
                     slugs.push(s);
                 }
             }
@@ -431,9 +441,14 @@ impl Collector {
                 None => {}
             }
         }
-        if !unknown.is_empty() && !*shutdown.borrow() {
-            let mut ended = Vec::new();
-            match self.github.find_repos(&self.http, &unknown).await {
+        // A slice at a time, so that a stop request is noticed between them
+        // and each slice's failures are one write.
+        for slice in unknown.chunks(RESOLVE_SLICE) {
+            if *shutdown.borrow() {
+                break;
+            }
+            let mut failed = Vec::new();
+            match self.github.find_repos(&self.http, slice).await {
                 Ok(found) => {
                     for (slug, ident) in found {
                         match ident {
@@ -447,26 +462,18 @@ impl Collector {
                                     kind: "not_found",
                                     message: format!("GitHub has no repository {slug} (NOT_FOUND)"),
                                 };
-                                let target = repo_target(&slug);
-                                ended.push(
-                                    self.fail(run_id, &target, "repo", &e, failures(&target))
-                                        .await,
-                                );
+                                failed.push(Failed::repo(&slug, e, &failures));
                             }
                         }
                     }
                 }
                 Err(e) => {
-                    for slug in &unknown {
-                        let target = repo_target(slug);
-                        ended.push(
-                            self.fail(run_id, &target, "repo", &e, failures(&target))
-                                .await,
-                        );
+                    for slug in slice {
+                        failed.push(Failed::repo(slug, e.clone(), &failures));
                     }
                 }
             }
-            out.push(ended);
+            out.push(self.fail_all(run_id, failed).await);
         }
 
         // 2. Snapshots, 100 per request; then every repository's step,
@@ -497,14 +504,11 @@ impl Collector {
             let (data, errors) = match answer {
                 Ok(a) => a,
                 Err(e) => {
-                    let mut ended = Vec::new();
-                    for w in chunk {
-                        ended.push(
-                            self.fail(run_id, &w.target, "repo", &e, failures(&w.target))
-                                .await,
-                        );
-                    }
-                    out.push(ended);
+                    let failed = chunk
+                        .iter()
+                        .map(|w| Failed::repo(&w.slug, e.clone(), &failures))
+                        .collect();
+                    out.push(self.fail_all(run_id, failed).await);
                     continue;
                 }
             };
@@ -623,8 +627,28 @@ impl Collector {
         e: &CallError,
         failures: i64,
     ) -> Result<Ended, Stopped> {
+        let failed = Failed {
+            target: target.to_string(),
+            kind: kind.to_string(),
+            error: e.clone(),
+            failures,
+        };
+        self.fail_all(run_id, vec![failed])
+            .await
+            .pop()
+            .unwrap_or(Ok(Ended::Failed))
+    }
+
+    /// Records failed targets, in one write, and when to try each again.
+    pub(crate) async fn fail_all(
+        &self,
+        run_id: i64,
+        failed: Vec<Failed>,
+    ) -> Vec<Result<Ended, Stopped>> {
+        if failed.is_empty() {
+            return Vec::new();
+        }
         let now = self.clock.now();
-        let next = schedule::retry_at(now, failures, self.config.collect.github_interval.0);
         // What the upstream said, without terminal escapes or an echoed token.
         let secrets: Vec<&str> = self
             .config
@@ -633,19 +657,55 @@ impl Collector {
             .iter()
             .map(|t| t.expose())
             .collect();
-        let e = &CallError {
-            call: crate::output::shown(&e.call, &secrets),
-            status: e.status,
-            kind: e.kind,
-            message: crate::output::shown(&e.message, &secrets),
-        };
-        tracing::warn!(target, kind = e.kind, status = e.status, error = %e, "collection failed");
-        let (p, record) = failure_of(run_id, now, e);
-        let (target, kind) = (target.to_string(), kind.to_string());
-        self.sink
-            .write(move |store| store.record_failure(&p, &target, &kind, &record, next))
-            .await?;
-        Ok(Ended::Failed)
+        let mut records = Vec::with_capacity(failed.len());
+        for f in &failed {
+            let e = &CallError {
+                call: crate::output::shown(&f.error.call, &secrets),
+                status: f.error.status,
+                kind: f.error.kind,
+                message: crate::output::shown(&f.error.message, &secrets),
+            };
+            tracing::warn!(target = %f.target, kind = e.kind, status = e.status, error = %e, "collection failed");
+            let (p, error) = failure_of(run_id, now, e);
+            records.push(Failure {
+                p,
+                target: f.target.clone(),
+                kind: f.kind.clone(),
+                error,
+                next_due_at: schedule::retry_at(
+                    now,
+                    f.failures,
+                    self.config.collect.github_interval.0,
+                ),
+            });
+        }
+        let n = records.len();
+        let written = self
+            .sink
+            .write(move |store| store.record_failures(&records))
+            .await;
+        (0..n).map(|_| written.map(|()| Ended::Failed)).collect()
+    }
+}
+
+/// A target whose collection failed, to record ([`Collector::fail_all`]).
+pub(crate) struct Failed {
+    target: String,
+    kind: String,
+    error: CallError,
+    /// The target's failures before this one (for the backoff).
+    failures: i64,
+}
+
+impl Failed {
+    fn repo(slug: &str, error: CallError, failures: &dyn Fn(&str) -> i64) -> Self {
+        let target = repo_target(slug);
+        Self {
+            failures: failures(&target),
+            target,
+            kind: "repo".into(),
+            error,
+        }
     }
 }
 
@@ -664,6 +724,10 @@ fn failure_of(run_id: i64, at: DateTime<Utc>, e: &CallError) -> (Provenance, Fai
     };
     (p, record)
 }
+
+/// How many unknown names one step of a pass resolves (and records the
+/// failures of) before it looks for a stop request again.
+const RESOLVE_SLICE: usize = 500;
 
 fn repo_target(slug: &str) -> String {
     format!("repo:{}", slug.to_lowercase())

@@ -19,8 +19,8 @@
 //! so readers get in between batches.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -50,6 +50,15 @@ pub struct Sink {
 struct Shared {
     stop: AtomicBool,
     run_id: AtomicI64,
+    /// Interrupts the query of the file open now, if any ([`Sink::stop`]).
+    interrupt: Mutex<Option<Arc<duckdb::InterruptHandle>>>,
+    /// The writer thread, until [`Sink::join`] takes it.
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// Locks `m`, also after a panic elsewhere (what it guards stays usable).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl std::fmt::Debug for Sink {
@@ -71,14 +80,17 @@ impl Sink {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             run_id: AtomicI64::new(0),
+            interrupt: Mutex::new(None),
+            thread: Mutex::new(None),
         });
         let inner = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
             .name("tacometer-writer".into())
             .spawn(move || writer(db, lock_wait, rx, inner, clock));
-        if let Err(e) = spawned {
+        match spawned {
+            Ok(handle) => *lock(&shared.thread) = Some(handle),
             // Without a thread every job fails with `Stopped`, which the pass reports.
-            tracing::error!(error = %e, "could not start the database writer");
+            Err(e) => tracing::error!(error = %e, "could not start the database writer"),
         }
         Self { tx, shared }
     }
@@ -88,10 +100,34 @@ impl Sink {
         self.shared.run_id.store(run_id, Ordering::Relaxed);
     }
 
-    /// Stops retrying: jobs still queued are dropped (the in-flight writes of a
-    /// pass that is being interrupted).
+    /// Stops the writer: the query running now is interrupted (its
+    /// transaction rolls back), and jobs still queued are dropped (the
+    /// in-flight writes of a pass that is being interrupted; what they would
+    /// have written is collected again next pass).
     pub fn stop(&self) {
         self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = lock(&self.shared.interrupt).as_ref() {
+            h.interrupt();
+        }
+    }
+
+    /// Waits up to `wait` for the writer thread to end after [`Sink::stop`],
+    /// so that the process never leaves while DuckDB is running a query
+    /// (its C++ state is torn down at exit). Whether it ended.
+    pub fn join(&self, wait: Duration) -> bool {
+        let Some(handle) = lock(&self.shared.thread).take() else {
+            return true;
+        };
+        let started = std::time::Instant::now();
+        while !handle.is_finished() {
+            if started.elapsed() >= wait {
+                tracing::warn!("the database writer did not stop in time");
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = handle.join();
+        true
     }
 
     /// Queues a write; waits while the queue is full.
@@ -165,6 +201,7 @@ fn writer(
         }
         let failure = match Store::open_write(&db, lock_wait) {
             Ok(mut store) => {
+                *lock(&shared.interrupt) = Some(store.conn().interrupt_handle());
                 if !noted.is_empty() {
                     record_noted(
                         &mut store,
@@ -174,6 +211,9 @@ fn writer(
                 }
                 let mut failure = None;
                 while !batch.is_empty() {
+                    if shared.stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     match (batch[0])(&mut store) {
                         Ok(()) => drop(batch.remove(0)),
                         Err(e) => {
@@ -182,10 +222,20 @@ fn writer(
                         }
                     }
                 }
+                *lock(&shared.interrupt) = None;
                 failure
             }
             Err(e) => Some(e),
         };
+        if shared.stop.load(Ordering::Relaxed) {
+            if !batch.is_empty() || failure.is_some() {
+                tracing::warn!(
+                    jobs = batch.len(),
+                    "stopping: writes still waiting for the database are dropped"
+                );
+            }
+            return;
+        }
         let Some(e) = failure else {
             if attempt > 0 {
                 tracing::info!("the database takes writes again; caught up");

@@ -540,6 +540,82 @@ mod writes {
     }
 
     #[test]
+    fn many_failures_are_one_write_counted_per_target() {
+        let mut store = Store::open_in_memory().expect("open");
+        let run = store.begin_run("once", at(1, 0)).expect("run");
+        let failure = |target: &str, status: Option<i32>, message: &str| Failure {
+            p: Provenance {
+                run_id: run,
+                observed_at: at(1, 1),
+                source: "test".into(),
+            },
+            target: target.into(),
+            kind: "repo".into(),
+            error: FailureRecord {
+                source: "POST /graphql".into(),
+                http_status: status,
+                kind: "not_found".into(),
+                message: message.into(),
+            },
+            next_due_at: at(1, 5),
+        };
+        store
+            .record_failures(&[failure("repo:a/x", Some(502), "first")])
+            .expect("record");
+        // A batch with a target seen before, a new one, the same target
+        // twice, and no status.
+        store
+            .record_failures(&[
+                failure("repo:a/x", None, "second, 'quoted'"),
+                failure("repo:b/y", Some(404), "gone"),
+                failure("repo:b/y", None, "gone again"),
+            ])
+            .expect("record");
+        let rows: Vec<(String, i64, Option<i32>, String)> = {
+            let mut stmt = store
+                .raw_connection_for_tests()
+                .prepare(
+                    "SELECT target, attempt, http_status, message FROM collection_errors \
+                     ORDER BY target, attempt",
+                )
+                .expect("prepare");
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows")
+        };
+        assert_eq!(
+            rows,
+            vec![
+                ("repo:a/x".into(), 1, Some(502), "first".into()),
+                ("repo:a/x".into(), 2, None, "second, 'quoted'".into()),
+                ("repo:b/y".into(), 1, Some(404), "gone".into()),
+                ("repo:b/y".into(), 2, None, "gone again".into()),
+            ]
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT failures FROM collection_state WHERE target = 'repo:b/y' \
+                 AND last_error = 'gone again' AND next_due_at = TIMESTAMP '2026-06-01 05:00:00'"
+            ),
+            2
+        );
+        // Ten thousand at once.
+        let many: Vec<Failure> = (0..10_000)
+            .map(|i| failure(&format!("repo:ghost/{i}"), None, "missing"))
+            .collect();
+        store.record_failures(&many).expect("record many");
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM collection_state WHERE target LIKE 'repo:ghost/%'"
+            ),
+            10_000
+        );
+    }
+
+    #[test]
     fn packages_and_release_changes_are_observations() {
         let mut store = Store::open_in_memory().expect("open");
         let run = store.begin_run("once", at(1, 0)).expect("run");

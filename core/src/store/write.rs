@@ -270,6 +270,30 @@ pub struct FailureRecord {
     pub message: String,
 }
 
+/// The failures of [`Store::record_failures`] as rows, from one `VARCHAR[]`
+/// parameter per column.
+const FAILURES: &str = "SELECT unnest($1::VARCHAR[])::BIGINT AS run_id, \
+     unnest($2::VARCHAR[])::TIMESTAMP AS observed, unnest($3::VARCHAR[]) AS target, \
+     unnest($4::VARCHAR[]) AS source, \
+     nullif(unnest($5::VARCHAR[]), '')::INTEGER AS status, unnest($6::VARCHAR[]) AS kind, \
+     unnest($7::VARCHAR[]) AS message, unnest($8::VARCHAR[])::TIMESTAMP AS next, \
+     unnest($9::VARCHAR[]) AS target_kind";
+
+/// One failed attempt at a target, for [`Store::record_failures`].
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The pass and instant of the attempt.
+    pub p: Provenance,
+    /// The target (`repo:owner/name`, `pypi:name`...).
+    pub target: String,
+    /// The target's kind (`repo`, `pypi`, `conda`, `torch`).
+    pub kind: String,
+    /// What failed.
+    pub error: FailureRecord,
+    /// When to try the target again.
+    pub next_due_at: DateTime<Utc>,
+}
+
 /// A package's presence on its index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackageSnapshot {
@@ -697,46 +721,82 @@ impl Store {
         error: &FailureRecord,
         next_due_at: DateTime<Utc>,
     ) -> Result<()> {
-        let what = || format!("record failure of {target}");
+        self.record_failures(&[Failure {
+            p: p.clone(),
+            target: target.to_string(),
+            kind: kind.to_string(),
+            error: error.clone(),
+            next_due_at,
+        }])
+    }
+
+    /// Records many failed attempts in one transaction: a pass that finds
+    /// thousands of configured repositories missing writes them at once.
+    pub fn record_failures(&mut self, failures: &[Failure]) -> Result<()> {
+        let Some(first) = failures.first() else {
+            return Ok(());
+        };
+        let what = || {
+            if failures.len() == 1 {
+                format!("record failure of {}", first.target)
+            } else {
+                format!(
+                    "record {} failures ({} first)",
+                    failures.len(),
+                    first.target
+                )
+            }
+        };
         let tx = self.conn_mut().transaction().ctx(what)?;
-        let attempt: i64 = tx
-            .query_row(
-                "SELECT coalesce(max(failures), 0) + 1 FROM collection_state WHERE target = ?",
-                params![target],
-                |r| r.get(0),
+        // Set-based: one statement per table for each run of distinct
+        // targets (an upsert may not touch one row twice).
+        let mut rest = failures;
+        while !rest.is_empty() {
+            let mut seen = std::collections::HashSet::new();
+            let n = rest
+                .iter()
+                .take_while(|f| seen.insert(f.target.as_str()))
+                .count();
+            let (group, after) = rest.split_at(n);
+            rest = after;
+            let stamp = |t: DateTime<Utc>| ts(t).format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+            let list = |f: &dyn Fn(&Failure) -> String| {
+                super::text_list(group.iter().map(f).collect::<Vec<_>>())
+            };
+            let lists = [
+                list(&|f| f.p.run_id.to_string()),
+                list(&|f| stamp(f.p.observed_at)),
+                list(&|f| f.target.clone()),
+                list(&|f| f.error.source.clone()),
+                list(&|f| f.error.http_status.map_or(String::new(), |s| s.to_string())),
+                list(&|f| f.error.kind.clone()),
+                list(&|f| f.error.message.clone()),
+                list(&|f| stamp(f.next_due_at)),
+                list(&|f| f.kind.clone()),
+            ];
+            tx.execute(
+                &format!(
+                    "INSERT INTO collection_errors \
+                     SELECT u.run_id, u.observed, u.target, u.source, u.status, u.kind, u.message, \
+                            coalesce(s.failures, 0) + 1, u.next \
+                     FROM ({FAILURES}) u LEFT JOIN collection_state s ON s.target = u.target"
+                ),
+                duckdb::params_from_iter(lists.iter()),
             )
             .ctx(what)?;
-        tx.execute(
-            "INSERT INTO collection_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
-                p.run_id,
-                ts(p.observed_at),
-                target,
-                error.source,
-                error.http_status,
-                error.kind,
-                error.message,
-                attempt,
-                ts(next_due_at)
-            ],
-        )
-        .ctx(what)?;
-        tx.execute(
-            "INSERT INTO collection_state (target, kind, last_attempt_at, last_error_at, \
-             last_error, failures, next_due_at) VALUES (?, ?, ?, ?, ?, 1, ?) \
-             ON CONFLICT (target) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, \
-             last_error_at = excluded.last_error_at, last_error = excluded.last_error, \
-             failures = collection_state.failures + 1, next_due_at = excluded.next_due_at",
-            params![
-                target,
-                kind,
-                ts(p.observed_at),
-                ts(p.observed_at),
-                error.message,
-                ts(next_due_at)
-            ],
-        )
-        .ctx(what)?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO collection_state (target, kind, last_attempt_at, last_error_at, \
+                     last_error, failures, next_due_at) \
+                     SELECT target, target_kind, observed, observed, message, 1, next FROM ({FAILURES}) \
+                     ON CONFLICT (target) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, \
+                     last_error_at = excluded.last_error_at, last_error = excluded.last_error, \
+                     failures = collection_state.failures + 1, next_due_at = excluded.next_due_at"
+                ),
+                duckdb::params_from_iter(lists.iter()),
+            )
+            .ctx(what)?;
+        }
         tx.commit().ctx(what)?;
         Ok(())
     }
