@@ -1,6 +1,6 @@
 //! A pass's share of a one-time backfill: how long it may spend asking
-//! GitHub, `[collect] item_timeout` per repository (history, trees) or per
-//! pass (stars).
+//! upstream, `[collect] item_timeout` per repository (history, trees), per
+//! package (its past releases' metadata) or per pass (stars).
 //!
 //! Only time spent waiting for GitHub counts. Time spent waiting for the
 //! database writer does not: when the writer is behind (a reader holds the
@@ -34,6 +34,11 @@ impl Allowance {
         self.spent < self.limit
     }
 
+    /// Upstream time left (zero once spent).
+    pub fn remaining(&self) -> Duration {
+        self.limit.saturating_sub(self.spent)
+    }
+
     /// Upstream time spent so far.
     pub fn spent(&self) -> Duration {
         self.spent
@@ -61,9 +66,11 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert!(a.left());
         assert_eq!(a.spent(), Duration::from_secs(4));
+        assert_eq!(a.remaining(), Duration::from_secs(6));
         let v = a.ask(async { 7 }).await;
         assert_eq!(v, 7);
         a.ask(tokio::time::sleep(Duration::from_secs(6))).await;
         assert!(!a.left(), "ten seconds asked: nothing left");
+        assert_eq!(a.remaining(), Duration::ZERO);
     }
 }

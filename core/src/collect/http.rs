@@ -186,6 +186,9 @@ pub struct Http {
     /// The latest budget per (host, resource), until [`Http::take_budgets`].
     budgets: Mutex<BTreeMap<(String, String), Budget>>,
     retry: Retry,
+    /// How long one call may take, its retries and the pauses between them
+    /// included (rate-limit holds excepted): `[collect] item_timeout`.
+    call_limit: Duration,
     /// The largest answer body read ([`MAX_BODY`]).
     max_body: usize,
     /// What this client has spent.
@@ -240,7 +243,8 @@ impl Http {
     ) -> Result<Self, CallError> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("tacometer/", env!("CARGO_PKG_VERSION")))
-            .timeout(timeout)
+            // A backstop only: [`Http::send_within`] bounds every call first.
+            .timeout(timeout.saturating_add(Duration::from_secs(5)))
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| CallError {
@@ -259,6 +263,7 @@ impl Http {
             next_token: AtomicI64::new(0),
             budgets: Mutex::new(BTreeMap::new()),
             retry,
+            call_limit: timeout,
             max_body: MAX_BODY,
             spent: Spent::default(),
         })
@@ -366,7 +371,9 @@ impl Http {
     }
 
     /// Sends one logical request, retrying transient failures and obeying holds.
-    /// 2xx, 304 and 4xx other than rate limits are returned as answers.
+    /// 2xx, 304 and 4xx other than rate limits are returned as answers. The
+    /// whole call, retries included, takes at most `[collect] item_timeout`
+    /// of upstream time ([`Http::send_within`]).
     pub async fn send(
         &self,
         api: Api,
@@ -374,6 +381,23 @@ impl Http {
         url: &str,
         extra: &[(&str, String)],
         body: Option<Vec<u8>>,
+    ) -> Result<Answer, CallError> {
+        self.send_within(api, method, url, extra, body, self.call_limit)
+            .await
+    }
+
+    /// [`Http::send`] given at most `limit` of upstream time: the attempts
+    /// and the pauses between them count, waiting for a rate-limit hold or the
+    /// host's quota does not. An answer still incomplete then (a trickle, a
+    /// body that never ends) fails the call as a `timeout` naming the limit.
+    pub async fn send_within(
+        &self,
+        api: Api,
+        method: Method,
+        url: &str,
+        extra: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        limit: Duration,
     ) -> Result<Answer, CallError> {
         let host = host_of(url);
         let call = format!("{method} {url}");
@@ -388,9 +412,25 @@ impl Http {
         })?;
         let mut attempt = 0;
         let mut pause = self.retry.base;
+        // Upstream time spent on this call so far.
+        let mut spent = Duration::ZERO;
+        let timed_out = |attempt: u32| CallError {
+            call: call.clone(),
+            status: None,
+            kind: "timeout",
+            message: format!(
+                "no complete answer within {} ([collect] item_timeout) after {attempt} attempt{}",
+                humantime::format_duration(limit),
+                if attempt == 1 { "" } else { "s" }
+            ),
+        };
         loop {
             attempt += 1;
             self.admit(&host, &call).await?;
+            let Some(left) = limit.checked_sub(spent).filter(|d| !d.is_zero()) else {
+                return Err(timed_out(attempt - 1));
+            };
+            let started = Instant::now();
             let mut req = self.client.request(method.clone(), url);
             if api != Api::Package {
                 req = req
@@ -422,7 +462,24 @@ impl Http {
             if api == Api::Package {
                 self.spent.other_requests.fetch_add(1, Ordering::Relaxed);
             }
-            let outcome = req.send().await;
+            // The request and its whole body within what is left.
+            let outcome = match tokio::time::timeout(left, async {
+                match req.send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let headers = resp.headers().clone();
+                        let read = read_body(resp, self.max_body).await;
+                        Ok((status, headers, read))
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => return Err(timed_out(attempt)),
+            };
+            spent += started.elapsed();
             let transient = |message: String, status: Option<u16>, kind: &'static str| CallError {
                 call: call.clone(),
                 status,
@@ -431,13 +488,11 @@ impl Http {
             };
             let err = match outcome {
                 Err(e) => transient(e.without_url().to_string(), None, "transport"),
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
+                Ok((status, headers, read)) => {
                     if api != Api::Package {
                         self.note_budget(api, &host, &headers);
                     }
-                    let bytes = match read_body(resp, self.max_body).await {
+                    let bytes = match read {
                         Ok(Some(b)) => b,
                         Ok(None) => {
                             // The same answer would come again: not retried.
@@ -457,10 +512,11 @@ impl Http {
                                 Some(status.as_u16()),
                                 "transport",
                             );
-                            if attempt >= self.retry.attempts {
+                            if attempt >= self.retry.attempts || spent + pause >= limit {
                                 return Err(e);
                             }
                             tokio::time::sleep(pause).await;
+                            spent += pause;
                             pause = (pause * 2).min(self.retry.max);
                             continue;
                         }
@@ -497,10 +553,12 @@ impl Http {
                 }
             };
             tracing::debug!(call = %err.call, attempt, error = %err.message, "transient upstream failure");
-            if attempt >= self.retry.attempts {
+            // No pause that would end past the limit: the call fails now.
+            if attempt >= self.retry.attempts || spent + pause >= limit {
                 return Err(err);
             }
             tokio::time::sleep(pause).await;
+            spent += pause;
             pause = (pause * 2).min(self.retry.max);
         }
     }
@@ -606,6 +664,67 @@ fn snippet(body: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::collect::loopback;
+
+    #[tokio::test]
+    async fn a_trickled_answer_fails_at_the_call_limit_naming_it() {
+        // A body that arrives a byte at a time and never ends: each byte
+        // resets no timer, and the call is not retried past its limit.
+        let (base, connections) = loopback::trickling(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n",
+            Duration::from_millis(20),
+        )
+        .await;
+        let http = loopback::client(Duration::from_secs(1));
+        let started = std::time::Instant::now();
+        let err = http
+            .send(
+                Api::Package,
+                Method::GET,
+                &format!("{base}/pypi/x/json"),
+                &[],
+                None,
+            )
+            .await
+            .expect_err("never complete");
+        let took = started.elapsed();
+        assert_eq!(err.kind, "timeout", "{err}");
+        assert!(
+            err.message.contains("within 1s ([collect] item_timeout)"),
+            "the limit is named: {err}"
+        );
+        assert!(took < Duration::from_millis(2500), "took {took:?}");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn retries_end_within_the_call_limit() {
+        let body = "{\"message\":\"down\"}";
+        let base = loopback::serving(
+            format!(
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+        .await;
+        let http = loopback::client(Duration::from_secs(1));
+        let started = std::time::Instant::now();
+        let err = http
+            .send(
+                Api::Package,
+                Method::GET,
+                &format!("{base}/pypi/x/json"),
+                &[],
+                None,
+            )
+            .await
+            .expect_err("always 503");
+        let took = started.elapsed();
+        // 0.25 s, then 0.5 s between attempts: the next pause (1 s) would end
+        // past the limit, so the call fails with the last answer instead.
+        assert_eq!((err.kind, err.status), ("server", Some(503)), "{err}");
+        assert!(took < Duration::from_millis(1500), "took {took:?}");
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -54,3 +54,40 @@ pub(crate) fn ok_json(body: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// Serves `head` (status line and headers), then one byte of body every
+/// `every`, never ending, to every request; returns the base URL and how
+/// many connections it took.
+pub(crate) async fn trickling(
+    head: &str,
+    every: Duration,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let head = std::sync::Arc::new(head.as_bytes().to_vec());
+    let connections = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let head = head.clone();
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 65536];
+                let _ = sock.read(&mut request).await;
+                if sock.write_all(&head).await.is_err() {
+                    return;
+                }
+                loop {
+                    tokio::time::sleep(every).await;
+                    if sock.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), connections)
+}

@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use tokio::sync::watch;
 
+use super::allowance::Allowance;
 use super::http::{Api, CallError};
 use super::packages;
 use super::pass::{Collector, Ended, RepoError};
@@ -45,9 +46,15 @@ impl Collector {
                 self.config().upstream.pypi_url.trim_end_matches('/')
             ),
         };
-        let answer = self
-            .http()
-            .send(Api::Package, Method::GET, &url, &[], None)
+        // One item_timeout of upstream time for the package: its JSON, then
+        // the past releases' metadata (a backfill that resumes next pass).
+        let mut allowance = Allowance::new(self.config().collect.item_timeout.0);
+        let limit = allowance.remaining();
+        let answer = allowance
+            .ask(
+                self.http()
+                    .send_within(Api::Package, Method::GET, &url, &[], None, limit),
+            )
             .await?;
         let observed_at = self.clock().now();
         let p = Provenance {
@@ -161,7 +168,14 @@ impl Collector {
                     .release_metadata
                     .contains(&format!("pypi:{name}:{version}"));
                 if !stored && Some(&version) != latest.as_ref() {
-                    self.collect_release_metadata(run_id, name, &version)
+                    if !allowance.left() {
+                        tracing::info!(
+                            package = name,
+                            "release metadata backfill continues next pass ([collect] item_timeout spent)"
+                        );
+                        break;
+                    }
+                    self.collect_release_metadata(run_id, name, &version, &mut allowance)
                         .await?;
                 }
             }
@@ -177,14 +191,18 @@ impl Collector {
         run_id: i64,
         name: &str,
         version: &str,
+        allowance: &mut Allowance,
     ) -> Result<(), RepoError> {
         let url = format!(
             "{}/pypi/{name}/{version}/json",
             self.config().upstream.pypi_url.trim_end_matches('/')
         );
-        let answer = self
-            .http()
-            .send(Api::Package, Method::GET, &url, &[], None)
+        let limit = allowance.remaining();
+        let answer = allowance
+            .ask(
+                self.http()
+                    .send_within(Api::Package, Method::GET, &url, &[], None, limit),
+            )
             .await?;
         let status = answer.status.as_u16();
         if status == 404 {
