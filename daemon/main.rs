@@ -44,13 +44,6 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How long leaving waits for the writer to interrupt its query and end.
 const WRITER_STOP: Duration = Duration::from_secs(1);
 
-/// mimalloc serves every allocation of the process, DuckDB's C++ included
-/// (the `override` feature replaces `malloc`): DuckDB's operators allocate
-/// and free many small blocks, and with it `review` runs about 15% faster
-/// with a lower peak resident set than with the C library's allocator.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.log_json);

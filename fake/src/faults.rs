@@ -49,6 +49,35 @@ pub struct RouteFault {
     pub malformed_rate: f64,
     /// The next N requests get a malformed body.
     pub malformed_next: u32,
+    /// Answer every request of the route the way a hostile or broken
+    /// upstream would (after the other faults of this entry were drawn).
+    pub hostile: Option<Hostile>,
+}
+
+/// What a hostile upstream answers ([`RouteFault::hostile`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Hostile {
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// 200 with `{"data": null}` (GraphQL) or `null`.
+    DataNull,
+    /// 200 with `{}`.
+    Empty,
+    /// 200 with a 300 MB body streamed without a length.
+    Huge,
+    /// 200 with a length of a megabyte, then one byte every 100 ms, never
+    /// completing.
+    Trickle,
+    /// 200 streamed as fast as it is read, never ending.
+    Endless,
+    /// 429 (403 for REST) with the largest `retry-after` and
+    /// `x-ratelimit-reset` a header can carry, and no budget left.
+    ExtremeWait,
+    /// 502 whose body echoes the request's `Authorization` header between
+    /// terminal escapes (title, clear screen, a hyperlink) and spreadsheet
+    /// formulas.
+    Echo,
 }
 
 impl Default for RouteFault {
@@ -65,6 +94,7 @@ impl Default for RouteFault {
             drop_next: 0,
             malformed_rate: 0.0,
             malformed_next: 0,
+            hostile: None,
         }
     }
 }

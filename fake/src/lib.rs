@@ -25,7 +25,7 @@ pub mod util;
 pub mod world;
 
 pub use accounting::{OperationCounters, RepoCounters};
-pub use faults::{Exhaust, Faults, Latency, RouteFault, SecondaryLimit};
+pub use faults::{Exhaust, Faults, Hostile, Latency, RouteFault, SecondaryLimit};
 pub use generate::{BigRepoSpec, GenSpec, add_big_repo, big_repo_world, generate};
 pub use push::{ChangeSpec, PushResult, PushSpec, Rerun, Yank};
 pub use server::{FakeServer, start};

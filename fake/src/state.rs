@@ -63,6 +63,8 @@ pub enum FaultAction {
     Drop,
     /// Serve a truncated body.
     Malformed,
+    /// Answer as a hostile upstream would.
+    Hostile(crate::faults::Hostile),
 }
 
 /// Round a time up to a whole second, as `x-ratelimit-reset` can only say.
@@ -210,7 +212,9 @@ impl State {
         let f: &mut RouteFault = &mut self.faults.routes[idx];
         let latency = f.latency();
         let first_status = f.error_statuses.first().copied().unwrap_or(500);
-        let action = if f.drop_next > 0 {
+        let action = if let Some(h) = f.hostile {
+            FaultAction::Hostile(h)
+        } else if f.drop_next > 0 {
             f.drop_next -= 1;
             FaultAction::Drop
         } else if f.fail_next > 0 {

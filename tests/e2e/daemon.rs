@@ -129,7 +129,7 @@ fn last_run_spent(db: &Path) -> (i64, i64) {
     )[0]
 }
 
-fn rows<T>(db: &Path, sql: &str, f: impl Fn(&duckdb::Row<'_>) -> duckdb::Result<T>) -> Vec<T> {
+pub fn rows<T>(db: &Path, sql: &str, f: impl Fn(&duckdb::Row<'_>) -> duckdb::Result<T>) -> Vec<T> {
     let mut store = Store::open_read(db, Duration::from_secs(10)).expect("open history");
     let mut stmt = store
         .raw_connection_for_tests()

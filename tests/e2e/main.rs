@@ -6,5 +6,6 @@ mod cli;
 mod converge;
 mod daemon;
 mod evaluate;
+mod hostile;
 mod locking;
 mod util;

@@ -191,14 +191,18 @@ pub struct Http {
     call_limit: Duration,
     /// The largest answer body read ([`MAX_BODY`]).
     max_body: usize,
+    /// One answer at a time may be read past [`LARGE_BODY`].
+    large_reads: tokio::sync::Semaphore,
     /// What this client has spent.
     pub spent: Spent,
 }
 
 /// The largest answer body the collector reads: the biggest real answers
-/// (PyPI's JSON of a package with thousands of files) are a few tens of
-/// megabytes; anything past this is refused rather than held in memory.
-pub const MAX_BODY: usize = 64 << 20;
+/// (the JSON of a package with thousands of files) are a few megabytes;
+/// anything past this is refused rather than held in memory. Up to
+/// `max_in_flight` answers (4 per host by default) are read at once, so this
+/// also bounds what a hostile upstream can make the daemon hold.
+pub const MAX_BODY: usize = 32 << 20;
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -265,6 +269,7 @@ impl Http {
             retry,
             call_limit: timeout,
             max_body: MAX_BODY,
+            large_reads: tokio::sync::Semaphore::new(1),
             spent: Spent::default(),
         })
     }
@@ -468,7 +473,7 @@ impl Http {
                     Ok(resp) => {
                         let status = resp.status();
                         let headers = resp.headers().clone();
-                        let read = read_body(resp, self.max_body).await;
+                        let read = read_body(resp, self.max_body, &self.large_reads).await;
                         Ok((status, headers, read))
                     }
                     Err(e) => Err(e),
@@ -638,19 +643,59 @@ fn instant_for(reset_at: Option<DateTime<Utc>>, fallback: Duration) -> Instant {
 
 /// The answer's body, or `None` when it is larger than `cap` bytes (told by
 /// its length up front, or found while reading it: reading stops there).
+/// Past this many bytes, an answer is read on only once no other answer
+/// that large is being read ([`Http::large_reads`]).
+const LARGE_BODY: usize = 4 << 20;
+
+/// Reads `resp`'s body, or `None` past `cap` bytes. An answer growing past
+/// [`LARGE_BODY`] waits for `large` first: however many answers are in
+/// flight, at most one holds more than that, so what a hostile upstream can
+/// make the collector hold is about `cap` plus [`LARGE_BODY`] per call in
+/// flight.
 async fn read_body(
     mut resp: reqwest::Response,
     cap: usize,
+    large: &tokio::sync::Semaphore,
 ) -> Result<Option<Vec<u8>>, reqwest::Error> {
     if resp.content_length().is_some_and(|n| n > cap as u64) {
         return Ok(None);
     }
-    let mut body = Vec::new();
+    // The bytes are copied into blocks of a megabyte as they arrive, and the
+    // blocks joined once at the end: a doubling buffer would hold its old
+    // copy while it grows, and keeping the pieces as received would pin the
+    // read buffers they were cut from.
+    const BLOCK: usize = 1 << 20;
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    let mut len = 0usize;
+    let mut permit = None;
     while let Some(chunk) = resp.chunk().await? {
-        if body.len() + chunk.len() > cap {
+        len += chunk.len();
+        if len > cap {
             return Ok(None);
         }
-        body.extend_from_slice(&chunk);
+        let mut rest = &chunk[..];
+        while !rest.is_empty() {
+            if blocks.last().is_none_or(|b| b.len() == BLOCK) {
+                blocks.push(Vec::with_capacity(BLOCK.min(rest.len().max(64 << 10))));
+            }
+            let Some(block) = blocks.last_mut() else {
+                break;
+            };
+            let room = BLOCK - block.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            block.extend_from_slice(now);
+            rest = later;
+        }
+        drop(chunk);
+        if len > LARGE_BODY && permit.is_none() {
+            // Closed only when the client is dropped: then read on.
+            permit = Some(large.acquire().await.ok());
+        }
+    }
+    drop(permit);
+    let mut body = Vec::with_capacity(len);
+    for block in blocks {
+        body.extend_from_slice(&block);
     }
     Ok(Some(body))
 }
