@@ -148,3 +148,25 @@ fn sql_reads_the_history_and_refuses_writes() {
     let v: Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(v[0]["n"], 3, "nothing was deleted");
 }
+
+#[test]
+fn a_failing_query_prints_duckdbs_message_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    crate::locking::seed(&db, 1);
+    let out = run(tacometer()
+        .arg("--db")
+        .arg(&db)
+        .args(["sql", "SELECT nonsense"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        "tacometer: error: prepare query `SELECT nonsense`: Binder Error: Referenced column \
+         \"nonsense\" was not found because the FROM clause is missing\n\
+         \n\
+         LINE 1: SELECT nonsense\n\
+         \x20              ^^^^^^^^\n",
+        "printed once, without the driver's \"Unknown error code\""
+    );
+}

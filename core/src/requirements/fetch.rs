@@ -34,11 +34,9 @@ const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql")
 const TORCH_RELEASES: &str = include_str!("../../../queries/sql/torch_releases.sql");
 const REPO_HEALTH: &str = include_str!("../../../queries/sql/repo_health.sql");
 
+/// Wraps a DuckDB error with what was being read (see [`StoreError::db`]).
 pub(crate) fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_ {
-    move |source| StoreError::Db {
-        context: context.to_string(),
-        source,
-    }
+    move |error| StoreError::db(context, error)
 }
 
 /// With `TACOMETER_TRACE_SQL` set, says how long each batched query took.

@@ -102,13 +102,37 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     /// Any other DuckDB failure, with what we were doing.
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", duckdb_message(error))]
     Db {
         /// What was being attempted.
         context: String,
-        /// DuckDB's error.
-        source: duckdb::Error,
+        /// DuckDB's error. Deliberately not this error's `source()`: its message
+        /// is already part of this one, and a printer of the error chain (the
+        /// CLI's `{:#}`) would show it twice, then the driver's inner code
+        /// ("Error code 1: Unknown error code"), which says nothing.
+        error: duckdb::Error,
     },
+}
+
+impl StoreError {
+    /// A DuckDB failure while doing `context` (e.g. "open FILE for reading").
+    pub(crate) fn db(context: impl Into<String>, error: duckdb::Error) -> Self {
+        Self::Db {
+            context: context.into(),
+            error,
+        }
+    }
+}
+
+/// DuckDB's own message for an error. A failure DuckDB reported without a
+/// message would otherwise print as the driver's placeholder ("Error code 1:
+/// Unknown error code"), so it says that instead.
+fn duckdb_message(error: &duckdb::Error) -> String {
+    match error {
+        duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
+        duckdb::Error::DuckDBFailure(_, None) => "DuckDB failed without saying why".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// A `VARCHAR[]` query parameter from strings (bound parameters cannot be Rust slices).
@@ -146,10 +170,7 @@ pub(crate) trait DbContext<T> {
 
 impl<T> DbContext<T> for std::result::Result<T, duckdb::Error> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| StoreError::Db {
-            context: context(),
-            source,
-        })
+        self.map_err(|error| StoreError::db(context(), error))
     }
 }
 
@@ -451,8 +472,8 @@ fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection>
             Err(e) => {
                 let text = e.to_string();
                 if !text.contains("Could not set lock on file") {
-                    return Err(StoreError::Db {
-                        context: format!(
+                    return Err(StoreError::db(
+                        format!(
                             "open {} for {}",
                             path.display(),
                             if mode == Mode::Read {
@@ -461,8 +482,8 @@ fn open_with_wait(path: &Path, mode: Mode, wait: Duration) -> Result<Connection>
                                 "writing"
                             }
                         ),
-                        source: e,
-                    });
+                        e,
+                    ));
                 }
                 let waited = started.elapsed();
                 if waited >= wait {

@@ -778,3 +778,30 @@ fn query_connections_cannot_touch_files() {
         "user SQL only on a sandboxed connection"
     );
 }
+
+#[test]
+fn a_duckdb_error_prints_its_message_once_without_the_drivers_placeholder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("e.duckdb");
+    drop(Store::open_write(&path, Duration::from_secs(1)).expect("create"));
+    let store = Store::open_query(&path, Duration::from_secs(1)).expect("open");
+    let err = store
+        .run_user_sql("SELECT nonsense")
+        .expect_err("no such column");
+    assert!(matches!(err, StoreError::Db { .. }), "{err}");
+    // The CLI prints the whole chain (`{:#}`): DuckDB's message must be in it once.
+    let chain = format!("{:#}", anyhow::Error::from(err));
+    assert!(
+        chain.starts_with("prepare query `SELECT nonsense`: Binder Error: "),
+        "{chain}"
+    );
+    assert_eq!(chain.matches("Binder Error").count(), 1, "{chain}");
+    assert!(!chain.contains("Error code"), "{chain}");
+    assert!(!chain.contains("Unknown error code"), "{chain}");
+    // A failure DuckDB reports without a message says so, not "Unknown error code".
+    let bare = StoreError::db(
+        "read x",
+        duckdb::Error::DuckDBFailure(duckdb::ffi::Error::new(1), None),
+    );
+    assert_eq!(bare.to_string(), "read x: DuckDB failed without saying why");
+}
