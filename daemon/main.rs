@@ -97,7 +97,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
         once = args.once,
         "starting"
     );
-    // An unusable database (newer than this binary, an edited migration) stops
+    // An unusable database (newer than this binary, an edited migration, not
+    // tacometer's, or without its record of migrations) stops
     // the daemon here; a busy one is waited for.
     open_once(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -778,3 +778,92 @@ fn without_a_token_a_failing_or_missing_gh_means_no_token() {
         assert!(refused > 0, "GitHub was asked without a token and refused");
     }
 }
+
+#[test]
+fn a_database_not_tacometers_or_without_its_schema_record_stops_both_binaries() {
+    let lab = Lab::new(world(7, 1, 1));
+    // Another program's DuckDB file: refused, not a byte written.
+    {
+        let conn = duckdb::Connection::open(&lab.db).expect("raw open");
+        conn.execute_batch(
+            "CREATE TABLE people (id INT, name VARCHAR); INSERT INTO people VALUES (1, 'a'); \
+             CREATE TABLE orders (id INT);",
+        )
+        .expect("foreign tables");
+    }
+    let before = std::fs::read(&lab.db).expect("read");
+    let out = run(lab.daemon().arg("--once"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let wanted = format!(
+        "tacometerd: error: {} is a DuckDB database but not a tacometer one: it has tables \
+         orders, people and no tacometer schema; refusing to write to it\n",
+        lab.db.display()
+    );
+    assert!(stderr(&out).ends_with(&wanted), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&lab.db).expect("read"),
+        before,
+        "file unchanged"
+    );
+    let out = run(crate::util::tacometer()
+        .arg("--config")
+        .arg(&lab.config)
+        .arg("--db")
+        .arg(&lab.db)
+        .arg("report"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).ends_with("and no tacometer schema; refusing to read it\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&lab.db).expect("read"),
+        before,
+        "file unchanged"
+    );
+
+    // A real history whose record of migrations was dropped: damaged, and
+    // neither binary suggests or attempts a migration over it.
+    std::fs::remove_file(&lab.db).expect("remove");
+    lab.once();
+    let commits = |db: &Path| -> i64 {
+        let conn = duckdb::Connection::open(db).expect("raw open");
+        conn.query_row("SELECT count(*) FROM commits", [], |r| r.get(0))
+            .expect("count")
+    };
+    let kept = commits(&lab.db);
+    assert!(kept > 0, "the world has commits");
+    duckdb::Connection::open(&lab.db)
+        .expect("raw open")
+        .execute_batch("DROP TABLE schema_migrations")
+        .expect("drop");
+    for out in [
+        run(crate::util::tacometer()
+            .arg("--config")
+            .arg(&lab.config)
+            .arg("--db")
+            .arg(&lab.db)
+            .arg("report")),
+        run(lab.daemon().arg("--once")),
+    ] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(
+                "is damaged: it has 25 of tacometer's 25 tables but no record of its schema version"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("Restore it from a backup, or move it aside"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("already exists"),
+            "no migration attempted: {err}"
+        );
+        assert!(!err.contains("to upgrade it"), "{err}");
+    }
+    assert_eq!(commits(&lab.db), kept, "the history is untouched");
+}

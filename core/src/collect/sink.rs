@@ -245,7 +245,10 @@ fn writer(
         };
         if matches!(
             e,
-            StoreError::TooNew { .. } | StoreError::MigrationChanged { .. }
+            StoreError::TooNew { .. }
+                | StoreError::MigrationChanged { .. }
+                | StoreError::Foreign { .. }
+                | StoreError::Damaged { .. }
         ) {
             // Not something waiting fixes; the daemon checked this at start, so
             // the file was replaced under us.

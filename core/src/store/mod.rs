@@ -13,9 +13,13 @@
 //!   (`[store] lock_wait`) and then fails with [`StoreError::Locked`], which names
 //!   the process holding the lock;
 //! * readers open read-only and never migrate; a database from a newer version
-//!   of tacometer is refused by both.
+//!   of tacometer is refused by both;
+//! * a file that is not tacometer's (another program's tables) or that lost its
+//!   record of migrations is refused by both before anything is written to it
+//!   (see [`contents`]); an empty DuckDB file is initialised by a writer.
 
 mod bench;
+mod contents;
 mod export;
 pub mod memory;
 mod migrations;
@@ -29,6 +33,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use duckdb::{AccessMode, Config, Connection};
+
+use contents::{Contents, Unusable, describe};
 
 pub use export::write_parquet;
 pub use migrations::{MIGRATIONS, Migration, latest_version};
@@ -95,6 +101,41 @@ pub enum StoreError {
         /// Checksum of this build's file.
         expected: String,
     },
+    /// A DuckDB file holding another program's tables and no tacometer schema.
+    #[error(
+        "{path} is a DuckDB database but not a tacometer one: it has {objects} and no tacometer \
+         schema; refusing to {action} it"
+    )]
+    Foreign {
+        /// The database file.
+        path: PathBuf,
+        /// What it holds, e.g. `tables orders, people, view v`.
+        objects: String,
+        /// `write to` or `read`.
+        action: &'static str,
+    },
+    /// A tacometer history whose record of applied migrations is gone.
+    #[error(
+        "database {path} is damaged: it has {found} of tacometer's {total} tables but no record \
+         of its schema version (the schema_migrations table is missing or empty), so which \
+         migrations it holds cannot be told; tacometer will neither read nor migrate it. \
+         Restore it from a backup, or move it aside and run `tacometerd --once` to collect a \
+         new history"
+    )]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// How many of tacometer's tables it has.
+        found: usize,
+        /// How many tables tacometer's schema has.
+        total: usize,
+    },
+    /// A DuckDB file with nothing in it, where a reader expected a history.
+    #[error(
+        "database {0} is empty (no tacometer history in it yet): run `tacometerd --once` to \
+         collect into it"
+    )]
+    Empty(PathBuf),
     /// No database file where a reader expected one.
     #[error("no database at {0}: run `tacometerd` (or `tacometerd --once`) to collect one first")]
     Missing(PathBuf),
@@ -258,7 +299,11 @@ impl Store {
             label: path.display().to_string(),
             sandboxed: sandbox,
         };
-        let found = store.schema_version()?;
+        let found = match store.contents()? {
+            Contents::Tacometer(version) => version,
+            Contents::Empty => return Err(StoreError::Empty(path.to_path_buf())),
+            Contents::Unusable(why) => return Err(store.refusal(why, "read")),
+        };
         let supported = latest_version();
         if found > supported {
             return Err(StoreError::TooNew {
@@ -311,26 +356,28 @@ impl Store {
     }
 
     /// The highest migration applied to this database (0 for an empty one).
+    /// A database that is not tacometer's, or lost its record of migrations,
+    /// is an error ([`StoreError::Foreign`], [`StoreError::Damaged`]).
     pub fn schema_version(&self) -> Result<i64> {
-        let exists: i64 = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM duckdb_tables() \
-                 WHERE schema_name = 'main' AND table_name = 'schema_migrations'",
-                [],
-                |r| r.get(0),
-            )
-            .ctx(|| format!("read schema version of {}", self.label))?;
-        if exists == 0 {
-            return Ok(0);
+        match self.contents()? {
+            Contents::Tacometer(version) => Ok(version),
+            Contents::Empty => Ok(0),
+            Contents::Unusable(why) => Err(self.refusal(why, "read")),
         }
-        self.conn
-            .query_row(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                [],
-                |r| r.get(0),
-            )
-            .ctx(|| format!("read schema version of {}", self.label))
+    }
+
+    /// The error for a database that is not tacometer's or is damaged;
+    /// `action` is what was refused (`read`, `write to`).
+    fn refusal(&self, why: Unusable, action: &'static str) -> StoreError {
+        let path = PathBuf::from(&self.label);
+        match why {
+            Unusable::Damaged { found, total } => StoreError::Damaged { path, found, total },
+            Unusable::Foreign { objects } => StoreError::Foreign {
+                path,
+                objects: describe(&objects),
+                action,
+            },
+        }
     }
 
     /// Applies every pending migration in one transaction; a no-op when up to date.
@@ -356,7 +403,12 @@ impl Store {
     /// Applies the pending migrations up to `supported` in one transaction.
     fn migrate_to(&mut self, supported: i64) -> Result<()> {
         let label = self.label.clone();
-        let found = self.schema_version()?;
+        let found = match self.contents()? {
+            Contents::Tacometer(version) => version,
+            Contents::Empty => 0,
+            // Never migrate over tables tacometer did not make, or made without a record.
+            Contents::Unusable(why) => return Err(self.refusal(why, "write to")),
+        };
         if found > supported {
             return Err(StoreError::TooNew {
                 path: PathBuf::from(&label),

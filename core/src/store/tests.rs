@@ -805,3 +805,148 @@ fn a_duckdb_error_prints_its_message_once_without_the_drivers_placeholder() {
     );
     assert_eq!(bare.to_string(), "read x: DuckDB failed without saying why");
 }
+
+/// Creates a DuckDB file at `path` with `sql` run in it, as another program would.
+fn raw_database(path: &std::path::Path, sql: &str) {
+    let conn = duckdb::Connection::open(path).expect("raw open");
+    conn.execute_batch(sql).expect("raw sql");
+}
+
+#[test]
+fn tacometers_tables_are_read_from_the_migrations() {
+    let store = Store::open_in_memory().expect("memory");
+    let mut made = table_names(&store);
+    made.retain(|t| t != "schema_migrations");
+    let parsed: Vec<String> = contents::tacometer_tables().into_iter().collect();
+    assert_eq!(parsed, made, "every table the migrations leave, no other");
+    let mut listed: Vec<&str> = TABLES.to_vec();
+    listed.sort_unstable();
+    assert_eq!(parsed, listed);
+}
+
+#[test]
+fn another_programs_duckdb_file_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shop.duckdb");
+    raw_database(
+        &path,
+        "CREATE TABLE people (id INT, name VARCHAR); INSERT INTO people VALUES (1, 'a'); \
+         CREATE TABLE orders (id INT); CREATE SCHEMA archive; CREATE TABLE archive.old (x INT); \
+         CREATE VIEW names AS SELECT name FROM people; CREATE SEQUENCE ids;",
+    );
+    let before = std::fs::read(&path).expect("read");
+    let err = Store::open_write(&path, Duration::from_secs(1)).expect_err("refused");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is a DuckDB database but not a tacometer one: it has tables orders, people, \
+             archive.old, view names, sequence ids and no tacometer schema; refusing to write \
+             to it",
+            path.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        before,
+        "not a byte written"
+    );
+    let err = Store::open_read(&path, Duration::from_secs(1)).expect_err("refused");
+    assert!(
+        err.to_string().ends_with(
+            "it has tables orders, people, archive.old, view names, sequence ids and no \
+             tacometer schema; refusing to read it"
+        ),
+        "{err}"
+    );
+    let err = Store::open_query(&path, Duration::from_secs(1)).expect_err("refused");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+
+    // A table of the same common name as tacometer's record of migrations
+    // (another migration tool's) is not taken for it.
+    let other = dir.path().join("app.duckdb");
+    raw_database(
+        &other,
+        "CREATE TABLE schema_migrations (version BIGINT, dirty BOOLEAN); \
+         INSERT INTO schema_migrations VALUES (20240101120000, false); \
+         CREATE TABLE commits (sha VARCHAR); CREATE TABLE repos (id VARCHAR);",
+    );
+    let before = std::fs::read(&other).expect("read");
+    let err = Store::open_write(&other, Duration::from_secs(1)).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("it has tables commits, repos, schema_migrations and no tacometer schema"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&other).expect("read"), before);
+
+    // Many tables: the first eight are named.
+    let many = dir.path().join("many.duckdb");
+    let sql: String = (0..12)
+        .map(|i| format!("CREATE TABLE t{i:02} (x INT);"))
+        .collect();
+    raw_database(&many, &sql);
+    let err = Store::open_write(&many, Duration::from_secs(1)).expect_err("refused");
+    assert!(
+        err.to_string().contains(
+            "it has tables t00, t01, t02, t03, t04, t05, t06, t07 and 4 more and no tacometer schema"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_duckdb_file_is_initialised_by_a_writer_and_named_empty_to_a_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("empty.duckdb");
+    raw_database(&path, "SELECT 1");
+    let err = Store::open_read(&path, Duration::from_secs(1)).expect_err("nothing to read");
+    assert!(matches!(err, StoreError::Empty(_)), "{err}");
+    assert!(err.to_string().contains("is empty"), "{err}");
+    let store = Store::open_write(&path, Duration::from_secs(1)).expect("initialised");
+    assert_eq!(store.schema_version().expect("version"), latest_version());
+    drop(store);
+    Store::open_read(&path, Duration::from_secs(1)).expect("readable now");
+}
+
+#[test]
+fn a_history_without_its_record_of_migrations_is_damaged_and_never_migrated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, damage) in [
+        ("dropped.duckdb", "DROP TABLE schema_migrations"),
+        ("emptied.duckdb", "DELETE FROM schema_migrations"),
+    ] {
+        let path = dir.path().join(name);
+        {
+            let store = Store::open_write(&path, Duration::from_secs(1)).expect("create");
+            store
+                .conn()
+                .execute_batch(&format!(
+                    "INSERT INTO repos VALUES ('R_1', 7, TIMESTAMP '2026-01-01 00:00:00', 'test'); \
+                     {damage}"
+                ))
+                .expect("damage");
+        }
+        let total = contents::tacometer_tables().len();
+        let expected = format!(
+            "database {} is damaged: it has {total} of tacometer's {total} tables but no record \
+             of its schema version (the schema_migrations table is missing or empty), so which \
+             migrations it holds cannot be told; tacometer will neither read nor migrate it. \
+             Restore it from a backup, or move it aside and run `tacometerd --once` to collect \
+             a new history",
+            path.display()
+        );
+        let err = Store::open_write(&path, Duration::from_secs(1)).expect_err("refused");
+        assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+        assert_eq!(err.to_string(), expected);
+        let err = Store::open_read(&path, Duration::from_secs(1)).expect_err("refused");
+        assert_eq!(err.to_string(), expected);
+        // Nothing was migrated over it: the history is as it was.
+        let raw = duckdb::Connection::open(&path).expect("raw open");
+        let repos: i64 = raw
+            .query_row("SELECT count(*) FROM repos", [], |r| r.get(0))
+            .expect("repos");
+        assert_eq!(repos, 1, "{name}");
+    }
+}
