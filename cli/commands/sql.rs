@@ -1,4 +1,9 @@
 //! `tacometer sql`: read-only SQL over the history, for power users.
+//!
+//! Values are shown by the rules of `tacometer_core::store::to_json` in every
+//! format: STRUCT and MAP as JSON objects, INTERVAL as DuckDB writes it, TIME
+//! as `HH:MM:SS[.ffffff]`, floating infinities and NaN as `"inf"`, `"-inf"`
+//! and `"nan"` (JSON has no numbers for them).
 
 use std::io::Write;
 

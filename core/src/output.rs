@@ -165,7 +165,9 @@ pub fn plain(v: &Value) -> String {
 /// Makes a CSV cell safe to open in a spreadsheet: a cell a spreadsheet
 /// could read as a formula (its first character other than white space is
 /// `=`, `+`, `-` or `@`, ASCII or full-width, or it starts with a tab or a
-/// carriage return) gets a leading `'`, unless it is a plain number; NUL and
+/// carriage return) gets a leading `'`, unless it is a plain finite number
+/// (`-3`, `+1.5`; not `-inf` or `-nan`, which a spreadsheet reads as a
+/// formula naming something); NUL and
 /// the characters that reorder text on screen (bidirectional overrides and
 /// isolates) become U+FFFD, so a cell shows what it holds.
 pub fn neutralize(cell: &str) -> String {
@@ -177,7 +179,8 @@ pub fn neutralize(cell: &str) -> String {
         || shown.trim_start().starts_with([
             '=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
         ]);
-    if risky && shown.trim().parse::<f64>().is_err() {
+    let number = shown.trim().parse::<f64>().is_ok_and(f64::is_finite);
+    if risky && !number {
         format!("'{shown}")
     } else {
         shown
@@ -264,6 +267,10 @@ mod tests {
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("+1.5"), "+1.5");
         assert_eq!(neutralize("-cmd"), "'-cmd");
+        // Rust reads these as numbers; a spreadsheet does not.
+        assert_eq!(neutralize("-inf"), "'-inf");
+        assert_eq!(neutralize("-nan"), "'-nan");
+        assert_eq!(neutralize("+infinity"), "'+infinity");
     }
 
     /// Issue 11, item 11: formulas behind a newline, spaces or a full-width

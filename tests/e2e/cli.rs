@@ -170,3 +170,47 @@ fn a_failing_query_prints_duckdbs_message_once() {
         "printed once, without the driver's \"Unknown error code\""
     );
 }
+
+#[test]
+fn sql_shows_nested_and_special_values_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    crate::locking::seed(&db, 1);
+    let query = "SELECT {'a': 1, 'b': 'x'}::STRUCT(a INTEGER, b VARCHAR) AS s, \
+                 MAP {'k': 1} AS m, INTERVAL 1 DAY AS i, TIME '12:34:56' AS t, \
+                 'inf'::DOUBLE AS pinf, '-inf'::DOUBLE AS ninf, 'nan'::DOUBLE AS nan, NULL AS z";
+    let sql = |format: &str| {
+        let out = run(tacometer()
+            .arg("--db")
+            .arg(&db)
+            .args(["sql", query, "--format", format]));
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let json: Value = serde_json::from_str(&sql("json")).expect("valid JSON");
+    assert_eq!(
+        json,
+        serde_json::json!([{"s": {"a": 1, "b": "x"}, "m": {"k": 1}, "i": "1 day",
+                            "t": "12:34:56", "pinf": "inf", "ninf": "-inf", "nan": "nan",
+                            "z": null}])
+    );
+    assert_eq!(
+        sql("csv"),
+        "s,m,i,t,pinf,ninf,nan,z\n\
+         \"{\"\"a\"\":1,\"\"b\"\":\"\"x\"\"}\",\"{\"\"k\"\":1}\",1 day,12:34:56,inf,'-inf,nan,\n"
+    );
+    assert_eq!(
+        sql("markdown"),
+        "| s | m | i | t | pinf | ninf | nan | z |\n|---|---|---|---|---|---|---|---|\n\
+         | {\"a\":1,\"b\":\"x\"} | {\"k\":1} | 1 day | 12:34:56 | inf | -inf | nan |  |\n"
+    );
+    let table = sql("table");
+    assert!(
+        !table.contains("Struct(") && !table.contains("Interval {"),
+        "{table}"
+    );
+    assert!(
+        table.contains("{\"a\":1,\"b\":\"x\"}  {\"k\":1}  1 day  12:34:56  inf   -inf  nan"),
+        "{table}"
+    );
+}

@@ -19,6 +19,7 @@
 //!   (see [`contents`]); an empty DuckDB file is initialised by a writer.
 
 mod bench;
+mod cells;
 mod contents;
 mod export;
 pub mod memory;
@@ -36,9 +37,9 @@ use duckdb::{AccessMode, Config, Connection};
 
 use contents::{Contents, Unusable, describe};
 
+pub use cells::to_json;
 pub use export::write_parquet;
 pub use migrations::{MIGRATIONS, Migration, latest_version};
-pub use query::to_json;
 pub use status::{CollectionError, RunRecord};
 
 /// Errors of the history store.

@@ -1,10 +1,8 @@
 //! Running read-only SQL into a [`Table`] (the library's own queries, and the
-//! user's through `tacometer sql`) and turning DuckDB values into JSON.
+//! user's through `tacometer sql`); values become JSON by the rules of
+//! [`super::cells`].
 
-use chrono::{DateTime, NaiveDate};
-use duckdb::types::{TimeUnit, Value as Db};
-use serde_json::{Value, json};
-
+use super::cells::arrow_cell;
 use super::{DbContext, Result, Store, StoreError};
 use crate::output::Table;
 
@@ -46,6 +44,10 @@ impl Store {
     }
 
     /// Runs one of the library's queries with positional parameters and collects every row.
+    ///
+    /// The result is read as Arrow record batches, column by column, rather
+    /// than through the driver's row reader, which panics on some column
+    /// types (a bare `NULL`, `TIME_NS`).
     pub(crate) fn query_table_with(
         &self,
         sql: &str,
@@ -55,21 +57,22 @@ impl Store {
             .conn()
             .prepare(sql)
             .ctx(|| format!("prepare query `{}`", short(sql)))?;
-        let mut rows = stmt
-            .query(params)
+        let batches = stmt
+            .stream_arrow(params)
             .ctx(|| format!("run query `{}`", short(sql)))?;
-        let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
-        let mut table = Table::new(columns.clone());
-        while let Some(row) = rows
-            .next()
-            .ctx(|| format!("read rows of `{}`", short(sql)))?
-        {
-            let mut out = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                let v: Db = row.get(i).ctx(|| format!("read column {i}"))?;
-                out.push(to_json(v));
+        let schema = batches.get_schema();
+        let mut table = Table::new(schema.fields().iter().map(|f| f.name().clone()));
+        for batch in batches {
+            let batch = batch.ctx(|| format!("read rows of `{}`", short(sql)))?;
+            for i in 0..batch.num_rows() {
+                table.push(
+                    batch
+                        .columns()
+                        .iter()
+                        .map(|column| arrow_cell(column.as_ref(), i))
+                        .collect(),
+                );
             }
-            table.push(out);
         }
         Ok(table)
     }
@@ -81,44 +84,5 @@ fn short(sql: &str) -> String {
         format!("{}...", one_line.chars().take(77).collect::<String>())
     } else {
         one_line
-    }
-}
-
-/// Converts a DuckDB value to JSON; times become RFC 3339 strings in UTC.
-pub fn to_json(v: Db) -> Value {
-    match v {
-        Db::Null => Value::Null,
-        Db::Boolean(b) => json!(b),
-        Db::TinyInt(i) => json!(i),
-        Db::SmallInt(i) => json!(i),
-        Db::Int(i) => json!(i),
-        Db::BigInt(i) => json!(i),
-        Db::HugeInt(i) => i64::try_from(i).map_or_else(|_| json!(i.to_string()), |x| json!(x)),
-        Db::UTinyInt(i) => json!(i),
-        Db::USmallInt(i) => json!(i),
-        Db::UInt(i) => json!(i),
-        Db::UBigInt(i) => json!(i),
-        Db::Float(f) => json!(f),
-        Db::Double(f) => json!(f),
-        Db::Decimal(d) => json!(d.to_string().parse::<f64>().unwrap_or(f64::NAN)),
-        Db::Timestamp(unit, n) => {
-            let micros = match unit {
-                TimeUnit::Second => n.saturating_mul(1_000_000),
-                TimeUnit::Millisecond => n.saturating_mul(1_000),
-                TimeUnit::Microsecond => n,
-                TimeUnit::Nanosecond => n / 1_000,
-            };
-            DateTime::from_timestamp_micros(micros)
-                .map_or(Value::Null, |t| json!(crate::time::rfc3339(t)))
-        }
-        Db::Date32(days) => NaiveDate::from_num_days_from_ce_opt(days + 719_163)
-            .map_or(Value::Null, |d| json!(d.to_string())),
-        Db::Text(s) => json!(s),
-        Db::Enum(s) => json!(s),
-        Db::Blob(b) => json!(format!("<{} bytes>", b.len())),
-        Db::List(items) | Db::Array(items) => {
-            Value::Array(items.into_iter().map(to_json).collect())
-        }
-        other => json!(format!("{other:?}")),
     }
 }

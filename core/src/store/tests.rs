@@ -950,3 +950,114 @@ fn a_history_without_its_record_of_migrations_is_damaged_and_never_migrated() {
         assert_eq!(repos, 1, "{name}");
     }
 }
+
+#[test]
+fn user_sql_shows_structs_maps_intervals_times_and_infinities_as_values() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("types.duckdb");
+    drop(Store::open_write(&path, Duration::from_secs(1)).expect("create"));
+    let store = Store::open_query(&path, Duration::from_secs(1)).expect("open");
+    let cases: &[(&str, serde_json::Value)] = &[
+        (
+            "{'a': 1, 'b': 'x'}::STRUCT(a INTEGER, b VARCHAR)",
+            json!({"a": 1, "b": "x"}),
+        ),
+        (
+            "{'n': {'m': [1, 2]}, 'z': NULL}",
+            json!({"n": {"m": [1, 2]}, "z": null}),
+        ),
+        ("MAP {'k': 1, 'j': 2}", json!({"k": 1, "j": 2})),
+        ("MAP {1: 'a', 20: 'b'}", json!({"1": "a", "20": "b"})),
+        ("INTERVAL 1 DAY", json!("1 day")),
+        ("INTERVAL '1 day 2 hours'", json!("1 day 02:00:00")),
+        (
+            "INTERVAL '1 year 2 months 3 days 04:05:06.789'",
+            json!("1 year 2 months 3 days 04:05:06.789"),
+        ),
+        ("INTERVAL '-1 day -2 hours'", json!("-1 day -02:00:00")),
+        ("INTERVAL '-90 minutes'", json!("-01:30:00")),
+        ("INTERVAL '-14 months'", json!("-1 year -2 months")),
+        ("INTERVAL '0 seconds'", json!("00:00:00")),
+        ("INTERVAL '100000 hours'", json!("100000:00:00")),
+        ("TIME '12:34:56'", json!("12:34:56")),
+        ("TIME '01:02:03.5'", json!("01:02:03.5")),
+        ("TIME '00:00:00.000001'", json!("00:00:00.000001")),
+        ("TIME '24:00:00'", json!("24:00:00")),
+        ("'inf'::DOUBLE", json!("inf")),
+        ("'-inf'::DOUBLE", json!("-inf")),
+        ("'nan'::DOUBLE", json!("nan")),
+        ("'inf'::FLOAT", json!("inf")),
+        ("0.1::FLOAT", json!(0.1)),
+        ("2.5::DOUBLE", json!(2.5)),
+        ("'infinity'::TIMESTAMP", json!("infinity")),
+        ("'-infinity'::DATE", json!("-infinity")),
+        ("[1.5, 'inf'::DOUBLE]", json!([1.5, "inf"])),
+        ("union_value(num := 2)", json!(2)),
+        // Types the driver's row reader panics on.
+        ("NULL", json!(null)),
+        ("[NULL, NULL]", json!([null, null])),
+        ("TIME_NS '12:00:00.123456789'", json!("12:00:00.123456789")),
+        // The rest as before.
+        ("'a'::ENUM('a', 'b')", json!("a")),
+        (
+            "170141183460469231731687303715884105727::HUGEINT",
+            json!("170141183460469231731687303715884105727"),
+        ),
+        ("-5::HUGEINT", json!(-5)),
+        ("1.25::DECIMAL(10, 2)", json!(1.25)),
+        ("DATE '2026-06-01'", json!("2026-06-01")),
+        (
+            "TIMESTAMP '2026-06-01 12:00:00.5'",
+            json!("2026-06-01T12:00:00.500Z"),
+        ),
+        (
+            "TIMESTAMPTZ '2026-06-01 12:00:00+00'",
+            json!("2026-06-01T12:00:00Z"),
+        ),
+        (
+            "TIMESTAMP_NS '2026-06-01 12:00:00'",
+            json!("2026-06-01T12:00:00Z"),
+        ),
+        ("[1, 2]::INTEGER[2]", json!([1, 2])),
+        ("'\\x01\\x02'::BLOB", json!("<2 bytes>")),
+        ("'text'", json!("text")),
+        ("true", json!(true)),
+        ("300::USMALLINT", json!(300)),
+    ];
+    for (sql, want) in cases {
+        let t = store
+            .run_user_sql(&format!("SELECT {sql} AS v"))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(&t.rows[0][0], want, "{sql}");
+    }
+    // Every format shows the same values, none as Rust debug text.
+    let t = store
+        .run_user_sql(
+            "SELECT {'a': 1, 'b': 'x'} AS s, MAP {'k': 1} AS m, INTERVAL '1 day 2 hours' AS i, \
+             TIME '12:34:56' AS t, 'inf'::DOUBLE AS f, 'nan'::DOUBLE AS n",
+        )
+        .expect("query");
+    assert_eq!(
+        t.render(crate::output::Format::Csv),
+        "s,m,i,t,f,n\n\"{\"\"a\"\":1,\"\"b\"\":\"\"x\"\"}\",\"{\"\"k\"\":1}\",1 day 02:00:00,\
+         12:34:56,inf,nan\n"
+    );
+    assert_eq!(
+        t.render(crate::output::Format::Markdown),
+        "| s | m | i | t | f | n |\n|---|---|---|---|---|---|\n\
+         | {\"a\":1,\"b\":\"x\"} | {\"k\":1} | 1 day 02:00:00 | 12:34:56 | inf | nan |\n"
+    );
+    assert_eq!(
+        t.render(crate::output::Format::Table),
+        "s                m        i               t         f    n\n\
+         {\"a\":1,\"b\":\"x\"}  {\"k\":1}  1 day 02:00:00  12:34:56  inf  nan\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&t.render(crate::output::Format::Json)).expect("valid JSON");
+    assert_eq!(
+        json,
+        json!([{"s": {"a": 1, "b": "x"}, "m": {"k": 1}, "i": "1 day 02:00:00",
+                "t": "12:34:56", "f": "inf", "n": "nan"}])
+    );
+}
