@@ -7,11 +7,19 @@
 //! (the window's default-branch CI runs) and `releases.csv`. `manifest.json`
 //! says what was exported, as of when, under which criteria. With
 //! `--format parquet` the same tables are written as Parquet.
+//!
+//! Files are never written through a link: each is written into a private
+//! staging directory inside `--out`, then renamed over its destination (a
+//! rename replaces a symbolic link itself, not what it points at), the
+//! manifest last. The files an earlier export recorded in its `manifest.json`
+//! that this one does not write (the other format's) are then removed; a
+//! file tacometer did not record, or whose name is not one an export writes,
+//! is never touched.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
 use tacometer_core::requirements::evidence;
@@ -70,6 +78,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out.display()))?;
+    let earlier = earlier_files(&args.out);
     let mut tables: Vec<(&str, Table)> = vec![("summary", eval::long_table(&evals))];
     for list in LISTS {
         let (columns, rows) = evidence(&store, &config.criteria, &scopes, as_of, list)?;
@@ -83,24 +92,18 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         }
         tables.push((list, t));
     }
+    let staging = Staging::new(&args.out)?;
     let mut written = Vec::new();
+    let mut names = Vec::new();
     for (name, table) in &tables {
-        let path = match args.format {
-            ExportFormat::Csv => {
-                let path = args.out.join(format!("{name}.csv"));
-                write_file(&path, table.render(Format::Csv).as_bytes())?;
-                path
-            }
-            ExportFormat::Parquet => {
-                let path = args.out.join(format!("{name}.parquet"));
-                tacometer_core::store::write_parquet(table, &path)?;
-                path
-            }
-        };
-        written.push(json!({
-            "file": path.file_name().map(|f| f.to_string_lossy().into_owned()),
-            "rows": table.rows.len(),
-        }));
+        let file = format!("{name}.{}", args.format.extension());
+        let staged = staging.path(&file);
+        match args.format {
+            ExportFormat::Csv => write_file(&staged, table.render(Format::Csv).as_bytes())?,
+            ExportFormat::Parquet => tacometer_core::store::write_parquet(table, &staged)?,
+        }
+        written.push(json!({"file": file, "rows": table.rows.len()}));
+        names.push(file);
     }
     let window =
         tacometer_core::requirements::Window::ending_at(as_of, config.criteria.window_days.get());
@@ -115,9 +118,31 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         "files": written,
     });
     write_file(
-        &args.out.join("manifest.json"),
+        &staging.path(MANIFEST),
         format!("{}\n", serde_json::to_string_pretty(&manifest)?).as_bytes(),
     )?;
+    for file in &names {
+        staging.publish(file)?;
+    }
+    staging.publish(MANIFEST)?;
+    let mut removed = Vec::new();
+    for file in earlier.iter().filter(|f| !names.contains(f)) {
+        let path = args.out.join(file);
+        // The entry itself (a file, or a link: never what it points at).
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            continue;
+        }
+        std::fs::remove_file(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot remove {}, left by the earlier export: {e}",
+                path.display()
+            )
+        })?;
+        removed.push(file.as_str());
+    }
     writeln!(
         out,
         "exported {} project(s) as of {} into {}: {}",
@@ -130,7 +155,99 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
             .collect::<Vec<_>>()
             .join(", ")
     )?;
+    if !removed.is_empty() {
+        writeln!(out, "removed the earlier export's {}", removed.join(", "))?;
+    }
     Ok(0)
+}
+
+/// The manifest's file name.
+const MANIFEST: &str = "manifest.json";
+
+impl ExportFormat {
+    /// The file name extension of this format.
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Parquet => "parquet",
+        }
+    }
+}
+
+/// Whether `name` is a file an export writes (in either format), such as
+/// `summary.csv` or `commits.parquet`: the only names a later export removes.
+fn own_file(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        (stem == "summary" || LISTS.contains(&stem)) && matches!(ext, "csv" | "parquet")
+    })
+}
+
+/// The data files the export already in `dir` recorded in its manifest, as
+/// far as their names are ones an export writes. None when there is no
+/// manifest (or a link in its place), or it is not a tacometer manifest:
+/// without that record nothing is known to be tacometer's.
+fn earlier_files(dir: &Path) -> Vec<String> {
+    let path = dir.join(MANIFEST);
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
+    let Some(doc) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    else {
+        return Vec::new();
+    };
+    if !doc["tool"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("tacometer "))
+    {
+        return Vec::new();
+    }
+    doc["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f["file"].as_str())
+                .filter(|name| own_file(name))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A private directory inside the output directory where the files are
+/// written before they are renamed into place; removed when dropped.
+struct Staging {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+}
+
+impl Staging {
+    /// Creates the staging directory in `out` (a new name, readable only by us).
+    fn new(out: &Path) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix(".tacometer-export-")
+            .tempdir_in(out)
+            .map_err(|e| anyhow::anyhow!("cannot write into {}: {e}", out.display()))?;
+        Ok(Self {
+            dir,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Where `file` is written before it is published.
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// Renames the staged `file` over its destination in the output
+    /// directory, replacing a file or link there (never writing through it).
+    fn publish(&self, file: &str) -> anyhow::Result<()> {
+        let dest = self.out.join(file);
+        std::fs::rename(self.path(file), &dest)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", dest.display()))
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

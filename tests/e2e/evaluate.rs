@@ -1627,3 +1627,169 @@ fn review_on_the_days_after_changes_equals_review_on_every_day() {
         "streaks with an exact start: {exact:?}\n{every}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn export_replaces_links_in_the_output_directory_instead_of_writing_through_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let out_dir = dir.path().join("evidence");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let mut victims = Vec::new();
+    for name in ["summary.csv", "manifest.json", "commits.parquet"] {
+        let victim = dir.path().join(format!("victim-{name}"));
+        std::fs::write(&victim, "precious\n").expect("victim");
+        std::os::unix::fs::symlink(&victim, out_dir.join(name)).expect("plant link");
+        victims.push(victim);
+    }
+    for format in ["csv", "parquet"] {
+        let out = run(on(&db, &config)
+            .args([
+                "export",
+                "Golden",
+                "--as-of",
+                "2026-06-30",
+                "--format",
+                format,
+            ])
+            .arg("--out")
+            .arg(&out_dir));
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        for victim in &victims {
+            assert_eq!(
+                std::fs::read_to_string(victim).expect("victim"),
+                "precious\n",
+                "{format}: {} was written through a link",
+                victim.display()
+            );
+        }
+    }
+    for name in ["manifest.json", "commits.parquet"] {
+        let meta = std::fs::symlink_metadata(out_dir.join(name)).expect("exported");
+        assert!(meta.is_file(), "{name} is a file of its own now");
+    }
+    // The link at summary.csv was replaced by the CSV export, then removed
+    // with the rest of the CSV files by the Parquet export.
+    assert!(!out_dir.join("summary.csv").exists());
+    let left: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "no staging left behind: {left:?}");
+}
+
+#[test]
+fn export_removes_only_the_files_its_earlier_export_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let out_dir = dir.path().join("evidence");
+    let export = |format: &str| {
+        let out = run(on(&db, &config)
+            .args([
+                "export",
+                "Golden",
+                "--as-of",
+                "2026-06-30",
+                "--format",
+                format,
+            ])
+            .arg("--out")
+            .arg(&out_dir));
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let files = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let manifest_files = || -> Vec<String> {
+        let m: Value = serde_json::from_str(
+            &std::fs::read_to_string(out_dir.join("manifest.json")).expect("manifest"),
+        )
+        .expect("json");
+        let mut names: Vec<String> = m["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| f["file"].as_str().expect("name").to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let bundle = |ext: &str| -> Vec<String> {
+        let mut names: Vec<String> = [
+            "summary",
+            "commits",
+            "contributors",
+            "stars",
+            "ci",
+            "releases",
+        ]
+        .iter()
+        .map(|n| format!("{n}.{ext}"))
+        .collect();
+        names.sort();
+        names
+    };
+    let with = |mut names: Vec<String>, more: &[&str]| -> Vec<String> {
+        names.extend(more.iter().map(|s| s.to_string()));
+        names.sort();
+        names
+    };
+    export("csv");
+    // Files tacometer did not write stay, whatever their names.
+    std::fs::write(out_dir.join("notes.csv"), "mine\n").expect("notes");
+    std::fs::write(out_dir.join("other.parquet"), "mine\n").expect("other");
+    let said = export("parquet");
+    assert!(
+        said.contains("removed the earlier export's summary.csv, commits.csv"),
+        "{said}"
+    );
+    assert_eq!(
+        files(),
+        with(
+            bundle("parquet"),
+            &["manifest.json", "notes.csv", "other.parquet"]
+        )
+    );
+    assert_eq!(manifest_files(), bundle("parquet"));
+    export("csv");
+    assert_eq!(
+        files(),
+        with(
+            bundle("csv"),
+            &["manifest.json", "notes.csv", "other.parquet"]
+        )
+    );
+    assert_eq!(manifest_files(), bundle("csv"));
+
+    // A manifest naming files an export never writes, or outside the
+    // directory, removes nothing of them.
+    let outside = dir.path().join("outside.csv");
+    std::fs::write(&outside, "mine\n").expect("outside");
+    std::fs::write(
+        out_dir.join("manifest.json"),
+        serde_json::json!({"tool": "tacometer 0.1.0", "files": [
+            {"file": "notes.csv"}, {"file": "../outside.csv"},
+            {"file": outside.display().to_string()}, {"file": "summary.csv"},
+        ]})
+        .to_string(),
+    )
+    .expect("forged manifest");
+    export("parquet");
+    assert!(out_dir.join("notes.csv").exists());
+    assert!(outside.exists());
+    assert!(
+        !out_dir.join("summary.csv").exists(),
+        "recorded and its own: removed"
+    );
+    assert!(
+        out_dir.join("commits.csv").exists(),
+        "not recorded in the manifest it found: kept"
+    );
+}
