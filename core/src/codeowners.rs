@@ -89,7 +89,10 @@ pub fn parse_maintainers(text: &str) -> Declared {
         }
         users.insert(login.to_lowercase());
     }
-    for (i, m) in text.match_indices("github.com/") {
+    // Host names are case-insensitive (`https://GitHub.com/login`); ASCII
+    // lower-casing keeps every byte offset, so the match indexes `text` too.
+    let lower = text.to_ascii_lowercase();
+    for (i, m) in lower.match_indices("github.com/") {
         let rest = &text[i + m.len()..];
         let login: String = rest.chars().take_while(|c| is_login_char(*c)).collect();
         let after = rest[login.len()..].chars().next();
@@ -134,5 +137,11 @@ mod tests {
         let d = parse_maintainers(text);
         assert_eq!(d.users, ["janedoe", "ravi-k"]);
         assert_eq!(d.teams, ["org/core"]);
+    }
+
+    #[test]
+    fn profile_links_are_found_in_any_case() {
+        let d = parse_maintainers("- [Jane](HTTPS://GitHub.COM/Jane)\n");
+        assert_eq!(d.users, ["jane"]);
     }
 }
