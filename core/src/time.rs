@@ -9,9 +9,19 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// Parses `--as-of`: a date means the end of that day in UTC (its last
 /// microsecond, so the window `(T - 90 days, T]` contains the whole day);
-/// an RFC 3339 instant is taken as given.
+/// an RFC 3339 instant is taken as given. A date is exactly `YYYY-MM-DD`, as
+/// an instant's date is: chrono alone would also read `-1-1-1` (2 BC) or
+/// `+10000-01-01`, which no RFC 3339 instant can print back.
 pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    let date_shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if let Some(d) = date_shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+    {
         let end = d
             .succ_opt()
             .and_then(|n| n.and_hms_opt(0, 0, 0))
@@ -50,5 +60,13 @@ mod tests {
         let t = parse_as_of("2026-06-01T12:00:00+02:00").expect("instant");
         assert_eq!(rfc3339(t), "2026-06-01T10:00:00Z");
         assert!(parse_as_of("June 1st").is_err());
+    }
+
+    #[test]
+    fn a_date_has_four_digits_of_year_and_two_of_month_and_day() {
+        for text in ["-1-1-1", "+10000-01-01", "2026-6-1", " 2026-06-01"] {
+            let e = parse_as_of(text).expect_err(text);
+            assert!(e.contains(&format!("`{text}`")), "{e}");
+        }
     }
 }
