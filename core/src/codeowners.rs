@@ -145,3 +145,6 @@ mod tests {
         assert_eq!(d.users, ["jane"]);
     }
 }
+
+#[cfg(test)]
+mod prop;

@@ -13,3 +13,6 @@ pub mod requirements;
 pub mod review;
 pub mod store;
 pub mod time;
+
+#[cfg(test)]
+mod proptests;
