@@ -69,7 +69,7 @@ pub enum ConfigError {
         file: String,
         /// 1-based line of the offending key or value.
         line: usize,
-        /// 1-based column.
+        /// 1-based column, in characters.
         column: usize,
         /// Dotted key path, e.g. `criteria.min_stars` or `projects[3].repos`.
         key: String,
@@ -805,7 +805,9 @@ fn located_error(
     let offset = offset.unwrap_or(0).min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    // in characters, as editors count: `name = "é" x` has `x` in column 12
+    let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+    let column = before[line_start..].chars().count() + 1;
     let mut key = key_path_at(text, line);
     if message.starts_with("missing field") && offset == 0 {
         key.clear(); // a top-level key is missing

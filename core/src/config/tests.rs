@@ -53,6 +53,15 @@ fn typo_in_a_key_names_file_line_and_key() {
 }
 
 #[test]
+fn the_column_counts_characters_not_bytes() {
+    let text = format!("{PROJECT}category = \"é\" x\n");
+    match Config::parse(&text, ConfigSource::File("t.toml".into())) {
+        Err(ConfigError::Invalid { line, column, .. }) => assert_eq!((line, column), (4, 16)),
+        other => panic!("expected an invalid-config error, got {other:?}"),
+    }
+}
+
+#[test]
 fn malformed_repo_slug_names_the_project_key() {
     let text = format!(
         "{PROJECT}\n[[projects]]\nname = \"B\"\nrepos = [\n  \"pytorch/ok\",\n  \"not a slug\",\n]\n"
