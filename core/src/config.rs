@@ -987,6 +987,9 @@ fn find_key_offset(text: &str, key: &str) -> Option<usize> {
 /// The dotted key in force at a 1-based line: the last table header above it
 /// (array-of-tables headers numbered) plus the nearest `key =` at or above the
 /// line within that table, so values spread over several lines still name their key.
+/// Only a line that is a header, a TOML key between brackets, opens a table: a
+/// line that merely starts with `[` (an array's element, a token gone astray)
+/// never becomes part of a key shown in an error.
 fn key_path_at(text: &str, line: usize) -> String {
     let mut table = String::new();
     let mut array_counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -996,25 +999,19 @@ fn key_path_at(text: &str, line: usize) -> String {
             break;
         }
         let l = raw.trim();
-        if let Some(name) = l.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
-            let name = name.trim().to_string();
-            let n = array_counts.entry(name.clone()).or_insert(0);
-            table = format!("{name}[{n}]");
-            *n += 1;
+        if let Some((name, array)) = table_header(l) {
+            table = if array {
+                let n = array_counts.entry(name.clone()).or_insert(0);
+                let numbered = format!("{name}[{n}]");
+                *n += 1;
+                numbered
+            } else {
+                name
+            };
             key = None;
-        } else if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
-            if !l.starts_with("[\"") && !raw.starts_with(char::is_whitespace) {
-                table = name.trim().to_string();
-                key = None;
-            }
         } else if let Some((k, _)) = l.split_once('=') {
-            let k = k.trim();
-            if !k.is_empty()
-                && !l.starts_with('#')
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
-            {
-                key = Some(k.trim_matches('"').to_string());
+            if let Some(k) = dotted_key(k).filter(|_| !l.starts_with('#')) {
+                key = Some(k);
             }
         }
     }
@@ -1022,6 +1019,47 @@ fn key_path_at(text: &str, line: usize) -> String {
         (true, Some(k)) => k,
         (false, Some(k)) => format!("{table}.{k}"),
         (_, None) => table,
+    }
+}
+
+/// The table a header line opens (`[a.b]`, `["a"]`, `[[projects]]`), with its
+/// key's quotes removed, and whether it is an array of tables; `None` for any
+/// other line.
+fn table_header(line: &str) -> Option<(String, bool)> {
+    let ((name, rest), array) = match line.strip_prefix("[[") {
+        Some(r) => (r.split_once("]]")?, true),
+        None => (line.strip_prefix('[')?.split_once(']')?, false),
+    };
+    let rest = rest.trim_start();
+    if !(rest.is_empty() || rest.starts_with('#')) {
+        return None;
+    }
+    Some((dotted_key(name)?, array))
+}
+
+/// A TOML key (`a.b`, `"a" . 'b'`, `"api.github.com"`) as its parts joined by
+/// dots, without quotes; `None` when `text` is not a key.
+fn dotted_key(text: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        let (part, after) = if let Some(r) = rest.strip_prefix('"') {
+            r.split_once('"')?
+        } else if let Some(r) = rest.strip_prefix('\'') {
+            r.split_once('\'')?
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(rest.len());
+            (end > 0).then_some(())?;
+            rest.split_at(end)
+        };
+        parts.push(part);
+        let after = after.trim_start();
+        if after.is_empty() {
+            return Some(parts.join("."));
+        }
+        rest = after.strip_prefix('.')?.trim_start();
     }
 }
 

@@ -493,6 +493,11 @@ fn a_malformed_token_setting_does_not_repeat_the_token() {
     for setting in [
         "[github]\ntokens = \"ghp_SECRET123\"",
         "[github]\ntokens = [\"ghp_SECRET123\", 5]",
+        // a quoted or indented header is a header too
+        "[\"github\"]\ntokens = \"ghp_SECRET123\"",
+        "  [github]\n  tokens = \"ghp_SECRET123\"",
+        // a line that only starts with `[` names no table
+        "[github]\n[tokens = [\"ghp_SECRET123\"]",
     ] {
         let (line, key, message) = err(&format!("{setting}\n{PROJECT}"));
         assert_eq!(line, 2, "{setting}");
