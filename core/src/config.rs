@@ -676,30 +676,25 @@ impl Config {
         }
         for (i, license) in parsed.criteria.permissive_licenses.iter().enumerate() {
             if license.trim().is_empty() || license.contains(char::is_whitespace) {
-                let offset = find_key_offset(text, "permissive_licenses");
-                return Err(located_error(
+                return Err(value_error(
                     text,
                     &source,
-                    offset,
+                    "criteria.permissive_licenses",
+                    Some(&i.to_string()),
                     &format!("entry {i} `{license}` is not an SPDX identifier"),
                 ));
             }
         }
-        if let Some((key, message)) = out_of_range(&parsed) {
-            return Err(located_error(
-                text,
-                &source,
-                find_key_offset(text, key.rsplit('.').next().unwrap_or(key)),
-                &message,
-            ));
+        if let Some((key, entry, message)) = out_of_range(&parsed) {
+            return Err(value_error(text, &source, key, entry, &message));
         }
         let margin = parsed.criteria.at_risk_margin;
         if !(0.0..=1.0).contains(&margin) {
-            let offset = find_key_offset(text, "at_risk_margin");
-            return Err(located_error(
+            return Err(value_error(
                 text,
                 &source,
-                offset,
+                "criteria.at_risk_margin",
+                None,
                 &format!("{margin} is not a fraction between 0 and 1 (0.10 means 10%)"),
             ));
         }
@@ -843,45 +838,105 @@ fn located_error(
     }
 }
 
+/// An error about the value of `key` (dotted), or of its `entry` (a host of a
+/// per-host table, an index of a list), at that value however the file spells
+/// the key: under a header, dotted from the top level, in an inline table, quoted.
+fn value_error(
+    text: &str,
+    source: &ConfigSource,
+    key: &str,
+    entry: Option<&str>,
+    message: &str,
+) -> ConfigError {
+    let path: Vec<&str> = key.split('.').chain(entry).collect();
+    match located_error(text, source, value_offset(text, &path), message) {
+        ConfigError::Invalid {
+            file,
+            line,
+            column,
+            message,
+            ..
+        } => ConfigError::Invalid {
+            file,
+            line,
+            column,
+            key: key.to_string(),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// The byte offset of the value at `path` (keys, or indexes into arrays),
+/// from the spans of the parsed document.
+fn value_offset(text: &str, path: &[&str]) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut at: Option<&toml::Spanned<DeValue>> = None;
+    for part in path {
+        at = Some(match at.map(|v| v.get_ref()) {
+            None => root.get_ref().get(*part)?,
+            Some(DeValue::Table(t)) => t.get(*part)?,
+            Some(DeValue::Array(a)) => a.get(part.parse::<usize>().ok()?)?,
+            Some(_) => return None,
+        });
+    }
+    at.map(|v| v.span().start)
+}
+
 /// A count or a duration of the file, with the range it must lie in.
 enum Bounded {
     Count(u64, u64, u64),
     Span(Duration, Duration, Duration),
 }
 
-/// The first value of the file outside its range, as (key, message): one table
+/// The first value of the file outside its range, as (key, host, message): one table
 /// for every count and duration, so that no value that parses can overflow a
 /// date (`window_days = 4294967295`) or make the daemon spin (`"1ns"`).
 /// Also the `[upstream]` URLs ([`upstream_url`]).
-fn out_of_range(c: &FileConfig) -> Option<(&'static str, String)> {
+fn out_of_range(c: &FileConfig) -> Option<(&'static str, Option<&str>, String)> {
     const DAY: Duration = Duration::from_secs(24 * 3600);
     let days = |n: std::num::NonZeroU32, max: u64| Bounded::Count(u64::from(n.get()), 1, max);
     let span = |i: Interval, min: Duration, max: Duration| Bounded::Span(i.0, min, max);
-    let mut checks: Vec<(&'static str, Bounded)> = vec![
-        ("criteria.window_days", days(c.criteria.window_days, 3660)),
+    let mut checks: Vec<(&'static str, Option<&str>, Bounded)> = vec![
+        (
+            "criteria.window_days",
+            None,
+            days(c.criteria.window_days, 3660),
+        ),
         (
             "criteria.review_lookback_days",
+            None,
             days(c.criteria.review_lookback_days, 3660),
         ),
         (
             "criteria.remediation_days",
+            None,
             Bounded::Count(u64::from(c.criteria.remediation_days), 0, 3660),
         ),
         (
             "collect.backfill_days",
+            None,
             days(c.collect.backfill_days, 36600),
         ),
-        ("collect.concurrency", days(c.collect.concurrency, 256)),
+        (
+            "collect.concurrency",
+            None,
+            days(c.collect.concurrency, 256),
+        ),
         (
             "collect.star_history_max_points",
+            None,
             Bounded::Count(u64::from(c.collect.star_history_max_points), 0, 1_000_000),
         ),
         (
             "collect.github_interval",
+            None,
             span(c.collect.github_interval, Duration::from_secs(60), 30 * DAY),
         ),
         (
             "collect.packages_interval",
+            None,
             span(
                 c.collect.packages_interval,
                 Duration::from_secs(60),
@@ -890,24 +945,31 @@ fn out_of_range(c: &FileConfig) -> Option<(&'static str, String)> {
         ),
         (
             "collect.item_timeout",
+            None,
             span(c.collect.item_timeout, Duration::from_secs(1), DAY),
         ),
         (
             "collect.history_overlap",
+            None,
             span(c.collect.history_overlap, Duration::from_secs(1), 365 * DAY),
         ),
         (
             "store.lock_wait",
+            None,
             span(c.store.lock_wait, Duration::from_millis(1), DAY),
         ),
     ];
-    for n in c.collect.requests_per_second.values() {
-        checks.push(("collect.requests_per_second", days(*n, 1_000_000)));
+    for (host, n) in &c.collect.requests_per_second {
+        checks.push((
+            "collect.requests_per_second",
+            Some(host),
+            days(*n, 1_000_000),
+        ));
     }
-    for n in c.collect.max_in_flight.values() {
-        checks.push(("collect.max_in_flight", days(*n, 10_000)));
+    for (host, n) in &c.collect.max_in_flight {
+        checks.push(("collect.max_in_flight", Some(host), days(*n, 10_000)));
     }
-    for (key, value) in checks {
+    for (key, entry, value) in checks {
         let message = match value {
             Bounded::Count(v, min, max) if !(min..=max).contains(&v) => {
                 format!("{v} is out of range: write a number from {min} to {max}")
@@ -920,7 +982,7 @@ fn out_of_range(c: &FileConfig) -> Option<(&'static str, String)> {
             ),
             _ => continue,
         };
-        return Some((key, message));
+        return Some((key, entry, message));
     }
     let u = &c.upstream;
     let urls = [
@@ -931,7 +993,7 @@ fn out_of_range(c: &FileConfig) -> Option<(&'static str, String)> {
     ];
     for (key, url) in urls {
         if let Some(Err(message)) = url.map(|v| upstream_url(v)) {
-            return Some((key, message));
+            return Some((key, None, message));
         }
     }
     None
@@ -971,17 +1033,6 @@ fn backticked_field(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let end = start + message[start..].find('`')?;
     Some(message[start..end].to_string())
-}
-
-fn find_key_offset(text: &str, key: &str) -> Option<usize> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with(key) && line.contains('=') {
-            return Some(offset + line.len() - line.trim_start().len());
-        }
-        offset += line.len();
-    }
-    None
 }
 
 /// The dotted key in force at a 1-based line: the last table header above it

@@ -443,6 +443,38 @@ fn every_count_and_duration_has_a_range() {
     assert!(ok.is_ok(), "values inside the ranges load: {ok:?}");
 }
 
+/// A value out of range is found however its key is spelled, and the error
+/// names the key and the line of the value.
+#[test]
+fn a_value_out_of_range_is_found_however_its_key_is_spelled() {
+    for (setting, line, key) in [
+        ("criteria.window_days = 3661", 1, "criteria.window_days"),
+        (
+            "criteria = { window_days = 3661 }",
+            1,
+            "criteria.window_days",
+        ),
+        (
+            "[criteria]\n\"window_days\" = 3661",
+            2,
+            "criteria.window_days",
+        ),
+        (
+            "[collect.requests_per_second]\n\"api.github.com\" = 10\n\"pypi.org\" = 2000000",
+            3,
+            "collect.requests_per_second",
+        ),
+        (
+            "[criteria]\npermissive_licenses = [\n  \"MIT\",\n  \"not spdx\",\n]",
+            4,
+            "criteria.permissive_licenses",
+        ),
+    ] {
+        let (l, k, message) = err(&format!("{setting}\n{PROJECT}"));
+        assert_eq!((l, k.as_str()), (line, key), "{setting}: {message}");
+    }
+}
+
 /// Issue 11, item 9: an upstream URL is http(s) with a host and no
 /// credentials, in the file and in the environment; a URL variable set to
 /// nothing is an error, not the public upstream with the token attached.
