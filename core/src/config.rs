@@ -1116,3 +1116,6 @@ fn dotted_key(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod prop;
