@@ -121,7 +121,8 @@ pub fn projects_from_csv(text: &str, file: &str) -> Result<Vec<Project>, Landsca
 
 /// Renders projects as the `[[projects]]` part of a config file, one table each.
 pub fn render_projects_toml(projects: &[Project]) -> String {
-    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""));
+    // TOML's own writer: JSON's quoting leaves DEL raw, which TOML refuses
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let list = |items: Vec<String>| {
         let quoted: Vec<String> = items.iter().map(|s| q(s)).collect();
         format!("[{}]", quoted.join(", "))
@@ -258,6 +259,15 @@ mod tests {
         assert_eq!(ignite.conda[0].to_string(), "pytorch/ignite");
         let captum = config.find_project("Captum").expect("Captum");
         assert_eq!(captum.conda.len(), 2);
+    }
+
+    #[test]
+    fn any_text_renders_to_a_toml_string() {
+        let csv = "name,github,status,category,pypi,conda,accepted\n0,,active,\u{7f},,,\n";
+        let projects = projects_from_csv(csv, "p.csv").expect("csv");
+        let toml = format!("{SHIPPED_HEADER}{}", render_projects_toml(&projects));
+        let config = Config::parse(&toml, ConfigSource::Builtin).expect("loads");
+        assert_eq!(config.projects, projects);
     }
 
     #[test]
