@@ -280,3 +280,6 @@ mod tests {
         assert!(e.to_string().starts_with("p.csv: row 2:"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod prop;
