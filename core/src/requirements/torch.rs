@@ -128,6 +128,18 @@ fn demand(stored: Option<&str>, env: &MarkerEnvironment, ignored: &mut Vec<Strin
     let mut specs = Vec::new();
     let mut counted = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        // pep508_rs panics on a name ending in `.`, `-` or `_` before more text
+        // (`torch->=2`); the collector keeps only entries named torch, but a
+        // stored row is read whatever wrote it
+        let name_len = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(line.len());
+        if line[..name_len].ends_with(['-', '_', '.']) {
+            return TorchDemand::Unreadable(
+                line.to_string(),
+                "the package name must end with a letter or digit".into(),
+            );
+        }
         let mut req = match Requirement::<pep508_rs::VerbatimUrl>::from_str(line) {
             Ok(r) => r,
             Err(e) => {

@@ -171,6 +171,13 @@ fn several_torch_entries_must_all_hold() {
 }
 
 #[test]
+fn a_name_ending_in_a_hyphen_is_unreadable_not_a_panic() {
+    let m = judge("torch->=");
+    assert_eq!(m.status, Status::Caution, "{}", m.detail);
+    assert!(m.detail.contains("cannot read torch->="), "{}", m.detail);
+}
+
+#[test]
 fn bare_specifiers_of_older_rows_are_still_read() {
     assert_eq!(judge("").status, Status::Pass, "torch without bounds");
     let m = judge("<2.9,>=2.4");
