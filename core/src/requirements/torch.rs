@@ -143,7 +143,15 @@ fn demand(stored: Option<&str>, env: &MarkerEnvironment, ignored: &mut Vec<Strin
         let mut req = match Requirement::<pep508_rs::VerbatimUrl>::from_str(line) {
             Ok(r) => r,
             Err(e) => {
-                let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                // the message only: pep508_rs's underlined form slices the
+                // entry by bytes and panics inside a multi-byte character
+                let first = e
+                    .message
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
                 return TorchDemand::Unreadable(line.to_string(), first);
             }
         };

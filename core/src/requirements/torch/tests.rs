@@ -178,6 +178,13 @@ fn a_name_ending_in_a_hyphen_is_unreadable_not_a_panic() {
 }
 
 #[test]
+fn an_unreadable_entry_with_multi_byte_characters_is_not_a_panic() {
+    let m = judge("torch[0000000000000000000\u{85}¡");
+    assert_eq!(m.status, Status::Caution, "{}", m.detail);
+    assert!(m.detail.contains("cannot read torch[0"), "{}", m.detail);
+}
+
+#[test]
 fn bare_specifiers_of_older_rows_are_still_read() {
     assert_eq!(judge("").status, Status::Pass, "torch without bounds");
     let m = judge("<2.9,>=2.4");
