@@ -93,6 +93,30 @@ pub fn marker_environment(target: &TargetEnvironment) -> Option<MarkerEnvironmen
     .ok()
 }
 
+/// Whether the name of a PEP 508 entry and each of its extras end with a
+/// letter or digit. pep508_rs 0.9 trusts its own scan for that and panics
+/// (an `expect`) on `torch->=2` or `torch[gpu-]`, so it is checked first.
+fn identifiers_end_alphanumeric(entry: &str) -> bool {
+    let identifier = |s: &str| {
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(s.len());
+        !s[..end].ends_with(['-', '_', '.'])
+    };
+    let name_end = entry
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(entry.len());
+    let (name, rest) = entry.split_at(name_end);
+    if !identifier(name) {
+        return false;
+    }
+    let Some(extras) = rest.trim_start().strip_prefix('[') else {
+        return true;
+    };
+    let extras = extras.split(']').next().unwrap_or(extras);
+    extras.split(',').all(|e| identifier(e.trim()))
+}
+
 /// What a release's stored torch requirement says for the target environment.
 #[derive(Debug, Clone, PartialEq)]
 enum TorchDemand {
@@ -128,16 +152,12 @@ fn demand(stored: Option<&str>, env: &MarkerEnvironment, ignored: &mut Vec<Strin
     let mut specs = Vec::new();
     let mut counted = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        // pep508_rs panics on a name ending in `.`, `-` or `_` before more text
-        // (`torch->=2`); the collector keeps only entries named torch, but a
-        // stored row is read whatever wrote it
-        let name_len = line
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-            .unwrap_or(line.len());
-        if line[..name_len].ends_with(['-', '_', '.']) {
+        // the collector keeps only entries named torch, but a stored row is
+        // read whatever wrote it
+        if !identifiers_end_alphanumeric(line) {
             return TorchDemand::Unreadable(
                 line.to_string(),
-                "the package name must end with a letter or digit".into(),
+                "the package name and its extras must end with a letter or digit".into(),
             );
         }
         let mut req = match Requirement::<pep508_rs::VerbatimUrl>::from_str(line) {

@@ -171,10 +171,14 @@ fn several_torch_entries_must_all_hold() {
 }
 
 #[test]
-fn a_name_ending_in_a_hyphen_is_unreadable_not_a_panic() {
+fn a_name_or_extra_ending_in_a_hyphen_is_unreadable_not_a_panic() {
     let m = judge("torch->=");
     assert_eq!(m.status, Status::Caution, "{}", m.detail);
     assert!(m.detail.contains("cannot read torch->="), "{}", m.detail);
+    let m = judge("torch[2-\t");
+    assert!(m.detail.contains("cannot read torch[2-"), "{}", m.detail);
+    assert_eq!(judge("torch[gpu-] >= 2.8").status, Status::Caution);
+    assert_eq!(judge("torch[cuda, gpu] >= 2.8").status, Status::Pass);
 }
 
 #[test]
