@@ -160,7 +160,9 @@ fn demand(stored: Option<&str>, env: &MarkerEnvironment, ignored: &mut Vec<Strin
                 "the package name and its extras must end with a letter or digit".into(),
             );
         }
-        let mut req = match Requirement::<pep508_rs::VerbatimUrl>::from_str(line) {
+        // a plain URL: pep508_rs's `VerbatimUrl` expands `${VAR}` from this
+        // process's environment, which would put a token into the output
+        let mut req = match Requirement::<reqwest::Url>::from_str(line) {
             Ok(r) => r,
             Err(e) => {
                 // the message only: pep508_rs's underlined form slices the

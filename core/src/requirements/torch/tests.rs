@@ -189,6 +189,21 @@ fn an_unreadable_entry_with_multi_byte_characters_is_not_a_panic() {
 }
 
 #[test]
+fn environment_variables_in_a_url_pin_are_not_expanded() {
+    // cargo sets it for the test process; a `${VAR}` in a package's metadata
+    // must not put this process's environment (a token) into the output
+    let value = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let m = judge("torch @ https://example.org/${CARGO_MANIFEST_DIR}/torch.whl");
+    assert_eq!(m.status, Status::Fail, "{}", m.detail);
+    assert!(m.detail.contains("CARGO_MANIFEST_DIR"), "{}", m.detail);
+    assert!(
+        value.is_empty() || !m.detail.contains(&value),
+        "{}",
+        m.detail
+    );
+}
+
+#[test]
 fn bare_specifiers_of_older_rows_are_still_read() {
     assert_eq!(judge("").status, Status::Pass, "torch without bounds");
     let m = judge("<2.9,>=2.4");
