@@ -367,3 +367,6 @@ pub fn pytorch_support(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod prop;
