@@ -134,8 +134,11 @@ pub fn parse_pypi(body: &[u8], project: &str) -> Result<PackageInfo, ParseError>
 /// parsed as PEP 508 by `requirements::torch`. Only the name is read here, the
 /// way PEP 508 spells it (letters, digits, `-`, `_`, `.`, compared normalised),
 /// so an entry too malformed to parse is still kept and reported when judged.
+/// A line break inside an entry becomes a space, so that an entry stays one
+/// line (`torch\nnumpy<1` is one unreadable entry, not a torch entry and a
+/// `numpy<1` read as a bound on torch).
 pub fn torch_requirements(requires_dist: &[String]) -> Option<String> {
-    let lines: Vec<&str> = requires_dist
+    let lines: Vec<String> = requires_dist
         .iter()
         .map(|entry| entry.trim())
         .filter(|entry| {
@@ -144,6 +147,7 @@ pub fn torch_requirements(requires_dist: &[String]) -> Option<String> {
                 .unwrap_or(entry.len());
             entry[..name_len].eq_ignore_ascii_case("torch")
         })
+        .map(|entry| entry.replace(['\r', '\n'], " "))
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
@@ -322,6 +326,11 @@ mod tests {
             "markers, extras and URLs are judged later; other packages are left out"
         );
         assert_eq!(s(&["torch"]).as_deref(), Some("torch"));
+        assert_eq!(
+            s(&["torch>=2.4\nnumpy<1"]).as_deref(),
+            Some("torch>=2.4 numpy<1"),
+            "an entry stays one line"
+        );
         assert_eq!(s(&["torchvision>=0.19", "pytorch-lightning"]), None);
         assert_eq!(s(&[]), None);
         assert!(
