@@ -245,7 +245,9 @@ pub fn anaconda_time(text: &str) -> Option<DateTime<Utc>> {
 pub fn github_repos(urls: Vec<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for url in urls {
-        let Some(i) = url.find("github.com/") else {
+        // host names are case-insensitive (`https://GitHub.com/...`); ASCII
+        // lower-casing keeps byte offsets, so the match indexes `url` too
+        let Some(i) = url.to_ascii_lowercase().find("github.com/") else {
             continue;
         };
         let mut parts = url[i + "github.com/".len()..]
@@ -338,6 +340,14 @@ mod tests {
                 .expect("null requires_dist")
                 .requires_torch
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn repository_links_are_found_in_any_case() {
+        assert_eq!(
+            github_repos(vec!["https://GitHub.com/PyTorch/Ignite.git"]),
+            ["pytorch/ignite"]
         );
     }
 
