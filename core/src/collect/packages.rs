@@ -377,3 +377,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod prop;
