@@ -92,3 +92,6 @@ mod tests {
         assert!(!is_bot("robot-fan", &list));
     }
 }
+
+#[cfg(test)]
+mod prop;

@@ -255,3 +255,6 @@ mod tests {
         assert!(CondaPackage::parse("ignite").is_err());
     }
 }
+
+#[cfg(test)]
+mod prop;
