@@ -844,6 +844,34 @@ proptest! {
         }
     }
 
+    /// An upstream URL with a password is refused without repeating it,
+    /// whatever else is in or around the URL; one without is accepted as
+    /// written, without its trailing `/`.
+    #[test]
+    fn an_upstream_url_never_repeats_a_password(
+        scheme in prop::sample::select(&["https", "http", "ftp", "file", ""][..]),
+        user in prop::option::of("[a-z]{0,6}"),
+        password in "pw_[A-Za-z0-9]{12}",
+        host in prop::sample::select(&["example.org", "127.0.0.1:9", "[::1]", "", "exa mple"][..]),
+        tail in prop::sample::select(&["", "/", "/api/", "?q=1", "#f", "/%zz"][..]),
+        junk in hostile_text(&["/", ":", "@", "?", "#", "%", " "]),
+    ) {
+        let user = user.unwrap_or_default();
+        for text in [
+            format!("{scheme}://{user}:{password}@{host}{tail}"),
+            format!(" {scheme}://{user}:{password}@{host}{tail}{junk}"),
+            format!("{junk}{scheme}:{password}@{host}"),
+        ] {
+            if let Err(e) = super::upstream_url(&text) {
+                prop_assert!(!e.contains(&password), "{e}");
+            }
+        }
+        let plain = format!("https://{host}{tail}");
+        if let Ok(u) = super::upstream_url(&plain) {
+            prop_assert_eq!(u, plain.trim_end_matches('/'));
+        }
+    }
+
     /// Any text loads or is an error at a line and column inside it.
     #[test]
     fn any_text_loads_or_names_a_place_in_it(text in hostile_text(TOKENS)) {
