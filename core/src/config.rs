@@ -1060,10 +1060,12 @@ fn key_path_at(text: &str, line: usize) -> String {
                 name
             };
             key = None;
-        } else if let Some((k, _)) = l.split_once('=') {
-            if let Some(k) = dotted_key(k).filter(|_| !l.starts_with('#')) {
-                key = Some(k);
-            }
+        } else if let Some(k) = l
+            .split_once('=')
+            .filter(|_| !l.starts_with('#'))
+            .and_then(|(k, _)| dotted_key(k))
+        {
+            key = Some(k);
         }
     }
     match (table.is_empty(), key) {
