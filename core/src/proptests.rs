@@ -2,9 +2,10 @@
 //! the hostile text they are fed.
 //!
 //! Each parser fed by upstream or by users (CODEOWNERS and MAINTAINERS, PEP 440
-//! and 508 requirements, `--as-of`, durations, the config file, the landscape
-//! CSV) has a `prop` test module next to it. Every one of them runs a bounded
-//! number of cases, so the whole set stays well under a minute in CI;
+//! and 508 requirements and the PyPI and Anaconda answers they come in,
+//! `--as-of`, durations, the config file, the landscape CSV, configured names,
+//! commit authors) has a `prop` test module next to it. Every one of them runs
+//! a bounded number of cases, so the whole set takes seconds in CI;
 //! `PROPTEST_CASES=100000 cargo test -p tacometer-core prop` runs them longer.
 //!
 //! Failures are not persisted (no `proptest-regressions/` files written into

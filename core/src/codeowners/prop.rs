@@ -188,7 +188,7 @@ fn union(a: &Declared, b: &Declared) -> Declared {
 }
 
 proptest! {
-    #![proptest_config(cases(512))]
+    #![proptest_config(cases(2048))]
 
     /// A generated CODEOWNERS file declares exactly the owners of its
     /// rules: users, teams and e-mails kept apart and lower-cased, while

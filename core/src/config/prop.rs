@@ -698,7 +698,7 @@ fn interval_of(text: &str) -> Result<Interval, serde::de::value::Error> {
 }
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(cases(1024))]
 
     /// A file of random valid values, in any order and with comments, loads
     /// with exactly those values and the defaults for every key not given.

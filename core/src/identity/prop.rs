@@ -19,7 +19,7 @@ const TOKENS: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(cases(512))]
+    #![proptest_config(cases(2048))]
 
     /// A GitHub noreply address, with or without its id and in any case,
     /// stands for the login it holds, as the linked login itself does.

@@ -174,7 +174,7 @@ fn csv_file() -> impl Strategy<Value = (String, Vec<Project>)> {
 }
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(cases(1024))]
 
     /// Valid rows read as the projects they describe, whatever the column
     /// order and quoting, and render to a config that loads the same projects.

@@ -9,7 +9,7 @@ use crate::proptests::{cases, hostile_text};
 const TOKENS: &[&str] = &["a", "Z", "0", "-", "_", ".", "..", "/", " ", "é", "\u{0}"];
 
 proptest! {
-    #![proptest_config(cases(512))]
+    #![proptest_config(cases(2048))]
 
     /// A valid `owner/name` parses, prints back as written, and keeps its parts.
     #[test]

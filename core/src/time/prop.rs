@@ -62,7 +62,7 @@ fn near_as_of() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(cases(1024))]
+    #![proptest_config(cases(4096))]
 
     /// Any text is either an instant that prints back to text meaning the same
     /// instant, or an error that quotes the text as given.

@@ -78,7 +78,7 @@ fn entry() -> impl Strategy<Value = (String, bool)> {
 }
 
 proptest! {
-    #![proptest_config(cases(512))]
+    #![proptest_config(cases(2048))]
 
     /// Exactly the entries named torch (in any case) are kept, trimmed and in
     /// order, one per line: every line kept names torch, and keeping again

@@ -263,7 +263,7 @@ fn seen(stored: &str) -> PackageSeen {
 }
 
 proptest! {
-    #![proptest_config(cases(512))]
+    #![proptest_config(cases(2048))]
 
     /// A version satisfies `>=`, `<=` and `==` itself, and neither `!=`, `<`
     /// nor `>` itself; a final release `X` admits every `X.Y` under `==X.*`
