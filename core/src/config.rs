@@ -115,6 +115,10 @@ pub struct Criteria {
     /// How many days `review` looks back for the day a failure began (182:
     /// one review period).
     pub review_lookback_days: NonZeroU32,
+    /// How many days a repository's latest snapshot answers for an as-of
+    /// date after it was taken; past that (the daemon stopped, or an as-of
+    /// date after the last collection) the requirements read as unknown.
+    pub staleness_days: NonZeroU32,
     /// The environment whose `requires_dist` markers `pytorch_support` evaluates.
     pub target_environment: TargetEnvironment,
 }
@@ -135,6 +139,7 @@ impl Default for Criteria {
             remediation_days: 30,
             at_risk_margin: 0.10,
             review_lookback_days: NonZeroU32::new(182).unwrap_or(NonZeroU32::MIN),
+            staleness_days: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
             target_environment: TargetEnvironment::default(),
         }
     }
@@ -908,6 +913,11 @@ fn out_of_range(c: &FileConfig) -> Option<(&'static str, Option<&str>, String)> 
             "criteria.review_lookback_days",
             None,
             days(c.criteria.review_lookback_days, 3660),
+        ),
+        (
+            "criteria.staleness_days",
+            None,
+            days(c.criteria.staleness_days, 3660),
         ),
         (
             "criteria.remediation_days",

@@ -239,6 +239,38 @@ fn unknown_for_missing_repos(reqs: &mut [Measure], missing: &[MissingRepo]) {
     }
 }
 
+/// Past `[criteria] staleness_days` after the primary repository's latest
+/// snapshot, nothing collected answers for the as-of date any more (the
+/// daemon stopped, or the date is after the last collection): every
+/// requirement but a gap in tacometer's own configuration reads unknown,
+/// saying since when nothing was collected.
+fn unknown_when_stale(
+    reqs: &mut [Measure],
+    latest: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+    staleness_days: std::num::NonZeroU32,
+) {
+    let limit = chrono::Duration::days(i64::from(staleness_days.get()));
+    if as_of - latest <= limit {
+        return;
+    }
+    let detail = format!(
+        "nothing collected after {}: the primary repository's latest snapshot is {} days \
+         before the as-of date, more than [criteria] staleness_days = {}",
+        crate::time::rfc3339(latest),
+        (as_of - latest).num_days(),
+        staleness_days
+    );
+    for m in reqs.iter_mut().filter(|m| m.source != super::CONFIGURATION) {
+        m.status = Status::Unknown;
+        m.value = None;
+        m.margin = None;
+        m.observed_at = Some(latest);
+        m.detail = detail.clone();
+        m.falls_below_on = None;
+    }
+}
+
 /// Evaluates every scope at one instant (the `report`).
 pub fn evaluate_at(
     store: &Store,
@@ -485,6 +517,16 @@ pub(crate) fn evaluate_keeping_counts(
         ];
         reqs.extend(super::files(layout));
         reqs.push(super::governance(layout));
+        // A repository gone upstream says why its snapshot is old: that
+        // reason wins over staleness.
+        if let Some(s) = snap {
+            unknown_when_stale(
+                &mut reqs,
+                s.layout.observed_at,
+                *as_of,
+                criteria.staleness_days,
+            );
+        }
         let missing = missing_repos(scope, health.get(k).map_or(&[][..], Vec::as_slice));
         unknown_for_missing_repos(&mut reqs, &missing);
         out.push(Evaluation {

@@ -1477,9 +1477,46 @@ fn evaluation_of_a_renamed_repo_with_two_repos_and_its_json() {
         commits["observed_at"], "2026-06-30T00:00:00Z",
         "when the counted commits were fetched"
     );
-    // A week later nothing was collected: the window is not fully known.
+    // A week later nothing was collected: past [criteria] staleness_days
+    // (3) nothing answers for that date, whatever it measures.
     let later = crate::time::parse_as_of("2026-07-07").expect("date");
     let e = evaluate_at(&store, &config.criteria, 365, &scopes, later).expect("evaluate");
+    for m in &e[0].requirements {
+        if m.source == super::CONFIGURATION {
+            // No package configured: a gap in the configuration, not stale data.
+            assert!(["packages", "pytorch_support"].contains(&m.id), "{}", m.id);
+            continue;
+        }
+        assert_eq!(
+            (m.status, m.value.clone()),
+            (Status::Unknown, None),
+            "{}",
+            m.id
+        );
+        assert!(
+            m.detail
+                .starts_with("nothing collected after 2026-06-29T00:00:00Z")
+                && m.detail.contains("staleness_days = 3"),
+            "{}: {}",
+            m.id,
+            m.detail
+        );
+    }
+    // The same for a date far past the last collection, where a years-old
+    // snapshot once answered `stars: pass`.
+    let far = crate::time::parse_as_of("9999-12-31").expect("date");
+    let e = evaluate_at(&store, &config.criteria, 365, &scopes, far).expect("evaluate");
+    let stars = e[0].measure("stars").expect("stars");
+    assert_eq!((stars.status, stars.value.clone()), (Status::Unknown, None));
+    // Allowed a longer staleness, the snapshot answers a week later; the
+    // counting window is still not fully known.
+    let mut lenient = config.criteria.clone();
+    lenient.staleness_days = std::num::NonZeroU32::new(30).expect("non-zero");
+    let e = evaluate_at(&store, &lenient, 365, &scopes, later).expect("evaluate");
+    assert_eq!(
+        e[0].measure("stars").expect("stars").value,
+        Some(Value::Count(500))
+    );
     let m = e[0].measure("commits").expect("commits");
     assert_eq!((m.status, m.value.clone()), (Status::Unknown, None));
     assert!(m.detail.contains("last collected"), "{}", m.detail);
