@@ -90,6 +90,22 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .github_interval
         .0
         .min(config.collect.packages_interval.0);
+    // Snapshots older than the staleness limit answer nothing: a pass must
+    // come round sooner, or reports between passes read unknown.
+    let stale = Duration::from_secs(86_400 * u64::from(config.criteria.staleness_days.get()));
+    let longest = config
+        .collect
+        .github_interval
+        .0
+        .max(config.collect.packages_interval.0);
+    if longest >= stale {
+        tracing::warn!(
+            "[criteria] staleness_days = {} is not longer than a collection interval ({}): \
+             between passes, what the last one collected will read as unknown",
+            config.criteria.staleness_days,
+            humantime::format_duration(longest)
+        );
+    }
     tracing::info!(
         db = %config.store.path.display(),
         projects = config.projects.len(),

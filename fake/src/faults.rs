@@ -50,7 +50,8 @@ pub struct RouteFault {
     /// The next N requests get a malformed body.
     pub malformed_next: u32,
     /// Answer every request of the route the way a hostile or broken
-    /// upstream would (after the other faults of this entry were drawn).
+    /// upstream would, after this entry's latency (its other faults are
+    /// not drawn).
     pub hostile: Option<Hostile>,
 }
 

@@ -669,19 +669,37 @@ fn sigterm_stops_promptly_while_thousands_of_missing_repositories_are_recorded()
         ));
     }
     let lab = Lab::with_settings(world(43, 5, 1), 30, "item_timeout = \"60s\"\n", &ghosts);
-    // Early (names being resolved) and later (failures being written).
-    for wait_ms in [2_500u64, 6_000] {
+    // Early (names being resolved) and later (failures being written), counted
+    // from the pass's first request: before it, the process may not yet
+    // listen for signals.
+    let resolving = |lab: &Lab| {
+        lab.fake
+            .accounting()
+            .operations
+            .get("FindRepos")
+            .map_or(0, |o| o.requests)
+    };
+    for wait_ms in [500u64, 3_500] {
+        let before = resolving(&lab);
         let mut child = lab
             .daemon()
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start");
+        let started = std::time::Instant::now();
+        while resolving(&lab) == before {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the pass never asked GitHub for the names"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         std::thread::sleep(Duration::from_millis(wait_ms));
         let took = stop_within(&mut child, Duration::from_secs(5));
         eprintln!("stopped {took:?} after SIGTERM ({wait_ms} ms into the pass)");
     }
     // The interrupted passes left a database the next pass completes: every
-    // missing repository recorded once, with what GitHub said.
+    // missing repository recorded, with what GitHub said.
     lab.once();
     let recorded: Vec<(i64, i64)> = rows(
         &lab.db,

@@ -996,11 +996,13 @@ fn review_finds_the_exact_first_failing_day_and_the_deadline_from_the_notice() {
     fx.repo("R_coc", "late/coc", at(60.0, end), |w| {
         w.commits = commits("g", 40, at(30.0, end), &team);
     });
-    fx.repo("R_coc", "late/coc", at(25.5, end), |w| {
-        if let Some(s) = w.snapshot.as_mut() {
-            s.layout_files.retain(|f| f != "CODE_OF_CONDUCT.md");
-        }
-    });
+    for back in [25.5, 1.0] {
+        fx.repo("R_coc", "late/coc", at(back, end), |w| {
+            if let Some(s) = w.snapshot.as_mut() {
+                s.layout_files.retain(|f| f != "CODE_OF_CONDUCT.md");
+            }
+        });
+    }
     drop(fx);
     let config = write_config(
         dir.path(),

@@ -44,10 +44,11 @@ impl Allowance {
         self.spent
     }
 
-    /// Runs `ask` (a request to GitHub) and counts the time it took.
+    /// Runs `ask` (requests upstream) and counts the time it took; no
+    /// request it makes outlives what is left of the allowance.
     pub async fn ask<F: Future>(&mut self, ask: F) -> F::Output {
         let started = Instant::now();
-        let out = ask.await;
+        let out = super::http::within(self.remaining(), ask).await;
         self.spent += started.elapsed();
         out
     }

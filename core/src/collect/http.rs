@@ -147,6 +147,19 @@ pub struct Spent {
     pub not_modified: AtomicI64,
 }
 
+tokio::task_local! {
+    /// Upstream time left to the item whose calls run in this scope
+    /// ([`within`]): [`Http::send`] ends each of them within it.
+    static ITEM_LEFT: Duration;
+}
+
+/// Runs `calls` with at most `left` of upstream time for each call it makes
+/// ([`super::allowance::Allowance::ask`] gives an item's calls what is left
+/// of its allowance).
+pub(crate) async fn within<F: std::future::Future>(left: Duration, calls: F) -> F::Output {
+    ITEM_LEFT.scope(left, calls).await
+}
+
 /// Requests in flight at once to a host without a `[collect] max_in_flight` entry.
 const DEFAULT_IN_FLIGHT: usize = 4;
 
@@ -387,8 +400,11 @@ impl Http {
         extra: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Result<Answer, CallError> {
-        self.send_within(api, method, url, extra, body, self.call_limit)
-            .await
+        // Inside an item's allowance, no call outlives what is left of it.
+        let limit = ITEM_LEFT
+            .try_with(|left| *left)
+            .map_or(self.call_limit, |left| left.min(self.call_limit));
+        self.send_within(api, method, url, extra, body, limit).await
     }
 
     /// [`Http::send`] given at most `limit` of upstream time: the attempts
@@ -419,13 +435,18 @@ impl Http {
         let mut pause = self.retry.base;
         // Upstream time spent on this call so far.
         let mut spent = Duration::ZERO;
+        // The last answer was a rate limit (what a call ended by its limit
+        // reports then).
+        let mut rate_limited: Option<CallError> = None;
         let timed_out = |attempt: u32| CallError {
             call: call.clone(),
             status: None,
             kind: "timeout",
             message: format!(
                 "no complete answer within {} ([collect] item_timeout) after {attempt} attempt{}",
-                humantime::format_duration(limit),
+                humantime::format_duration(Duration::from_millis(
+                    u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)
+                )),
                 if attempt == 1 { "" } else { "s" }
             ),
         };
@@ -433,8 +454,9 @@ impl Http {
             attempt += 1;
             self.admit(&host, &call).await?;
             let Some(left) = limit.checked_sub(spent).filter(|d| !d.is_zero()) else {
-                return Err(timed_out(attempt - 1));
+                return Err(rate_limited.unwrap_or_else(|| timed_out(attempt - 1)));
             };
+            rate_limited = None;
             let started = Instant::now();
             let mut req = self.client.request(method.clone(), url);
             if api != Api::Package {
@@ -528,13 +550,13 @@ impl Http {
                     };
                     if api != Api::Package && self.rate_limited(&host, status, &headers, &bytes) {
                         // Held; the next attempt waits for the hold in `admit`.
+                        let limited =
+                            transient(self.snippet(&bytes), Some(status.as_u16()), "rate_limited");
                         if attempt >= self.retry.attempts + 4 {
-                            return Err(transient(
-                                snippet(&bytes),
-                                Some(status.as_u16()),
-                                "rate_limited",
-                            ));
+                            return Err(limited);
                         }
+                        // If the limit runs out first, this is why.
+                        rate_limited = Some(limited);
                         continue;
                     }
                     if api == Api::GithubRest {
@@ -546,7 +568,7 @@ impl Http {
                         counter.fetch_add(1, Ordering::Relaxed);
                     }
                     if status.is_server_error() {
-                        transient(snippet(&bytes), Some(status.as_u16()), "server")
+                        transient(self.snippet(&bytes), Some(status.as_u16()), "server")
                     } else {
                         return Ok(Answer {
                             status,
@@ -641,17 +663,18 @@ fn instant_for(reset_at: Option<DateTime<Utc>>, fallback: Duration) -> Instant {
     }
 }
 
-/// The answer's body, or `None` when it is larger than `cap` bytes (told by
-/// its length up front, or found while reading it: reading stops there).
 /// Past this many bytes, an answer is read on only once no other answer
 /// that large is being read ([`Http::large_reads`]).
 const LARGE_BODY: usize = 4 << 20;
 
-/// Reads `resp`'s body, or `None` past `cap` bytes. An answer growing past
-/// [`LARGE_BODY`] waits for `large` first: however many answers are in
-/// flight, at most one holds more than that, so what a hostile upstream can
-/// make the collector hold is about `cap` plus [`LARGE_BODY`] per call in
-/// flight.
+/// Reads `resp`'s body, or `None` when it is larger than `cap` bytes (told
+/// by its length up front, or found while reading it: reading stops there).
+/// An answer growing past [`LARGE_BODY`] waits for `large` first: however
+/// many answers are being read, at most one holds more than that, so what a
+/// hostile upstream can make the collector hold while reading is about `cap`
+/// plus [`LARGE_BODY`] per call in flight. (The wait counts against the
+/// call's time limit: a large answer behind a slow one may time out, and is
+/// read again next pass.)
 async fn read_body(
     mut resp: reqwest::Response,
     cap: usize,
@@ -700,9 +723,19 @@ async fn read_body(
     Ok(Some(body))
 }
 
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+impl Http {
+    /// The start of an answer's body for an error message, cleaned
+    /// ([`crate::output::shown`]) before it is cut, so that a token the
+    /// upstream echoed is redacted whole, never left as a long prefix.
+    fn snippet(&self, body: &[u8]) -> String {
+        let secrets: Vec<&str> = self.tokens.iter().map(Secret::expose).collect();
+        let text = crate::output::shown(
+            &String::from_utf8_lossy(&body[..body.len().min(4096)]),
+            &secrets,
+        );
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        words.chars().take(300).collect()
+    }
 }
 
 #[cfg(test)]
@@ -739,6 +772,36 @@ mod tests {
         );
         assert!(took < Duration::from_millis(2500), "took {took:?}");
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_inside_an_allowance_ends_within_what_is_left_of_it() {
+        let (base, _) = loopback::trickling(
+            "HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n",
+            Duration::from_millis(20),
+        )
+        .await;
+        // The client alone would wait ten seconds.
+        let http = loopback::client(Duration::from_secs(10));
+        let mut allowance = super::super::allowance::Allowance::new(Duration::from_secs(1));
+        allowance
+            .ask(tokio::time::sleep(Duration::from_millis(600)))
+            .await;
+        let started = std::time::Instant::now();
+        let err = allowance
+            .ask(http.send(
+                Api::Package,
+                Method::GET,
+                &format!("{base}/pypi/x/json"),
+                &[],
+                None,
+            ))
+            .await
+            .expect_err("never complete");
+        let took = started.elapsed();
+        assert_eq!(err.kind, "timeout", "{err}");
+        assert!(took < Duration::from_millis(1500), "took {took:?}");
+        assert!(!allowance.left());
     }
 
     #[tokio::test]

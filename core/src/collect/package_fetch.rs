@@ -49,12 +49,8 @@ impl Collector {
         // One item_timeout of upstream time for the package: its JSON, then
         // the past releases' metadata (a backfill that resumes next pass).
         let mut allowance = Allowance::new(self.config().collect.item_timeout.0);
-        let limit = allowance.remaining();
         let answer = allowance
-            .ask(
-                self.http()
-                    .send_within(Api::Package, Method::GET, &url, &[], None, limit),
-            )
+            .ask(self.http().send(Api::Package, Method::GET, &url, &[], None))
             .await?;
         let observed_at = self.clock().now();
         let p = Provenance {
@@ -197,12 +193,8 @@ impl Collector {
             "{}/pypi/{name}/{version}/json",
             self.config().upstream.pypi_url.trim_end_matches('/')
         );
-        let limit = allowance.remaining();
         let answer = allowance
-            .ask(
-                self.http()
-                    .send_within(Api::Package, Method::GET, &url, &[], None, limit),
-            )
+            .ask(self.http().send(Api::Package, Method::GET, &url, &[], None))
             .await?;
         let status = answer.status.as_u16();
         if status == 404 {

@@ -612,10 +612,28 @@ impl Collector {
         target: String,
         e: &CallError,
     ) -> Result<(), Stopped> {
-        let (p, rec) = failure_of(run_id, at, e);
+        let (p, rec) = failure_of(run_id, at, &self.cleaned(e));
         self.sink
             .write(move |store| store.record_error(&p, &target, &rec, 1))
             .await
+    }
+
+    /// What the upstream said, without terminal escapes or an echoed token:
+    /// every failure is cleaned so before it is logged or stored.
+    pub(crate) fn cleaned(&self, e: &CallError) -> CallError {
+        let secrets: Vec<&str> = self
+            .config
+            .github
+            .tokens
+            .iter()
+            .map(|t| t.expose())
+            .collect();
+        CallError {
+            call: crate::output::shown(&e.call, &secrets),
+            status: e.status,
+            kind: e.kind,
+            message: crate::output::shown(&e.message, &secrets),
+        }
     }
 
     /// Records a failed target and when to try it again.
@@ -649,22 +667,9 @@ impl Collector {
             return Vec::new();
         }
         let now = self.clock.now();
-        // What the upstream said, without terminal escapes or an echoed token.
-        let secrets: Vec<&str> = self
-            .config
-            .github
-            .tokens
-            .iter()
-            .map(|t| t.expose())
-            .collect();
         let mut records = Vec::with_capacity(failed.len());
         for f in &failed {
-            let e = &CallError {
-                call: crate::output::shown(&f.error.call, &secrets),
-                status: f.error.status,
-                kind: f.error.kind,
-                message: crate::output::shown(&f.error.message, &secrets),
-            };
+            let e = &self.cleaned(&f.error);
             tracing::warn!(target = %f.target, kind = e.kind, status = e.status, error = %e, "collection failed");
             let (p, error) = failure_of(run_id, now, e);
             records.push(Failure {

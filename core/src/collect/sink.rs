@@ -43,7 +43,8 @@ const BATCH: usize = 64;
 /// The writer's handle, cheap to clone.
 #[derive(Clone)]
 pub struct Sink {
-    tx: mpsc::Sender<Job>,
+    /// Jobs, and `None` to wake an idle writer for a stop request.
+    tx: mpsc::Sender<Option<Job>>,
     shared: Arc<Shared>,
 }
 
@@ -76,7 +77,7 @@ impl Sink {
     /// Starts the writer thread for the database at `db`; each open waits up to
     /// `lock_wait` for the file's lock before the job is retried later.
     pub fn start(db: PathBuf, lock_wait: Duration, clock: Arc<dyn Clock>) -> Self {
-        let (tx, rx) = mpsc::channel::<Job>(QUEUE);
+        let (tx, rx) = mpsc::channel::<Option<Job>>(QUEUE);
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             run_id: AtomicI64::new(0),
@@ -109,6 +110,9 @@ impl Sink {
         if let Some(h) = lock(&self.shared.interrupt).as_ref() {
             h.interrupt();
         }
+        // An idle writer waits for a job: wake it (a full queue means it is
+        // busy, and sees the request before its next job).
+        let _ = self.tx.try_send(None);
     }
 
     /// Waits up to `wait` for the writer thread to end after [`Sink::stop`],
@@ -135,7 +139,7 @@ impl Sink {
         &self,
         job: impl FnMut(&mut Store) -> StoreResult<()> + Send + 'static,
     ) -> Result<(), Stopped> {
-        self.tx.send(Box::new(job)).await.map_err(|_| Stopped)
+        self.tx.send(Some(Box::new(job))).await.map_err(|_| Stopped)
     }
 
     /// Runs `f` on the database and returns its answer, after every write queued before it.
@@ -172,7 +176,7 @@ struct Noted {
 fn writer(
     db: PathBuf,
     lock_wait: Duration,
-    mut rx: mpsc::Receiver<Job>,
+    mut rx: mpsc::Receiver<Option<Job>>,
     shared: Arc<Shared>,
     clock: Arc<dyn Clock>,
 ) {
@@ -182,22 +186,24 @@ fn writer(
     loop {
         if batch.is_empty() {
             match rx.blocking_recv() {
-                Some(job) => batch.push(job),
+                Some(Some(job)) => batch.push(job),
+                // A wake-up: see whether a stop was requested.
+                Some(None) => {}
                 None => return,
             }
         }
         while batch.len() < BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Some(job)) => batch.push(job),
+                Ok(None) => {}
                 Err(_) => break,
             }
         }
-        if shared.stop.load(Ordering::Relaxed) && attempt > 0 {
-            tracing::warn!(
-                jobs = batch.len(),
-                "stopping: writes still waiting for the database are dropped"
-            );
-            return;
+        if shared.stop.load(Ordering::Relaxed) {
+            return stopping(batch.len());
+        }
+        if batch.is_empty() {
+            continue;
         }
         let failure = match Store::open_write(&db, lock_wait) {
             Ok(mut store) => {
@@ -228,13 +234,7 @@ fn writer(
             Err(e) => Some(e),
         };
         if shared.stop.load(Ordering::Relaxed) {
-            if !batch.is_empty() || failure.is_some() {
-                tracing::warn!(
-                    jobs = batch.len(),
-                    "stopping: writes still waiting for the database are dropped"
-                );
-            }
-            return;
+            return stopping(batch.len());
         }
         let Some(e) = failure else {
             if attempt > 0 {
@@ -278,6 +278,17 @@ fn writer(
             });
         }
         sleep_unless_stopped(pause, &shared.stop);
+    }
+}
+
+/// The writer's end after a stop request, with `dropped` writes not made
+/// (they are collected again next pass).
+fn stopping(dropped: usize) {
+    if dropped > 0 {
+        tracing::warn!(
+            jobs = dropped,
+            "stopping: writes still waiting for the database are dropped"
+        );
     }
 }
 

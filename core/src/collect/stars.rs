@@ -310,7 +310,7 @@ impl Collector {
                 .write(move |store| store.write_star_pages(&prov, &pages))
                 .await?;
             for (target, e) in failed {
-                tracing::warn!(target, error = %e, "star history read failed; retried next pass");
+                tracing::warn!(target, error = %self.cleaned(&e), "star history read failed; retried next pass");
                 self.record_call_error(run_id, at, target, &e).await?;
             }
             walks = next;

@@ -255,7 +255,7 @@ impl Collector {
                         Err(Cut::Call(e)) => {
                             tracing::warn!(
                                 target = w.target,
-                                error = %e,
+                                error = %self.cleaned(&e),
                                 "reading past trees failed; retried next pass"
                             );
                             self.record_call_error(run_id, self.clock().now(), w.target.clone(), &e)

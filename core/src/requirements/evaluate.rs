@@ -239,35 +239,52 @@ fn unknown_for_missing_repos(reqs: &mut [Measure], missing: &[MissingRepo]) {
     }
 }
 
-/// Past `[criteria] staleness_days` after the primary repository's latest
-/// snapshot, nothing collected answers for the as-of date any more (the
-/// daemon stopped, or the date is after the last collection): every
-/// requirement but a gap in tacometer's own configuration reads unknown,
-/// saying since when nothing was collected.
-fn unknown_when_stale(
-    reqs: &mut [Measure],
+/// The latest collection behind some requirements of a probe whose as-of
+/// date is past the last collection. Past `[criteria] staleness_days` after
+/// it, it no longer answers for that date (the daemon stopped, or the date
+/// is in the future): those requirements read unknown, saying since when
+/// nothing was collected.
+/// The rolling counts have their own rule (the window must be covered by
+/// collected history), and a gap in tacometer's configuration stays what
+/// it is.
+struct Stale<'a> {
     latest: DateTime<Utc>,
-    as_of: DateTime<Utc>,
-    staleness_days: std::num::NonZeroU32,
-) {
-    let limit = chrono::Duration::days(i64::from(staleness_days.get()));
-    if as_of - latest <= limit {
-        return;
-    }
-    let detail = format!(
-        "nothing collected after {}: the primary repository's latest snapshot is {} days \
-         before the as-of date, more than [criteria] staleness_days = {}",
-        crate::time::rfc3339(latest),
-        (as_of - latest).num_days(),
-        staleness_days
-    );
-    for m in reqs.iter_mut().filter(|m| m.source != super::CONFIGURATION) {
-        m.status = Status::Unknown;
-        m.value = None;
-        m.margin = None;
-        m.observed_at = Some(latest);
-        m.detail = detail.clone();
-        m.falls_below_on = None;
+    /// What was collected then, for the reason given.
+    what: &'static str,
+    /// The requirements it answers.
+    ids: &'a dyn Fn(&str) -> bool,
+}
+
+impl Stale<'_> {
+    fn apply(
+        &self,
+        reqs: &mut [Measure],
+        as_of: DateTime<Utc>,
+        staleness_days: std::num::NonZeroU32,
+    ) {
+        let limit = chrono::Duration::days(i64::from(staleness_days.get()));
+        if as_of - self.latest <= limit {
+            return;
+        }
+        let detail = format!(
+            "nothing collected after {}: {} is {} days before the as-of date, more than \
+             [criteria] staleness_days = {}",
+            crate::time::rfc3339(self.latest),
+            self.what,
+            (as_of - self.latest).num_days(),
+            staleness_days
+        );
+        for m in reqs
+            .iter_mut()
+            .filter(|m| (self.ids)(m.id) && m.source != super::CONFIGURATION)
+        {
+            m.status = Status::Unknown;
+            m.value = None;
+            m.margin = None;
+            m.observed_at = Some(self.latest);
+            m.detail = detail.clone();
+            m.falls_below_on = None;
+        }
     }
 }
 
@@ -517,15 +534,39 @@ pub(crate) fn evaluate_keeping_counts(
         ];
         reqs.extend(super::files(layout));
         reqs.push(super::governance(layout));
+        // Staleness is about an as-of date past the last collection: where
+        // collection went on past it (a snapshot at or after it), an older
+        // snapshot was simply the latest. Known where the counts were read.
         // A repository gone upstream says why its snapshot is old: that
         // reason wins over staleness.
-        if let Some(s) = snap {
-            unknown_when_stale(
-                &mut reqs,
-                s.layout.observed_at,
-                *as_of,
-                criteria.staleness_days,
-            );
+        let ended = facts.last_observed.is_some_and(|t| t < *as_of);
+        if let Some(s) = snap.filter(|_| ended) {
+            let latest = Stale {
+                latest: s.layout.observed_at,
+                what: "the primary repository's latest snapshot",
+                ids: &|id| {
+                    !matches!(
+                        id,
+                        "commits" | "contributors" | "packages" | "pytorch_support"
+                    )
+                },
+            };
+            latest.apply(&mut reqs, *as_of, criteria.staleness_days);
+        }
+        // Packages from their own snapshots (those reconstructed from release
+        // history are not stale: nothing was collected yet).
+        if let Some(t) = seen
+            .iter()
+            .filter(|p| ended && p.reconstructed.is_none())
+            .map(|p| p.observed_at)
+            .max()
+        {
+            let latest = Stale {
+                latest: t,
+                what: "the packages' latest snapshot",
+                ids: &|id| matches!(id, "packages" | "pytorch_support"),
+            };
+            latest.apply(&mut reqs, *as_of, criteria.staleness_days);
         }
         let missing = missing_repos(scope, health.get(k).map_or(&[][..], Vec::as_slice));
         unknown_for_missing_repos(&mut reqs, &missing);
