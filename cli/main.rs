@@ -49,6 +49,7 @@ enum Command {
     /// The evidence bundle: summary plus the commits, people, stars, CI runs and releases.
     Export(commands::export::Args),
     /// Run the whole product offline against a built-in fake upstream.
+    #[cfg(feature = "demo")]
     Demo(commands::demo::Args),
     /// List the tracked projects with their repos and packages.
     Projects(commands::projects::Args),
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let explicit_db = cli.db.is_some();
     let mut out = std::io::stdout().lock();
+    #[cfg(feature = "demo")]
     if let Command::Demo(args) = &cli.command {
         // The demo brings its own world and configuration.
         return commands::demo::run(args, &mut out);
@@ -97,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Review(args) => commands::review::run(&config, &args, &mut out),
         Command::Trend(args) => commands::trend::run(&config, &args, &mut out),
         Command::Export(args) => commands::export::run(&config, &args, &mut out),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => commands::demo::run(&args, &mut out),
         Command::Projects(args) => commands::projects::run(&config, &args, &mut out),
         Command::Sql(args) => commands::sql::run(&config, &args, &mut out),

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use tacometer_core::output::Format;
 
 pub mod check;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod eval;
 pub mod export;

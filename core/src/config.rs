@@ -46,7 +46,7 @@ use env::gh_hostname;
 pub use env::{Environment, GH_TIMEOUT, ProcessEnv};
 
 /// The shipped PyTorch Ecosystem configuration, used when no file is given.
-pub const PYTORCH_ECOSYSTEM_TOML: &str = include_str!("../../config/pytorch-ecosystem.toml");
+pub const PYTORCH_ECOSYSTEM_TOML: &str = include_str!("../config/pytorch-ecosystem.toml");
 
 /// The name under which the shipped configuration appears in messages.
 pub const BUILTIN_NAME: &str = "<built-in config/pytorch-ecosystem.toml>";

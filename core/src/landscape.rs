@@ -186,7 +186,7 @@ mod tests {
     use super::*;
     use crate::config::{Config, ConfigSource};
 
-    const CSV: &str = include_str!("../../config/pytorch-ecosystem-projects.csv");
+    const CSV: &str = include_str!("../config/pytorch-ecosystem-projects.csv");
 
     #[test]
     fn the_shipped_config_is_the_csv_rendered() {

@@ -22,9 +22,9 @@ mod common;
 use common::{client, get_as, repo_id, serve};
 
 const TOKEN: &str = "ghp_realism";
-const COMMIT_HISTORY: &str = include_str!("../../queries/github/commit_history.graphql");
-const FIND_REPO: &str = include_str!("../../queries/github/find_repos.graphql");
-const STARGAZERS: &str = include_str!("../../queries/github/stargazers.graphql");
+const COMMIT_HISTORY: &str = tacometer_queries::github::COMMIT_HISTORY;
+const FIND_REPO: &str = tacometer_queries::github::FIND_REPOS;
+const STARGAZERS: &str = tacometer_queries::github::STARGAZERS;
 
 /// POST a GraphQL body; the answer's JSON.
 async fn post(base: &str, body: &Value) -> Value {

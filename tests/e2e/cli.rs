@@ -38,11 +38,11 @@ fn projects_lists_the_shipped_ecosystem_by_default() {
 fn projects_from_csv_reproduces_the_shipped_config() {
     let csv = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/config/pytorch-ecosystem-projects.csv"
+        "/core/config/pytorch-ecosystem-projects.csv"
     );
     let out = run(tacometer().args(["projects", "--from-csv", csv, "--format", "toml"]));
     assert!(out.status.success(), "{}", stderr(&out));
-    let shipped = include_str!("../../config/pytorch-ecosystem.toml");
+    let shipped = include_str!("../../core/config/pytorch-ecosystem.toml");
     assert_eq!(stdout(&out), shipped);
 }
 

@@ -3,19 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The `tacometer` binary built for these tests.
+/// The `tacometer` binary built for these tests (`tests/binaries.rs`).
 pub fn tacometer() -> Command {
-    bin(env!("CARGO_BIN_EXE_tacometer"))
+    bin(tacometer_dev::tacometer())
 }
 
-/// The `tacometerd` binary built for these tests.
+/// The `tacometerd` binary built for these tests (`tests/binaries.rs`).
 pub fn tacometerd() -> Command {
-    bin(env!("CARGO_BIN_EXE_tacometerd"))
+    bin(tacometer_dev::tacometerd())
 }
 
 /// A command with a clean environment: no config, token (nor a `gh` on `PATH`)
 /// or upstream leaks in from the machine running the tests.
-fn bin(path: &str) -> Command {
+fn bin(path: &Path) -> Command {
     let mut cmd = Command::new(path);
     for var in [
         "TACOMETER_CONFIG",

@@ -1,8 +1,9 @@
 //! GitHub: GraphQL for repository state, history, files and merges; REST for
 //! Actions workflow runs (with ETags, so an unchanged answer costs nothing).
 //!
-//! The documents live in `queries/github/`; `graphql_client` types the answers
-//! against the project's subset schema `schema/github.graphql`.
+//! The documents live in `queries/github/` (the `tacometer-queries` crate);
+//! `graphql_client` types the answers against the project's subset schema
+//! `queries/schema/github.graphql`.
 
 use std::collections::BTreeMap;
 
@@ -16,62 +17,12 @@ use super::http::{Answer, Api, CallError, Http};
 
 /// GitHub's `DateTime` scalar.
 pub type DateTimeUtc = DateTime<Utc>;
-#[allow(clippy::upper_case_acronyms, missing_docs)]
-type URI = String;
-#[allow(missing_docs)]
-type GitObjectID = String;
-#[allow(missing_docs)]
-type GitTimestamp = String;
-#[allow(missing_docs)]
-type DateTime_ = DateTime<Utc>;
-
-/// The typed queries (generated from `queries/github/*.graphql`).
-#[allow(missing_docs, clippy::all)]
-pub mod q {
-    use super::{GitObjectID, GitTimestamp, URI};
-    use graphql_client::GraphQLQuery;
-
-    /// GitHub's DateTime scalar as chrono.
-    pub type DateTime = super::DateTime_;
-
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../schema/github.graphql",
-        query_path = "../queries/github/snapshot_repos.graphql",
-        response_derives = "Debug, Clone"
-    )]
-    pub struct SnapshotRepos;
-
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../schema/github.graphql",
-        query_path = "../queries/github/repo_files.graphql",
-        response_derives = "Debug, Clone"
-    )]
-    pub struct RepoFiles;
-
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../schema/github.graphql",
-        query_path = "../queries/github/commit_history.graphql",
-        response_derives = "Debug, Clone"
-    )]
-    pub struct CommitHistory;
-
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../schema/github.graphql",
-        query_path = "../queries/github/merged_pulls.graphql",
-        response_derives = "Debug, Clone"
-    )]
-    pub struct MergedPulls;
-
-    #[allow(dead_code)]
-    fn _uses(_: GitObjectID, _: GitTimestamp, _: URI) {}
-}
+/// The typed queries (generated from `queries/github/*.graphql` by the
+/// queries crate).
+pub use tacometer_queries::github::typed as q;
 
 /// The aliased name-resolution document's fragment.
-const FIND_REPOS: &str = include_str!("../../../queries/github/find_repos.graphql");
+const FIND_REPOS: &str = tacometer_queries::github::FIND_REPOS;
 
 /// A GraphQL error as GitHub sends it (`type` at the top level).
 #[derive(Debug, Clone, Deserialize)]

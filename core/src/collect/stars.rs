@@ -46,7 +46,7 @@ use crate::store::write::{Provenance, StarPage};
 pub const BATCH: usize = 50;
 
 /// The document, whose `StarPage` fragment is inlined once per repository.
-const STARGAZERS: &str = include_str!("../../../queries/github/stargazers.graphql");
+const STARGAZERS: &str = tacometer_queries::github::STARGAZERS;
 
 /// A repository whose star list is to be read this pass.
 #[derive(Debug, Clone)]

@@ -50,7 +50,7 @@ pub const PER_QUERY: usize = 10;
 pub const GRID_DAYS: i64 = 7;
 
 /// The document, whose `TreeAt` fragment is inlined once per commit.
-const TREE_AT: &str = include_str!("../../../queries/github/tree_at.graphql");
+const TREE_AT: &str = tacometer_queries::github::TREE_AT;
 
 /// Root files whose name makes them a license file, by prefix, lower case.
 const LICENSE_PREFIXES: &[&str] = &["license", "licence", "copying"];

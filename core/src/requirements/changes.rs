@@ -15,7 +15,7 @@ use super::Window;
 use super::fetch::{Batch, RepoProbe, stamp};
 use crate::store::{Result, Store, text_list};
 
-const REVIEW_CHANGES: &str = include_str!("../../../queries/sql/review_changes.sql");
+const REVIEW_CHANGES: &str = tacometer_queries::sql::REVIEW_CHANGES;
 
 /// Which reads a change affects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

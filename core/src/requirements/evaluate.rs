@@ -75,7 +75,7 @@ impl Evaluation {
     }
 }
 
-const REPO_NAMES: &str = include_str!("../../../queries/sql/repo_names.sql");
+const REPO_NAMES: &str = tacometer_queries::sql::REPO_NAMES;
 
 /// Resolves configured projects to scopes: each `owner/name` to the node id the
 /// collector resolved it to (or, after a rename, any name the repo was seen under).

@@ -16,23 +16,23 @@ use duckdb::params;
 use super::{LayoutFacts, Window};
 use crate::store::{Result, Store, StoreError, text_list, texts};
 
-const PRELUDE: &str = include_str!("../../../queries/sql/probes.sql");
-const PACKAGE_PRELUDE: &str = include_str!("../../../queries/sql/package_probes.sql");
-const WINDOW_COUNTS: &str = include_str!("../../../queries/sql/window_counts.sql");
-const SNAPSHOT: &str = include_str!("../../../queries/sql/snapshot.sql");
-const MERGERS: &str = include_str!("../../../queries/sql/mergers.sql");
-const EMAIL_LOGINS: &str = include_str!("../../../queries/sql/email_logins.sql");
-const CI_WINDOW: &str = include_str!("../../../queries/sql/ci_window.sql");
-const PACKAGES: &str = include_str!("../../../queries/sql/packages.sql");
-const COMMIT_LIST: &str = include_str!("../../../queries/sql/commit_list.sql");
-const CONTRIBUTOR_LIST: &str = include_str!("../../../queries/sql/contributor_list.sql");
-const STAR_LIST: &str = include_str!("../../../queries/sql/star_list.sql");
-const STAR_HISTORY: &str = include_str!("../../../queries/sql/star_history.sql");
-const TREE_STATE: &str = include_str!("../../../queries/sql/tree_state.sql");
-const CI_LIST: &str = include_str!("../../../queries/sql/ci_list.sql");
-const RELEASE_LIST: &str = include_str!("../../../queries/sql/release_list.sql");
-const TORCH_RELEASES: &str = include_str!("../../../queries/sql/torch_releases.sql");
-const REPO_HEALTH: &str = include_str!("../../../queries/sql/repo_health.sql");
+const PRELUDE: &str = tacometer_queries::sql::PROBES;
+const PACKAGE_PRELUDE: &str = tacometer_queries::sql::PACKAGE_PROBES;
+const WINDOW_COUNTS: &str = tacometer_queries::sql::WINDOW_COUNTS;
+const SNAPSHOT: &str = tacometer_queries::sql::SNAPSHOT;
+const MERGERS: &str = tacometer_queries::sql::MERGERS;
+const EMAIL_LOGINS: &str = tacometer_queries::sql::EMAIL_LOGINS;
+const CI_WINDOW: &str = tacometer_queries::sql::CI_WINDOW;
+const PACKAGES: &str = tacometer_queries::sql::PACKAGES;
+const COMMIT_LIST: &str = tacometer_queries::sql::COMMIT_LIST;
+const CONTRIBUTOR_LIST: &str = tacometer_queries::sql::CONTRIBUTOR_LIST;
+const STAR_LIST: &str = tacometer_queries::sql::STAR_LIST;
+const STAR_HISTORY: &str = tacometer_queries::sql::STAR_HISTORY;
+const TREE_STATE: &str = tacometer_queries::sql::TREE_STATE;
+const CI_LIST: &str = tacometer_queries::sql::CI_LIST;
+const RELEASE_LIST: &str = tacometer_queries::sql::RELEASE_LIST;
+const TORCH_RELEASES: &str = tacometer_queries::sql::TORCH_RELEASES;
+const REPO_HEALTH: &str = tacometer_queries::sql::REPO_HEALTH;
 
 /// Wraps a DuckDB error with what was being read (see [`StoreError::db`]).
 pub(crate) fn db(context: &str) -> impl FnOnce(duckdb::Error) -> StoreError + '_ {
@@ -693,7 +693,7 @@ impl CiHead {
     }
 }
 
-const CI_HEAD: &str = include_str!("../../../queries/sql/ci_head.sql");
+const CI_HEAD: &str = tacometer_queries::sql::CI_HEAD;
 
 /// `ci_head.sql` for every probe (`None`: no stored commit by then).
 pub fn ci_heads(store: &Store, b: &Batch) -> Result<Vec<Option<CiHead>>> {
@@ -923,7 +923,7 @@ fn list_columns(name: &str) -> Vec<String> {
     cols.iter().map(|c| c.to_string()).collect()
 }
 
-const DAILY_COUNTS: &str = include_str!("../../../queries/sql/daily_counts.sql");
+const DAILY_COUNTS: &str = tacometer_queries::sql::DAILY_COUNTS;
 
 /// One project of a [`daily_counts`] call: its repos in scope and the instant
 /// the days are counted back from.

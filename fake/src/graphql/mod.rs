@@ -18,7 +18,7 @@ pub use schema::Schema;
 pub use validate::GqlError;
 
 /// The subset schema the fake serves (`schema/github.graphql`).
-pub const SUBSET_SDL: &str = include_str!("../../../schema/github.graphql");
+pub const SUBSET_SDL: &str = tacometer_queries::github::SCHEMA;
 
 /// GitHub's node limit per query.
 pub const MAX_NODES: u64 = 500_000;
