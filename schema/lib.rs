@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     5 => "0005_star_history",
     6 => "0006_tree_history",
     7 => "0007_release_requirements",
+    8 => "0008_snapshot_facts_hash",
 ];
 
 #[cfg(test)]

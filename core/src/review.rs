@@ -214,10 +214,28 @@ fn review_with(
         .collect();
     let scopes = requirements::resolve_scopes(store, &projects)?;
     let now: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
-    // The window facts of today's windows also tell, for the daily series,
-    // whether collected history covers each day's window.
-    let (current, current_facts) =
-        requirements::evaluate_keeping_counts(store, criteria, backfill, &now, &[])?;
+    // What changed in the look-back does not depend on today's statuses: it
+    // is read for every project on a second connection while this thread
+    // evaluates today (nearly every project under review fails something,
+    // and one DuckDB query seldom keeps every core busy).
+    let (changes, today) = std::thread::scope(|threads| {
+        let changes = if every_day {
+            None
+        } else {
+            let second = store.second()?;
+            let (scopes, all) = (&scopes, (0..scopes.len()).collect::<Vec<usize>>());
+            Some(threads.spawn(move || changed_at(&second, config, scopes, &all, as_of)))
+        };
+        // The window facts of today's windows also tell, for the daily
+        // series, whether collected history covers each day's window.
+        let today = requirements::evaluate_keeping_counts(store, criteria, backfill, &now, &[]);
+        let changes = changes
+            .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .transpose();
+        Ok::<_, crate::store::StoreError>((changes, today))
+    })?;
+    let (current, current_facts) = today?;
+    let changes = changes?;
 
     // Each failing requirement's status on every day back: [project][id] -> n.
     let mut series: Vec<Series> = vec![Series::new(); current.len()];
@@ -254,7 +272,7 @@ fn review_with(
                 .map(|()| counted)
             })
         });
-        let rest = state_series(store, config, scopes, current, as_of, every_day);
+        let rest = state_series(store, config, scopes, current, as_of, changes.as_deref());
         let counted = counted.map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (counted, rest)
     });
@@ -301,14 +319,16 @@ fn failing_ids(e: &Evaluation) -> Vec<&'static str> {
 }
 
 /// The status on every day back of each failing requirement other than the
-/// rolling counts, per project of `current`.
+/// rolling counts, per project of `current`: evaluated on the days after
+/// something it reads changed (`changes`, per project of `current`), or on
+/// every day without them.
 fn state_series(
     store: &Store,
     config: &Config,
     scopes: &[Scope],
     current: &[Evaluation],
     as_of: DateTime<Utc>,
-    every_day: bool,
+    changes: Option<&[Vec<changes::Change>]>,
 ) -> Result<Vec<Series>> {
     let criteria = &config.criteria;
     let backfill = config.collect.backfill_days.get();
@@ -331,19 +351,14 @@ fn state_series(
             .filter(|id| !COUNTS.contains(id))
             .collect()
     };
-    let changes = if every_day {
-        Vec::new()
-    } else {
-        changed_at(store, config, scopes, &state_failing, as_of)?
-    };
     // Each (project, day) probe runs the reads of the requirements that
     // need that day (`Parts::for_ids`), all probes in one batch: per probe,
     // the union of those reads.
     let mut probes: BTreeMap<(usize, u32), requirements::Parts> = BTreeMap::new();
-    for (j, &i) in state_failing.iter().enumerate() {
+    for &i in &state_failing {
         for id in state_ids(i) {
             let reads = requirements::Parts::for_ids(&[id]);
-            let days: Vec<u32> = match changes.get(j) {
+            let days: Vec<u32> = match changes.and_then(|c| c.get(i)) {
                 Some(c) => {
                     changes::candidate_days(c, &[id], as_of, lookback, criteria.window_days.get())
                 }

@@ -18,8 +18,10 @@
 -- read counts: the star count's side of the floor ($7, `min_stars`), the
 -- license, the layout files, CODEOWNERS and MAINTAINERS, the governance link,
 -- the head's CI state and the default branch. Consecutive snapshots are
--- compared by a 64-bit hash of these (two different sets of facts share one
--- with a chance of 2^-64), which saves carrying the lists through the sort.
+-- compared by the 64-bit hash of these stored with each snapshot
+-- (`facts_hash`, migration 0008: two different sets of facts share one with a
+-- chance of 2^-64), and by the side of the floor their stars are on; a
+-- snapshot without a hash counts as a change.
 -- Only the look-back's snapshots are compared (from two days before it): a
 -- change before it falls on no day the review evaluates, and the first one
 -- compared counts as a change anyway.
@@ -35,10 +37,8 @@
     SELECT k, node_id, start_at, end_at FROM probes WHERE is_primary
 ),
 snapshot_facts AS (
-    SELECT node_id, observed_at,
-           hash(sign(stars - $7::BIGINT), license_spdx, layout_files, codeowners_users,
-                codeowners_teams, codeowners_emails, maintainers_users, readme_governance,
-                ci_head_state, default_branch) AS facts
+    SELECT node_id, observed_at, facts_hash IS NULL AS unhashed,
+           (facts_hash, sign(stars - $7::BIGINT)) AS facts
     FROM repo_snapshots
     WHERE node_id IN (SELECT node_id FROM primary_nodes)
       AND observed_at BETWEEN (SELECT min(start_at) FROM primary_nodes)
@@ -87,7 +87,8 @@ changes AS (
 SELECT p.k, 'snapshot' AS part, 'at' AS how, s.observed_at AS at
 FROM primary_nodes p
 JOIN (SELECT node_id, observed_at,
-             facts IS DISTINCT FROM lag(facts) OVER (PARTITION BY node_id ORDER BY observed_at)
+             unhashed OR facts IS DISTINCT FROM lag(facts) OVER (PARTITION BY node_id
+                                                                 ORDER BY observed_at)
                  AS changed
       FROM snapshot_facts) s
      ON s.node_id = p.node_id AND s.observed_at > p.start_at AND s.observed_at <= p.end_at

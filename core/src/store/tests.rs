@@ -43,6 +43,11 @@ const PINNED: &[(i64, &str, &str)] = &[
         "0007_release_requirements",
         "b9636b91165d99784cee0eaa7434dfd9781cea189ce8d91c36642eb54447859d",
     ),
+    (
+        8,
+        "0008_snapshot_facts_hash",
+        "d92117ef34af00e7cd1b7e8671fdec2f1a3f5cd51dd465e84dc21811faadcc78",
+    ),
 ];
 
 const TABLES: &[&str] = &[
@@ -400,6 +405,62 @@ mod writes {
             count(&store, "SELECT count(*) FROM ci_runs"),
             2,
             "an unchanged state adds nothing"
+        );
+    }
+
+    /// Every written snapshot carries the hash of its facts, the same as
+    /// migration 0008 computes for snapshots written before it; the star
+    /// count is not part of it, a rule-read fact is.
+    #[test]
+    fn a_written_snapshot_carries_the_hash_migration_0008_computes() {
+        let mut store = Store::open_in_memory().expect("open");
+        let run = store.begin_run("once", at(1, 0)).expect("run");
+        let mut more_stars = snapshot();
+        more_stars.stars += 1000;
+        let mut new_owner = snapshot();
+        new_owner.codeowners_users.push("carol".into());
+        for (hour, snap) in [(1, snapshot()), (2, more_stars), (3, new_owner)] {
+            let p = Provenance {
+                run_id: run,
+                observed_at: at(3, hour),
+                source: "test".into(),
+            };
+            let w = RepoWrite {
+                snapshot: Some(snap),
+                ..RepoWrite::default()
+            };
+            store.write_repo(&p, &w).expect("write");
+        }
+        let migration = MIGRATIONS
+            .iter()
+            .find(|m| m.version == 8)
+            .expect("migration 8");
+        let backfill = migration
+            .sql
+            .split("SET facts_hash = ")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .expect("the backfill's expression");
+        let hashes: Vec<(Option<u64>, u64)> = {
+            let mut st = store
+                .conn()
+                .prepare(&format!(
+                    "SELECT facts_hash, {backfill} FROM repo_snapshots ORDER BY observed_at"
+                ))
+                .expect("prepare");
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("query")
+                .map(|r| r.expect("row"))
+                .collect()
+        };
+        assert_eq!(hashes.len(), 3);
+        for (stored, migrated) in &hashes {
+            assert_eq!(*stored, Some(*migrated), "writer and migration agree");
+        }
+        assert_eq!(hashes[0].0, hashes[1].0, "the star count is not hashed");
+        assert_ne!(
+            hashes[1].0, hashes[2].0,
+            "a new code owner changes the hash"
         );
     }
 

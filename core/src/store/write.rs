@@ -36,6 +36,13 @@ pub(super) fn joined(items: &[String]) -> String {
 pub(super) const SPLIT: &str =
     "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
 
+/// The hash of a repository snapshot's facts (`repo_snapshots.facts_hash`,
+/// migration 0008, whose backfill uses the same expression): what `review`
+/// compares between consecutive snapshots to find the days they changed.
+pub(super) const FACTS_HASH: &str = "hash(license_spdx, layout_files, codeowners_users, \
+     codeowners_teams, codeowners_emails, maintainers_users, readme_governance, ci_head_state, \
+     default_branch)";
+
 /// Where a batch of rows came from.
 #[derive(Debug, Clone)]
 pub struct Provenance {
@@ -433,7 +440,7 @@ impl Store {
         let tx = self.conn_mut().transaction().ctx(what)?;
         let snapshot_sql = format!(
             "INSERT INTO repo_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-             {l}, ?, {l}, {l}, {l}, ?, {l}, ?, ?, ?) ON CONFLICT DO NOTHING",
+             {l}, ?, {l}, {l}, {l}, ?, {l}, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
             l = SPLIT
         );
         for (p, snap) in items
@@ -504,6 +511,14 @@ impl Store {
                     ])
                 })
                 .ctx(what)?;
+        }
+        // The facts hash of the snapshots just inserted (the only ones
+        // without one).
+        if items.iter().any(|(_, w)| w.snapshot.is_some()) {
+            tx.execute_batch(&format!(
+                "UPDATE repo_snapshots SET facts_hash = {FACTS_HASH} WHERE facts_hash IS NULL"
+            ))
+            .ctx(what)?;
         }
 
         tx.execute_batch(
