@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The `tacometer` binary built for these tests (`tests/binaries.rs`).
+/// The `tacometer` binary (`tests/binaries.rs`).
 pub fn tacometer() -> Command {
     bin(tacometer_dev::tacometer())
 }
 
-/// The `tacometerd` binary built for these tests (`tests/binaries.rs`).
+/// The `tacometerd` binary (`tests/binaries.rs`).
 pub fn tacometerd() -> Command {
     bin(tacometer_dev::tacometerd())
 }
