@@ -4,17 +4,26 @@
 //! status, window, observed at, source, criteria version); the lists behind the
 //! numbers are `commits.csv` (the commits counted), `contributors.csv` (the
 //! people, with their commit counts), `stars.csv` (star snapshots), `ci.csv`
-//! (the window's default-branch CI runs) and `releases.csv`. `manifest.json`
-//! says what was exported, as of when, under which criteria. With
-//! `--format parquet` the same tables are written as Parquet.
+//! (the window's default-branch CI runs) and `releases.csv`, each row with
+//! its provenance (`observed_at`, `source`). `manifest.json` says what was
+//! exported, as of when, under which criteria, and each file's size, row
+//! count, columns with their types, SHA-256 and the query it came from.
 //!
-//! Files are never written through a link: each is written into a private
-//! staging directory inside `--out`, then renamed over its destination (a
-//! rename replaces a symbolic link itself, not what it points at), the
-//! manifest last. The files an earlier export recorded in its `manifest.json`
-//! that this one does not write (the other format's) are then removed; a
-//! file tacometer did not record, or whose name is not one an export writes,
-//! is never touched.
+//! With `--format parquet` the same tables are written as Parquet by DuckDB
+//! itself, from the same typed queries (`COPY (query) TO ...`): times are
+//! TIMESTAMP, counts BIGINT, flags BOOLEAN, lists lists. CSV cells that a
+//! spreadsheet would run are neutralised; Parquet keeps the values as they are.
+//! With `--redact-emails` every e-mail address in every file becomes a
+//! `sha256:` token (see `tacometer_core::store::redact_sql`).
+//!
+//! A directory that holds anything (an earlier bundle included) is refused
+//! unless `--force` is given. Files are never written through a link: each
+//! is written into a private staging directory inside `--out`, then renamed
+//! over its destination (a rename replaces a symbolic link itself, not what
+//! it points at), the manifest last. The files an earlier export recorded in
+//! its `manifest.json` that this one does not write (the other format's) are
+//! then removed; a file tacometer did not record, or whose name is not one an
+//! export writes, is never touched.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,7 +31,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
-use tacometer_core::requirements::evidence;
+use tacometer_core::requirements::{ListSink, export_evidence};
+use tacometer_core::store::{REDACTION, Redactor, file_sha256, write_parquet};
 use tacometer_core::time::rfc3339;
 
 use super::eval;
@@ -57,10 +67,50 @@ pub struct Args {
     /// csv or parquet.
     #[arg(long, value_enum, default_value = "csv")]
     format: ExportFormat,
+    /// Write into a directory that is not empty, replacing the bundle an
+    /// earlier export left there (other files are left alone).
+    #[arg(long)]
+    force: bool,
+    /// Replace every e-mail address in every file by a `sha256:` token (the
+    /// same address, the same token).
+    #[arg(long)]
+    redact_emails: bool,
+}
+
+/// The summary's columns' DuckDB types in Parquet (`eval::long_table`'s
+/// columns, in order): `value` and `threshold` are a count or text by
+/// requirement, so text in both formats.
+const SUMMARY_TYPES: &[&str] = &[
+    "VARCHAR",   // project
+    "VARCHAR",   // requirement
+    "VARCHAR",   // status
+    "VARCHAR",   // value
+    "VARCHAR",   // threshold
+    "BIGINT",    // margin
+    "TIMESTAMP", // window_start
+    "TIMESTAMP", // window_end
+    "TIMESTAMP", // observed_at
+    "VARCHAR",   // source
+    "VARCHAR",   // criteria_version
+    "VARCHAR",   // detail
+    "DATE",      // falls_below_on
+];
+
+/// One file of the bundle, once staged.
+struct Written {
+    /// File name (`commits.csv`).
+    file: String,
+    /// The table it holds (`commits`).
+    table: &'static str,
+    /// Rows written.
+    rows: usize,
+    /// The manifest's description of it, without size and digest.
+    entry: Value,
 }
 
 /// Runs `export`.
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    refuse_non_empty(&args.out, args.force)?;
     let as_of = eval::as_of(args.as_of.as_deref())?;
     let store = eval::open(config)?;
     let single;
@@ -79,48 +129,103 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     std::fs::create_dir_all(&args.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out.display()))?;
     let earlier = earlier_files(&args.out);
-    let mut tables: Vec<(&str, Table)> = vec![("summary", eval::long_table(&evals))];
-    for list in LISTS {
-        let (columns, rows) = evidence(&store, &config.criteria, &scopes, as_of, list)?;
-        let mut t = Table::new(std::iter::once("project".to_string()).chain(columns));
-        for (scope, rows) in scopes.iter().zip(rows) {
-            for row in rows {
-                let mut cells = vec![json!(scope.project)];
-                cells.extend(row);
-                t.push(cells);
-            }
-        }
-        tables.push((list, t));
-    }
+    let redactor = if args.redact_emails {
+        Some(Redactor::new()?)
+    } else {
+        None
+    };
     let staging = Staging::new(&args.out)?;
+    let ext = args.format.extension();
     let mut written = Vec::new();
-    let mut names = Vec::new();
-    for (name, table) in &tables {
-        let file = format!("{name}.{}", args.format.extension());
-        let staged = staging.path(&file);
-        match args.format {
-            ExportFormat::Csv => write_file(&staged, table.render(Format::Csv).as_bytes())?,
-            ExportFormat::Parquet => tacometer_core::store::write_parquet(table, &staged)?,
+
+    let mut summary = eval::long_table(&evals);
+    if let Some(r) = &redactor {
+        r.table(&mut summary)?;
+    }
+    let file = format!("summary.{ext}");
+    let staged = staging.path(&file);
+    match args.format {
+        ExportFormat::Csv => write_file(&staged, summary.render(Format::Csv).as_bytes())?,
+        ExportFormat::Parquet => {
+            write_parquet(&summary, SUMMARY_TYPES, &staged)?;
         }
-        written.push(json!({"file": file, "rows": table.rows.len()}));
-        names.push(file);
+    }
+    written.push(Written {
+        file,
+        table: "summary",
+        rows: summary.rows.len(),
+        entry: json!({
+            "from": "the evaluation of each requirement (each row's source says where its value came from)",
+            "columns": columns_json(&summary.columns, SUMMARY_TYPES.iter().copied()),
+        }),
+    });
+    for list in LISTS {
+        let file = format!("{list}.{ext}");
+        let staged = staging.path(&file);
+        let sink = match args.format {
+            ExportFormat::Csv => ListSink::Rows,
+            ExportFormat::Parquet => ListSink::Parquet(&staged),
+        };
+        let exported = export_evidence(
+            &store,
+            &config.criteria,
+            &scopes,
+            as_of,
+            list,
+            args.redact_emails,
+            sink,
+        )?;
+        if args.format == ExportFormat::Csv {
+            let mut t = Table::new(exported.columns.iter().cloned());
+            t.rows = exported.rows;
+            write_file(&staged, t.render(Format::Csv).as_bytes())?;
+        }
+        written.push(Written {
+            file,
+            table: list,
+            rows: exported.count,
+            entry: json!({
+                "query": exported.query,
+                "columns": columns_json(&exported.columns, exported.types.iter().map(String::as_str)),
+            }),
+        });
+    }
+    let mut files = Vec::new();
+    for w in &written {
+        let staged = staging.path(&w.file);
+        let (bytes, sha256) = file_sha256(&staged)
+            .map_err(|e| anyhow::anyhow!("cannot read back {}: {e}", staged.display()))?;
+        let mut entry = json!({
+            "file": w.file, "table": w.table, "rows": w.rows, "bytes": bytes, "sha256": sha256,
+        });
+        if let (Value::Object(entry), Value::Object(more)) = (&mut entry, &w.entry) {
+            entry.extend(more.clone());
+        }
+        files.push(entry);
     }
     let window =
         tacometer_core::requirements::Window::ending_at(as_of, config.criteria.window_days.get());
-    let manifest = json!({
+    let mut manifest = json!({
         "tool": format!("tacometer {}", env!("CARGO_PKG_VERSION")),
         "as_of": rfc3339(as_of),
         "window": window,
         "criteria_version": config.criteria.version,
+        "format": ext,
+        "redacted_emails": args.redact_emails,
         "projects": evals.iter().map(|e| json!({
             "project": e.project, "repos": e.repos, "status": e.status,
         })).collect::<Vec<_>>(),
-        "files": written,
+        "files": files,
     });
+    if let Some(r) = &redactor {
+        r.json(&mut manifest)?;
+        manifest["redaction"] = json!(REDACTION);
+    }
     write_file(
         &staging.path(MANIFEST),
         format!("{}\n", serde_json::to_string_pretty(&manifest)?).as_bytes(),
     )?;
+    let names: Vec<String> = written.iter().map(|w| w.file.clone()).collect();
     for file in &names {
         staging.publish(file)?;
     }
@@ -145,20 +250,59 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     }
     writeln!(
         out,
-        "exported {} project(s) as of {} into {}: {}",
+        "exported {} project(s) as of {} into {}: {}{}",
         evals.len(),
         rfc3339(as_of),
         args.out.display(),
-        tables
+        written
             .iter()
-            .map(|(n, t)| format!("{n} ({} rows)", t.rows.len()))
+            .map(|w| format!("{} ({} rows)", w.table, w.rows))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        if args.redact_emails {
+            " (e-mail addresses redacted)"
+        } else {
+            ""
+        }
     )?;
     if !removed.is_empty() {
         writeln!(out, "removed the earlier export's {}", removed.join(", "))?;
     }
     Ok(0)
+}
+
+/// The manifest's list of a file's columns: name and DuckDB type.
+fn columns_json<'a>(names: &[String], types: impl Iterator<Item = &'a str>) -> Value {
+    Value::Array(
+        names
+            .iter()
+            .zip(types)
+            .map(|(name, ty)| json!({"name": name, "type": ty}))
+            .collect(),
+    )
+}
+
+/// Refuses an output directory that holds anything, unless `force`: a
+/// second export must not silently replace the first. A missing directory
+/// is fine (it is created).
+fn refuse_non_empty(dir: &Path, force: bool) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                anyhow::bail!(
+                    "{} is not empty: pass --force to export into it anyway (it replaces \
+                     the tacometer bundle there and leaves other files alone)",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", dir.display()),
+    }
 }
 
 /// The manifest's file name.

@@ -3,7 +3,9 @@
 //! Values are shown by the rules of `tacometer_core::store::to_json` in every
 //! format: STRUCT and MAP as JSON objects, INTERVAL as DuckDB writes it, TIME
 //! as `HH:MM:SS[.ffffff]`, floating infinities and NaN as `"inf"`, `"-inf"`
-//! and `"nan"` (JSON has no numbers for them).
+//! and `"nan"` (JSON has no numbers for them). CSV holds the values as they
+//! are, without the formula neutralisation of the evidence CSVs: a query's
+//! answer is data, and `'=1` would not be what the database holds.
 
 use std::io::Write;
 
@@ -25,6 +27,11 @@ pub struct Args {
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
     let store = Store::open_query(&config.store.path, config.store.lock_wait.0)?;
     let table = store.run_user_sql(&args.query)?;
-    out.write_all(table.render(super::pick_format(args.format)).as_bytes())?;
+    let text = match super::pick_format(args.format) {
+        // Values as they are: formula neutralisation is for evidence files.
+        Format::Csv => table.render_csv_as_is(),
+        format => table.render(format),
+    };
+    out.write_all(text.as_bytes())?;
     Ok(0)
 }

@@ -128,10 +128,22 @@ impl Table {
     }
 
     fn render_csv(&self) -> String {
+        self.csv_with(neutralize)
+    }
+
+    /// RFC 4180 CSV with every value as it is: no formula neutralisation
+    /// (`tacometer sql --format csv`, data for programs and for people who
+    /// asked for exactly these values; the evidence CSVs of `export`, `check`
+    /// and `report` are neutralised by [`Format::Csv`]).
+    pub fn render_csv_as_is(&self) -> String {
+        self.csv_with(|cell| cell.to_string())
+    }
+
+    fn csv_with(&self, cell: impl Fn(&str) -> String) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(self.columns.iter().map(|c| neutralize(c)));
+        let _ = w.write_record(self.columns.iter().map(|c| cell(c)));
         for row in &self.rows {
-            let _ = w.write_record(row.iter().map(|v| neutralize(&plain(v))));
+            let _ = w.write_record(row.iter().map(|v| cell(&plain(v))));
         }
         let bytes = w.into_inner().unwrap_or_default();
         String::from_utf8_lossy(&bytes).into_owned()
@@ -326,6 +338,17 @@ mod tests {
         assert!(span.starts_with("``") && span.ends_with("``"), "{span}");
         assert_eq!(code_span("a"), "`a`");
         assert_eq!(code_span("`a"), "`` `a ``");
+    }
+
+    /// Issue 12, item 8: `sql --format csv` neutralised values like the
+    /// evidence bundle, so a query's answer was not the value stored.
+    #[test]
+    fn csv_as_is_keeps_every_value() {
+        let csv = sample().render_csv_as_is();
+        assert_eq!(
+            csv,
+            "name,value,tags\n\"=HYPERLINK(\"\"x\"\")\",-3,a;b\nplain|pipe,,\n"
+        );
     }
 
     #[test]

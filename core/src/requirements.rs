@@ -35,15 +35,15 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 pub use evaluate::{
-    Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evidence, resolve_scopes,
-    window_facts,
+    Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evidence, export_evidence,
+    resolve_scopes, window_facts,
 };
 pub(crate) use evaluate::{
     Parts, evaluate_keeping_counts, evaluate_parts, repo_probes, scope_batch,
 };
 pub use fetch::{
-    CiCounts, CiHead, DailyProbe, Gaps, PackageSeen, ReleaseMetadataSeen, ReleaseSeen, Snapshot,
-    StarHistory, TorchRelease, WindowFacts,
+    CiCounts, CiHead, DailyProbe, ExportedList, Gaps, ListSink, PackageSeen, ReleaseMetadataSeen,
+    ReleaseSeen, Snapshot, StarHistory, TorchRelease, WindowFacts,
 };
 pub use files::{REQUIRED_FILES, files, governance};
 pub(crate) use packages::latest_at;

@@ -667,3 +667,21 @@ pub fn evidence(
     let batch = scope_batch(scopes, &all, w, &criteria.bots);
     fetch::evidence_list(store, &batch, list)
 }
+
+/// One evidence list of every scope, as `export` writes it: a `project`
+/// column first, then the list's typed columns (see [`fetch::export_list`]).
+pub fn export_evidence(
+    store: &Store,
+    criteria: &Criteria,
+    scopes: &[Scope],
+    as_of: DateTime<Utc>,
+    list: &str,
+    redact: bool,
+    sink: fetch::ListSink<'_>,
+) -> Result<fetch::ExportedList> {
+    let w = Window::ending_at(as_of, criteria.window_days.get());
+    let all: Vec<usize> = (0..scopes.len()).collect();
+    let batch = scope_batch(scopes, &all, w, &criteria.bots);
+    let labels: Vec<String> = scopes.iter().map(|s| s.project.clone()).collect();
+    fetch::export_list(store, &batch, list, &labels, redact, sink)
+}

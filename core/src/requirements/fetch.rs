@@ -835,18 +835,7 @@ pub type ListRows = Vec<Vec<Vec<serde_json::Value>>>;
 /// The named evidence list for every probe: its column names and rows.
 /// `name` is one of `commits`, `contributors`, `stars`, `ci`, `releases`.
 pub fn evidence_list(store: &Store, b: &Batch, name: &str) -> Result<(Vec<String>, ListRows)> {
-    let (file, sql, packages) = match name {
-        "commits" => ("commit_list.sql", COMMIT_LIST, false),
-        "contributors" => ("contributor_list.sql", CONTRIBUTOR_LIST, false),
-        "stars" => ("star_list.sql", STAR_LIST, false),
-        "ci" => ("ci_list.sql", CI_LIST, false),
-        "releases" => ("release_list.sql", RELEASE_LIST, true),
-        other => {
-            return Err(StoreError::Invalid(format!(
-                "no evidence list named {other}"
-            )));
-        }
-    };
+    let (file, sql, packages) = list_query(name)?;
     let mut columns = Vec::new();
     let mut out: ListRows = vec![Vec::new(); b.len];
     let mut take = |r: &duckdb::Row<'_>| -> duckdb::Result<()> {
@@ -880,6 +869,165 @@ pub fn evidence_list(store: &Store, b: &Batch, name: &str) -> Result<(Vec<String
     Ok((columns, out))
 }
 
+/// One evidence list as `export` writes it: every probe's rows under a
+/// `project` column, typed as its query returns them.
+#[derive(Debug, Clone)]
+pub struct ExportedList {
+    /// The query file it comes from (`queries/sql/commit_list.sql`, ...).
+    pub query: &'static str,
+    /// Column names, `project` first.
+    pub columns: Vec<String>,
+    /// DuckDB's type of each column (`VARCHAR`, `BIGINT`, `TIMESTAMP`, `VARCHAR[]`, ...).
+    pub types: Vec<String>,
+    /// The rows as JSON values (by the rules of [`crate::store::to_json`]);
+    /// empty when the list went straight to Parquet.
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// How many rows the list has (written, for Parquet).
+    pub count: usize,
+}
+
+/// Where [`export_list`] puts a list.
+#[derive(Debug, Clone, Copy)]
+pub enum ListSink<'a> {
+    /// Read its rows back (for CSV).
+    Rows,
+    /// Have DuckDB write it to this Parquet file (`COPY ... TO`).
+    Parquet(&'a std::path::Path),
+}
+
+/// The named evidence list for every probe of `b`, labelled with
+/// `labels[k]` (the project of probe `k`) in a first `project` column: the
+/// same query as [`evidence_list`], read back as rows or written by DuckDB
+/// straight to Parquet, so a bundle's CSV and Parquet have the same columns
+/// and rows (times TIMESTAMP, counts BIGINT, flags BOOLEAN, the commit's
+/// authors a `VARCHAR[]`). With `redact`, every e-mail address in a text or
+/// list-of-text column is replaced in the query
+/// ([`crate::store::redact_sql`]), before any row leaves DuckDB.
+pub fn export_list(
+    store: &Store,
+    b: &Batch,
+    name: &str,
+    labels: &[String],
+    redact: bool,
+    sink: ListSink<'_>,
+) -> Result<ExportedList> {
+    let (file, body, packages) = list_query(name)?;
+    let query = match file {
+        "commit_list.sql" => "queries/sql/commit_list.sql",
+        "contributor_list.sql" => "queries/sql/contributor_list.sql",
+        "star_list.sql" => "queries/sql/star_list.sql",
+        "ci_list.sql" => "queries/sql/ci_list.sql",
+        _ => "queries/sql/release_list.sql",
+    };
+    let (prelude, mut params) = if packages {
+        (
+            PACKAGE_PRELUDE,
+            vec![
+                text_list(&b.pkg_k),
+                text_list(&b.pkg_key),
+                text_list(&b.pkg_at),
+            ],
+        )
+    } else {
+        (
+            PRELUDE,
+            vec![
+                text_list(&b.k),
+                text_list(&b.node),
+                text_list(&b.primary),
+                text_list(&b.start),
+                text_list(&b.end),
+                text_list(&b.bots),
+            ],
+        )
+    };
+    let label = params.len() + 1;
+    let inner = format!("WITH {prelude}\n{body}\n");
+    // The list's own columns and their types, from a run that returns no rows.
+    let schema = {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("SELECT * FROM ({inner}) AS evidence LIMIT 0"))
+            .map_err(db(file))?;
+        stmt.query_arrow(duckdb::params_from_iter(params.clone()))
+            .map_err(db(file))?
+            .get_schema()
+    };
+    // Column 0 is the probe index `k`, replaced by the project's name.
+    let fields = schema.fields().iter().skip(1);
+    let mut columns = vec!["project".to_string()];
+    let mut types = vec!["VARCHAR".to_string()];
+    let mut select = vec![format!("(${label}::VARCHAR[])[evidence.k + 1] AS project")];
+    for field in fields {
+        let quoted = crate::store::quote_ident(field.name());
+        let expr = format!("evidence.{quoted}");
+        let expr = if redact {
+            crate::store::redact_column_sql(&expr, field.data_type())
+        } else {
+            expr
+        };
+        select.push(format!("{expr} AS {quoted}"));
+        columns.push(field.name().clone());
+        types.push(crate::store::sql_type(field.data_type()));
+    }
+    params.push(text_list(labels));
+    let sql = format!("SELECT {} FROM ({inner}) AS evidence", select.join(", "));
+    let started = std::time::Instant::now();
+    let mut rows = Vec::new();
+    let count = match sink {
+        ListSink::Parquet(path) => {
+            let copy = format!(
+                "COPY ({sql}) TO {} (FORMAT parquet)",
+                crate::store::quote_text(&path.display().to_string())
+            );
+            let mut stmt = store.conn().prepare(&copy).map_err(db(file))?;
+            stmt.execute(duckdb::params_from_iter(params))
+                .map_err(db(file))?
+        }
+        ListSink::Rows => {
+            let mut stmt = store.conn().prepare(&sql).map_err(db(file))?;
+            let mut result = stmt
+                .query(duckdb::params_from_iter(params))
+                .map_err(db(file))?;
+            while let Some(r) = result.next().map_err(db(file))? {
+                let cells = (0..columns.len())
+                    .map(|i| {
+                        r.get::<_, duckdb::types::Value>(i)
+                            .map(crate::store::to_json)
+                    })
+                    .collect::<duckdb::Result<Vec<_>>>()
+                    .map_err(db(file))?;
+                rows.push(cells);
+            }
+            rows.len()
+        }
+    };
+    trace(file, b.len, started);
+    Ok(ExportedList {
+        query,
+        columns,
+        types,
+        rows,
+        count,
+    })
+}
+
+/// The query file, the query and whether it reads packages, of an evidence list.
+fn list_query(name: &str) -> Result<(&'static str, &'static str, bool)> {
+    Ok(match name {
+        "commits" => ("commit_list.sql", COMMIT_LIST, false),
+        "contributors" => ("contributor_list.sql", CONTRIBUTOR_LIST, false),
+        "stars" => ("star_list.sql", STAR_LIST, false),
+        "ci" => ("ci_list.sql", CI_LIST, false),
+        "releases" => ("release_list.sql", RELEASE_LIST, true),
+        other => {
+            return Err(StoreError::Invalid(format!(
+                "no evidence list named {other}"
+            )));
+        }
+    })
+}
+
 /// Column names of an evidence list, for when it has no rows.
 fn list_columns(name: &str) -> Vec<String> {
     let cols: &[&str] = match name {
@@ -892,7 +1040,15 @@ fn list_columns(name: &str) -> Vec<String> {
             "observed_at",
             "source",
         ],
-        "contributors" => &["identity", "name", "commits", "first_commit", "last_commit"],
+        "contributors" => &[
+            "identity",
+            "name",
+            "commits",
+            "first_commit",
+            "last_commit",
+            "observed_at",
+            "source",
+        ],
         "stars" => &["observed_at", "stars", "name_with_owner", "source"],
         "ci" => &[
             "provider",

@@ -38,7 +38,11 @@ use duckdb::{AccessMode, Config, Connection};
 use contents::{Contents, Unusable, describe};
 
 pub use cells::to_json;
-pub use export::write_parquet;
+pub use export::{
+    EMAIL_PATTERN, REDACTION, Redactor, file_sha256, redact_column_sql, redact_sql, sql_type,
+    write_parquet,
+};
+pub(crate) use export::{quote_ident, quote_text};
 pub use migrations::{MIGRATIONS, Migration, latest_version};
 pub use status::{CollectionError, RunRecord};
 
