@@ -171,6 +171,26 @@ fn a_failing_query_prints_duckdbs_message_once() {
     );
 }
 
+/// Issue 12, item 8: `sql --format csv` neutralised formulas like the
+/// evidence CSVs, so a value read back was not the value stored.
+#[test]
+fn sql_csv_writes_values_as_they_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.duckdb");
+    crate::locking::seed(&db, 1);
+    let out = run(tacometer().arg("--db").arg(&db).args([
+        "sql",
+        "SELECT '=HYPERLINK(\"x\")' AS f, '@SUM(A1)' AS a, '-cmd' AS m, -3 AS n",
+        "--format",
+        "csv",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "f,a,m,n\n\"=HYPERLINK(\"\"x\"\")\",@SUM(A1),-cmd,-3\n"
+    );
+}
+
 #[test]
 fn sql_shows_nested_and_special_values_in_every_format() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -197,7 +217,7 @@ fn sql_shows_nested_and_special_values_in_every_format() {
     assert_eq!(
         sql("csv"),
         "s,m,i,t,pinf,ninf,nan,z\n\
-         \"{\"\"a\"\":1,\"\"b\"\":\"\"x\"\"}\",\"{\"\"k\"\":1}\",1 day,12:34:56,inf,'-inf,nan,\n"
+         \"{\"\"a\"\":1,\"\"b\"\":\"\"x\"\"}\",\"{\"\"k\"\":1}\",1 day,12:34:56,inf,-inf,nan,\n"
     );
     assert_eq!(
         sql("markdown"),

@@ -1651,6 +1651,7 @@ fn export_replaces_links_in_the_output_directory_instead_of_writing_through_them
                 "Golden",
                 "--as-of",
                 "2026-06-30",
+                "--force",
                 "--format",
                 format,
             ])
@@ -1693,6 +1694,7 @@ fn export_removes_only_the_files_its_earlier_export_recorded() {
                 "Golden",
                 "--as-of",
                 "2026-06-30",
+                "--force",
                 "--format",
                 format,
             ])
@@ -1794,4 +1796,319 @@ fn export_removes_only_the_files_its_earlier_export_recorded() {
         out_dir.join("commits.csv").exists(),
         "not recorded in the manifest it found: kept"
     );
+}
+
+/// Exports `Golden` as of 2026-06-30 into `out` with `more` flags.
+fn export_golden(db: &Path, config: &Path, out: &Path, more: &[&str]) -> std::process::Output {
+    run(on(db, config)
+        .args(["export", "Golden", "--as-of", "2026-06-30"])
+        .args(more)
+        .arg("--out")
+        .arg(out))
+}
+
+/// The files of a bundle directory, by name.
+fn bundle_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `path` quoted as a DuckDB string literal.
+fn sql_path(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', "''"))
+}
+
+/// Issue 12, item 6: a second export into the same directory silently
+/// replaced the first bundle.
+#[test]
+fn export_refuses_a_directory_that_is_not_empty_unless_forced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let out_dir = dir.path().join("evidence");
+    // A directory that exists but is empty is fine, as is a missing one.
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let out = export_golden(&db, &config, &out_dir, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest = std::fs::read(out_dir.join("manifest.json")).expect("manifest");
+    // The directory now holds a bundle: refused, in one line naming it and --force.
+    let out = export_golden(&db, &config, &out_dir, &["--format", "parquet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&out_dir.display().to_string()) && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out_dir.join("manifest.json")).expect("manifest"),
+        manifest,
+        "the earlier bundle is untouched"
+    );
+    assert!(!bundle_files(&out_dir).iter().any(|f| f.ends_with(".parquet")));
+    // Any file makes a directory not empty.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::write(other.join("notes.txt"), "mine\n").expect("notes");
+    let out = export_golden(&db, &config, &other, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    // With --force: the bundle is replaced, the other file stays.
+    let out = export_golden(&db, &config, &other, &["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(other.join("notes.txt").exists());
+    let out = export_golden(&db, &config, &out_dir, &["--force", "--format", "parquet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out_dir.join("summary.csv").exists());
+}
+
+/// Issue 12, item 8: Parquet went through a CSV with types guessed from
+/// column names. Read back by DuckDB, each file has the typed columns of its
+/// query and the rows of the CSV; the manifest records each file's size,
+/// rows and SHA-256; every list carries its provenance.
+#[test]
+fn export_parquet_is_typed_and_holds_the_rows_of_the_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let csv_dir = dir.path().join("csv");
+    let pq_dir = dir.path().join("pq");
+    for (out_dir, format) in [(&csv_dir, "csv"), (&pq_dir, "parquet")] {
+        let out = export_golden(&db, &config, out_dir, &["--format", format]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+    }
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+    let expected: [(&str, &[(&str, &str)]); 6] = [
+        (
+            "summary",
+            &[
+                ("margin", "BIGINT"),
+                ("window_start", "TIMESTAMP"),
+                ("window_end", "TIMESTAMP"),
+                ("observed_at", "TIMESTAMP"),
+                ("falls_below_on", "DATE"),
+                ("value", "VARCHAR"),
+            ],
+        ),
+        (
+            "commits",
+            &[
+                ("committed_at", "TIMESTAMP"),
+                ("is_merge", "BOOLEAN"),
+                ("authors", "VARCHAR[]"),
+                ("observed_at", "TIMESTAMP"),
+                ("source", "VARCHAR"),
+            ],
+        ),
+        (
+            "contributors",
+            &[
+                ("commits", "BIGINT"),
+                ("first_commit", "TIMESTAMP"),
+                ("last_commit", "TIMESTAMP"),
+                ("observed_at", "TIMESTAMP"),
+                ("source", "VARCHAR"),
+            ],
+        ),
+        (
+            "stars",
+            &[
+                ("observed_at", "TIMESTAMP"),
+                ("stars", "BIGINT"),
+                ("source", "VARCHAR"),
+            ],
+        ),
+        (
+            "ci",
+            &[
+                ("created_at", "TIMESTAMP"),
+                ("observed_at", "TIMESTAMP"),
+                ("source", "VARCHAR"),
+            ],
+        ),
+        (
+            "releases",
+            &[
+                ("released_at", "TIMESTAMP"),
+                ("yanked", "BOOLEAN"),
+                ("observed_at", "TIMESTAMP"),
+                ("source", "VARCHAR"),
+            ],
+        ),
+    ];
+    let manifest = |d: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).expect("manifest"))
+            .expect("json")
+    };
+    let (csv_manifest, pq_manifest) = (manifest(&csv_dir), manifest(&pq_dir));
+    assert_eq!(pq_manifest["format"], "parquet");
+    assert_eq!(pq_manifest["redacted_emails"], false);
+    for (name, types) in expected {
+        let parquet = pq_dir.join(format!("{name}.parquet"));
+        let described: Vec<(String, String)> = conn
+            .prepare(&format!("DESCRIBE SELECT * FROM {}", sql_path(&parquet)))
+            .expect("describe")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect();
+        eprintln!("{name}.parquet: {described:?}");
+        for (column, ty) in types {
+            assert!(
+                described.iter().any(|(c, t)| c == column && t == ty),
+                "{name}.parquet has {column} {ty}: {described:?}"
+            );
+        }
+        // The same columns, in the same order, as the CSV's header.
+        let mut reader = csv::Reader::from_path(csv_dir.join(format!("{name}.csv"))).expect("csv");
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        let columns: Vec<String> = described.iter().map(|(c, _)| c.clone()).collect();
+        assert_eq!(header, columns, "{name}: CSV and Parquet columns");
+        let csv_rows = reader.records().count();
+        let pq_rows: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM {}", sql_path(&parquet)),
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        eprintln!("{name}: {csv_rows} CSV rows, {pq_rows} Parquet rows");
+        assert_eq!(pq_rows as usize, csv_rows, "{name}: rows");
+        assert!(csv_rows > 0, "{name} has rows to compare");
+        // Every file says where each row came from.
+        for provenance in ["observed_at", "source"] {
+            assert!(columns.iter().any(|c| c == provenance), "{name}: {columns:?}");
+        }
+        // The manifests: rows, size and digest of each file as written.
+        for (m, d, ext) in [(&csv_manifest, &csv_dir, "csv"), (&pq_manifest, &pq_dir, "parquet")] {
+            let file = format!("{name}.{ext}");
+            let entry = m["files"]
+                .as_array()
+                .expect("files")
+                .iter()
+                .find(|f| f["file"] == file.as_str())
+                .unwrap_or_else(|| panic!("{file} in the manifest"))
+                .clone();
+            let (bytes, sha256) =
+                tacometer_core::store::file_sha256(&d.join(&file)).expect("digest");
+            assert_eq!(entry["rows"], csv_rows, "{file}");
+            assert_eq!(entry["bytes"], bytes, "{file}");
+            assert_eq!(entry["sha256"], sha256.as_str(), "{file}");
+            assert_eq!(
+                entry["columns"]
+                    .as_array()
+                    .expect("columns")
+                    .iter()
+                    .map(|c| c["name"].as_str().expect("name").to_string())
+                    .collect::<Vec<_>>(),
+                columns,
+                "{file}"
+            );
+        }
+    }
+    // Values are typed, not text: commits are in the window, the authors a list.
+    let (authors, latest): (i64, String) = conn
+        .query_row(
+            &format!(
+                "SELECT max(len(authors)), strftime(max(committed_at), '%Y-%m-%d') FROM {}",
+                sql_path(&pq_dir.join("commits.parquet"))
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("commits");
+    assert_eq!(authors, 1);
+    assert!(latest.as_str() <= "2026-06-30", "{latest}");
+}
+
+/// Issue 12, item 6: `contributors.csv` carried e-mail addresses with no way
+/// to redact them. With `--redact-emails` no address is left in any file,
+/// and an address becomes the same token in every file and format.
+#[test]
+fn a_redacted_export_has_no_address_left_in_any_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+    let pattern = tacometer_core::store::EMAIL_PATTERN;
+    // Rows of `file` holding an address (any column, as text).
+    let addresses = |file: &Path| -> i64 {
+        let sql = if file.extension().is_some_and(|e| e == "parquet") {
+            format!(
+                "SELECT count(*) FROM {} t WHERE regexp_matches(t::VARCHAR, '{pattern}')",
+                sql_path(file)
+            )
+        } else {
+            format!(
+                "SELECT count(*) FROM read_text({}) WHERE regexp_matches(content, '{pattern}')",
+                sql_path(file)
+            )
+        };
+        conn.query_row(&sql, [], |r| r.get(0)).expect("scan")
+    };
+    let plain = dir.path().join("plain");
+    let out = export_golden(&db, &config, &plain, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        addresses(&plain.join("contributors.csv")) > 0,
+        "the fixture has an address to redact"
+    );
+    let token = |file: &Path, column: &str| -> String {
+        conn.query_row(
+            &format!(
+                "SELECT {column} FROM {} WHERE {column} LIKE 'sha256:%' ORDER BY 1 LIMIT 1",
+                if file.extension().is_some_and(|e| e == "parquet") {
+                    sql_path(file)
+                } else {
+                    format!("read_csv({}, all_varchar = true)", sql_path(file))
+                }
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .expect("a token")
+    };
+    let mut tokens = Vec::new();
+    for format in ["csv", "parquet"] {
+        let out_dir = dir.path().join(format!("redacted-{format}"));
+        let out = export_golden(
+            &db,
+            &config,
+            &out_dir,
+            &["--redact-emails", "--format", format],
+        );
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let files = bundle_files(&out_dir);
+        assert_eq!(files.len(), 7, "{files:?}");
+        for file in &files {
+            assert_eq!(addresses(&out_dir.join(file)), 0, "{format}: {file}");
+        }
+        let manifest: Value = serde_json::from_str(
+            &std::fs::read_to_string(out_dir.join("manifest.json")).expect("manifest"),
+        )
+        .expect("json");
+        assert_eq!(manifest["redacted_emails"], true);
+        assert!(
+            manifest["redaction"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("sha256:"))
+        );
+        tokens.push(token(
+            &out_dir.join(format!("contributors.{format}")),
+            "identity",
+        ));
+    }
+    // eve@example.com, the one contributor known by address.
+    assert_eq!(tokens[0], tokens[1], "the same token in CSV and Parquet");
+    let expected: String = conn
+        .query_row("SELECT 'sha256:' || left(sha256('eve@example.com'), 12)", [], |r| {
+            r.get(0)
+        })
+        .expect("sha256");
+    assert_eq!(tokens[0], expected);
 }
