@@ -77,24 +77,18 @@ pub struct Args {
     redact_emails: bool,
 }
 
-/// The summary's columns' DuckDB types in Parquet (`eval::long_table`'s
-/// columns, in order): `value` and `threshold` are a count or text by
-/// requirement, so text in both formats.
-const SUMMARY_TYPES: &[&str] = &[
-    "VARCHAR",   // project
-    "VARCHAR",   // requirement
-    "VARCHAR",   // status
-    "VARCHAR",   // value
-    "VARCHAR",   // threshold
-    "BIGINT",    // margin
-    "TIMESTAMP", // window_start
-    "TIMESTAMP", // window_end
-    "TIMESTAMP", // observed_at
-    "VARCHAR",   // source
-    "VARCHAR",   // criteria_version
-    "VARCHAR",   // detail
-    "DATE",      // falls_below_on
-];
+/// The DuckDB type of a summary column (`eval::long_table`'s columns) in
+/// Parquet: `value` and `threshold` are a count or text depending on the
+/// requirement, so they are text in both formats, like the names and
+/// sentences.
+fn summary_type(column: &str) -> &'static str {
+    match column {
+        "margin" => "BIGINT",
+        "window_start" | "window_end" | "observed_at" => "TIMESTAMP",
+        "falls_below_on" => "DATE",
+        _ => "VARCHAR",
+    }
+}
 
 /// One file of the bundle, once staged.
 struct Written {
@@ -139,6 +133,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let mut written = Vec::new();
 
     let mut summary = eval::long_table(&evals);
+    let summary_types: Vec<&str> = summary.columns.iter().map(|c| summary_type(c)).collect();
     if let Some(r) = &redactor {
         r.table(&mut summary)?;
     }
@@ -147,7 +142,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     match args.format {
         ExportFormat::Csv => write_file(&staged, summary.render(Format::Csv).as_bytes())?,
         ExportFormat::Parquet => {
-            write_parquet(&summary, SUMMARY_TYPES, &staged)?;
+            write_parquet(&summary, &summary_types, &staged)?;
         }
     }
     written.push(Written {
@@ -156,7 +151,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         rows: summary.rows.len(),
         entry: json!({
             "from": "the evaluation of each requirement (each row's source says where its value came from)",
-            "columns": columns_json(&summary.columns, SUMMARY_TYPES.iter().copied()),
+            "columns": columns_json(&summary.columns, summary_types.iter().copied()),
         }),
     });
     for list in LISTS {

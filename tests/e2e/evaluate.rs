@@ -1848,7 +1848,11 @@ fn export_refuses_a_directory_that_is_not_empty_unless_forced() {
         manifest,
         "the earlier bundle is untouched"
     );
-    assert!(!bundle_files(&out_dir).iter().any(|f| f.ends_with(".parquet")));
+    assert!(
+        !bundle_files(&out_dir)
+            .iter()
+            .any(|f| f.ends_with(".parquet"))
+    );
     // Any file makes a directory not empty.
     let other = dir.path().join("other");
     std::fs::create_dir(&other).expect("mkdir");
@@ -1983,10 +1987,16 @@ fn export_parquet_is_typed_and_holds_the_rows_of_the_csv() {
         assert!(csv_rows > 0, "{name} has rows to compare");
         // Every file says where each row came from.
         for provenance in ["observed_at", "source"] {
-            assert!(columns.iter().any(|c| c == provenance), "{name}: {columns:?}");
+            assert!(
+                columns.iter().any(|c| c == provenance),
+                "{name}: {columns:?}"
+            );
         }
         // The manifests: rows, size and digest of each file as written.
-        for (m, d, ext) in [(&csv_manifest, &csv_dir, "csv"), (&pq_manifest, &pq_dir, "parquet")] {
+        for (m, d, ext) in [
+            (&csv_manifest, &csv_dir, "csv"),
+            (&pq_manifest, &pq_dir, "parquet"),
+        ] {
             let file = format!("{name}.{ext}");
             let entry = m["files"]
                 .as_array()
@@ -2106,9 +2116,11 @@ fn a_redacted_export_has_no_address_left_in_any_file() {
     // eve@example.com, the one contributor known by address.
     assert_eq!(tokens[0], tokens[1], "the same token in CSV and Parquet");
     let expected: String = conn
-        .query_row("SELECT 'sha256:' || left(sha256('eve@example.com'), 12)", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT 'sha256:' || left(sha256('eve@example.com'), 12)",
+            [],
+            |r| r.get(0),
+        )
         .expect("sha256");
     assert_eq!(tokens[0], expected);
 }

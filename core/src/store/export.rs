@@ -27,7 +27,8 @@ pub const EMAIL_PATTERN: &str = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]
 
 /// What an address becomes, for the manifest: `sha256:` and the first 12 hex
 /// digits of the SHA-256 of the lower-cased address.
-pub const REDACTION: &str = "sha256:<first 12 hex digits of the SHA-256 of the lower-cased address>";
+pub const REDACTION: &str =
+    "sha256:<first 12 hex digits of the SHA-256 of the lower-cased address>";
 
 /// A DuckDB expression: the VARCHAR `expr` with every e-mail address in it
 /// replaced by `sha256:` and the first 12 hex digits of the SHA-256 of the
@@ -204,9 +205,7 @@ pub fn write_parquet(table: &Table, types: &[&str], path: &Path) -> Result<usize
                     }
                 })
                 .collect();
-            insert
-                .execute(duckdb::params_from_iter(cells))
-                .ctx(what)?;
+            insert.execute(duckdb::params_from_iter(cells)).ctx(what)?;
         }
     }
     let select: Vec<String> = columns
@@ -278,7 +277,14 @@ mod tests {
             json!("2.0"),
             json!([]),
         ]);
-        let types = ["VARCHAR", "BIGINT", "TIMESTAMP", "DATE", "VARCHAR", "VARCHAR[]"];
+        let types = [
+            "VARCHAR",
+            "BIGINT",
+            "TIMESTAMP",
+            "DATE",
+            "VARCHAR",
+            "VARCHAR[]",
+        ];
         assert_eq!(write_parquet(&t, &types, &path).expect("write"), 2);
         let conn = Connection::open_in_memory().expect("duckdb");
         let file = quote_text(&path.display().to_string());
@@ -291,7 +297,10 @@ mod tests {
             .collect();
         let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
         let got: Vec<&str> = described.iter().map(|(_, t)| t.as_str()).collect();
-        assert_eq!(names, ["name", "commits", "seen_at", "day", "version", "tags"]);
+        assert_eq!(
+            names,
+            ["name", "commits", "seen_at", "day", "version", "tags"]
+        );
         assert_eq!(got, types);
         let sql = format!(
             "SELECT name, commits, strftime(seen_at, '%Y-%m-%d %H:%M:%S.%f'), version, \
@@ -323,7 +332,10 @@ mod tests {
                 Some("a|b".into()),
             )
         );
-        assert_eq!((rows[1].0.clone(), rows[1].1, rows[1].2.clone()), (None, None, None));
+        assert_eq!(
+            (rows[1].0.clone(), rows[1].1, rows[1].2.clone()),
+            (None, None, None)
+        );
     }
 
     #[test]
