@@ -8,19 +8,24 @@
 //! | 0 | success; for `check`, no requirement fails |
 //! | 1 | `check`: at least one requirement fails |
 //! | 2 | error (bad input, unusable config or database, ...) |
+//! | 3 | `check`: nothing fails, but a requirement is `unknown` |
+//!
+//! A reader that closes the pipe early (`tacometer report | head`) ends the
+//! command quietly with 0: the rest of the output was not wanted.
 
 mod commands;
+mod term;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use tacometer_core::config::{Config, Overrides, ProcessEnv};
 
 /// Evidence behind PyTorch Ecosystem membership decisions.
 #[derive(Debug, Parser)]
-#[command(name = "tacometer", version, about, long_about = None)]
+#[command(name = "tacometer", version, about, long_about = None, after_help = EXAMPLES)]
 struct Cli {
     /// The DuckDB history file (default: `[store] path`, `TACOMETER_DB`, or tacometer.duckdb).
     #[arg(long, global = true, value_name = "FILE")]
@@ -32,6 +37,9 @@ struct Cli {
     /// How long to wait for the daemon's write lock before giving up (e.g. 30s, 2m).
     #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
     lock_wait: Option<Duration>,
+    /// When to colour tables: auto (a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: term::ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,7 +65,22 @@ enum Command {
     Sql(commands::sql::Args),
     /// Collection health per repository and package, and GitHub's budget per resource.
     Status(commands::status::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = commands::completions::EXAMPLES)]
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff), or write one per command into a directory.
+    #[command(after_help = commands::completions::MAN_EXAMPLES)]
+    Man(commands::completions::ManArgs),
 }
+
+const EXAMPLES: &str = "\
+Examples:
+  tacometer demo                                   # the whole product, offline
+  tacometer check \"PyTorch Ignite\"                 # one project, every requirement
+  tacometer check OWNER/REPO --live                # a repo nobody tracks (needs GITHUB_TOKEN)
+  tacometer report --as-of 2026-06-30 --status fail
+  tacometer review --format markdown > review.md
+  tacometer completions bash > ~/.local/share/bash-completion/completions/tacometer";
 
 /// mimalloc serves every allocation of the process, DuckDB's C++ included
 /// (the `override` feature replaces `malloc`): DuckDB's operators allocate
@@ -68,8 +91,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    term::init(cli.color);
+    let mut out = std::io::stdout().lock();
+    let result = run(cli, &mut out).and_then(|code| {
+        std::io::Write::flush(&mut out)?;
+        Ok(code)
+    });
+    match result {
         Ok(code) => ExitCode::from(code),
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tacometer: error: {e:#}");
             ExitCode::from(2)
@@ -77,13 +107,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+/// Whether `e` is stdout's reader having gone away (`EPIPE`).
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<u8> {
     let explicit_db = cli.db.is_some();
-    let mut out = std::io::stdout().lock();
-    #[cfg(feature = "demo")]
-    if let Command::Demo(args) = &cli.command {
-        // The demo brings its own world and configuration.
-        return commands::demo::run(args, &mut out);
+    match &cli.command {
+        // These bring their own world and configuration, or need none.
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => return commands::demo::run(args, out),
+        Command::Completions(args) => {
+            return commands::completions::run(args, &mut Cli::command(), out);
+        }
+        Command::Man(args) => return commands::completions::man(args, Cli::command(), out),
+        _ => {}
     }
     let overrides = Overrides {
         config: cli.config,
@@ -94,15 +136,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         config.store.lock_wait.0 = wait;
     }
     match cli.command {
-        Command::Check(args) => commands::check::run(&config, &args, explicit_db, &mut out),
-        Command::Report(args) => commands::report::run(&config, &args, &mut out),
-        Command::Review(args) => commands::review::run(&config, &args, &mut out),
-        Command::Trend(args) => commands::trend::run(&config, &args, &mut out),
-        Command::Export(args) => commands::export::run(&config, &args, &mut out),
+        Command::Check(args) => commands::check::run(&config, &args, explicit_db, out),
+        Command::Report(args) => commands::report::run(&config, &args, out),
+        Command::Review(args) => commands::review::run(&config, &args, out),
+        Command::Trend(args) => commands::trend::run(&config, &args, out),
+        Command::Export(args) => commands::export::run(&config, &args, out),
+        Command::Projects(args) => commands::projects::run(&config, &args, out),
+        Command::Sql(args) => commands::sql::run(&config, &args, out),
+        Command::Status(args) => commands::status::run(&config, &args, out),
         #[cfg(feature = "demo")]
-        Command::Demo(args) => commands::demo::run(&args, &mut out),
-        Command::Projects(args) => commands::projects::run(&config, &args, &mut out),
-        Command::Sql(args) => commands::sql::run(&config, &args, &mut out),
-        Command::Status(args) => commands::status::run(&config, &args, &mut out),
+        Command::Demo(_) => Ok(0),
+        Command::Completions(_) | Command::Man(_) => Ok(0),
     }
 }

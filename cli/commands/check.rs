@@ -9,20 +9,31 @@ use tacometer_core::config::{Config, ProcessEnv, Project};
 use tacometer_core::model::{CondaPackage, PypiName};
 use tacometer_core::output::{Format, Table, code_span, shell_word};
 use tacometer_core::requirements::{Evaluation, Measure, Status, Value};
-use tacometer_core::time::rfc3339;
 
 use super::eval::{self, mark, value_text, word};
 
+/// Examples shown under `tacometer check --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  tacometer check \"PyTorch Ignite\"                        # every requirement, now
+  tacometer check pytorch/ignite --as-of 2026-06-30
+  tacometer check Ignite --format markdown > checklist.md  # for an application issue
+  GITHUB_TOKEN=ghp_... tacometer check OWNER/REPO --live --pypi NAME
+
+Exit codes: 0 nothing fails, 1 a requirement fails, 2 error, 3 a requirement is unknown.";
+
 /// Flags of `check`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     /// A configured project's name or repo, or any OWNER/REPO.
     project: String,
     /// Evaluate as of this date (its end, UTC) or RFC 3339 instant; default now.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
-    /// Output format: table, json, csv or markdown (the reviewer's checklist).
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format (markdown is the reviewer's checklist); default: table on a
+    /// terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = super::format_parser())]
     format: Option<Format>,
     /// Collect the repo now, with the daemon's collector, into a temporary
     /// database (or the one given with --db) and evaluate that.
@@ -98,6 +109,15 @@ fn collect_live(
     project: &Project,
     explicit_db: bool,
 ) -> anyhow::Result<Option<tempfile::TempDir>> {
+    let mut live = config.clone();
+    live.projects = vec![project.clone()];
+    live.github_token_from_gh(&ProcessEnv);
+    if live.github.tokens.is_empty() {
+        anyhow::bail!(
+            "check --live needs a GitHub token: set GITHUB_TOKEN (or GH_TOKEN, or log in \
+             with `gh auth login`, or list `[github] tokens` in the config)"
+        );
+    }
     let dir = if explicit_db {
         None
     } else {
@@ -105,11 +125,10 @@ fn collect_live(
             .prefix("tacometer-live-")
             .tempdir()?;
         config.store.path = dir.path().join("live.duckdb");
+        live.store.path = config.store.path.clone();
         Some(dir)
     };
-    let mut live = config.clone();
-    live.projects = vec![project.clone()];
-    live.github_token_from_gh(&ProcessEnv);
+    let bar = crate::term::spinner(&format!("collecting {} live", project.name));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -118,14 +137,17 @@ fn collect_live(
         let collector = Collector::new(live, Arc::new(SystemClock))?;
         let (_stop, rx) = tokio::sync::watch::channel(false);
         anyhow::Ok(collector.pass("live", rx).await?)
-    })?;
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    let into = if explicit_db {
+        config.store.path.display().to_string()
+    } else {
+        "a temporary database".to_string()
+    };
     eprintln!(
-        "tacometer: collected {} live into {} ({} repos ok, {} failed; {} GraphQL points)",
-        project.name,
-        config.store.path.display(),
-        report.repos_ok,
-        report.repos_failed,
-        report.graphql_points
+        "tacometer: collected {} live into {into} ({} repos ok, {} failed; {} GraphQL points)",
+        project.name, report.repos_ok, report.repos_failed, report.graphql_points
     );
     if report.repos_ok == 0 {
         let store = eval::open(config)?;
@@ -157,53 +179,95 @@ pub fn render(e: &Evaluation, format: Format, out: &mut dyn Write) -> anyhow::Re
                 .as_bytes(),
         )?,
         Format::Markdown => out.write_all(markdown(e).as_bytes())?,
-        Format::Table => {
-            writeln!(
-                out,
-                "{} ({}): {}\nas of {}, window ({}, {}] ({} days), criteria {}\n",
-                e.project,
-                if e.repos.is_empty() {
-                    "no repos".to_string()
-                } else {
-                    e.repos.join(", ")
-                },
-                word(e.status).to_uppercase(),
-                rfc3339(e.as_of),
-                rfc3339(e.window.start),
-                rfc3339(e.window.end),
-                e.window.days,
-                e.criteria_version
-            )?;
-            let mut t = Table::new([
-                "",
-                "requirement",
-                "status",
-                "value",
-                "threshold",
-                "margin",
-                "falls_below_on",
-                "observed_at",
-                "source",
-                "detail",
-            ]);
-            for m in &e.requirements {
-                t.push(vec![
-                    json!(mark(m.status)),
-                    json!(m.id),
-                    json!(word(m.status)),
-                    json!(value_text(m.value.as_ref())),
-                    json!(value_text(Some(&m.threshold))),
-                    m.margin.map_or(json!(""), |x| json!(signed(x))),
-                    m.falls_below_on.map_or(json!(""), |d| json!(d.to_string())),
-                    m.observed_at.map_or(json!("-"), |t| json!(rfc3339(t))),
-                    json!(m.source),
-                    json!(m.detail),
-                ]);
-            }
-            out.write_all(t.render(Format::Table).as_bytes())?;
-        }
+        Format::Table => out.write_all(table(e).as_bytes())?,
     }
     Ok(())
+}
+
+/// The terminal table: a headline, then one row per requirement with dates
+/// as dates (JSON and CSV keep the exact instants). When the whole table does
+/// not fit the terminal, the detail, source and observed date move to a
+/// second table under it, where they wrap in the width left beside the
+/// requirement's name.
+fn table(e: &Evaluation) -> String {
+    use crate::term::Fit::{Keep, Wrap};
+    let mut text = format!(
+        "{} ({}): {}\nas of {}, {}-day window {}\ncriteria {}\n\n",
+        e.project,
+        if e.repos.is_empty() {
+            "no repos".to_string()
+        } else {
+            e.repos.join(", ")
+        },
+        crate::term::paint(&word(e.status).to_uppercase()),
+        eval::when(e.as_of),
+        e.window.days,
+        eval::window_text(e.window.start, e.window.end),
+        e.criteria_version
+    );
+    let detail = |m: &Measure| match m.falls_below_on {
+        Some(d) => format!("{}; falls below on {d} if nothing new lands", m.detail),
+        None => m.detail.clone(),
+    };
+    let summary = |m: &Measure| {
+        vec![
+            json!(m.id),
+            json!(format!("{} {}", mark(m.status), word(m.status))),
+            json!(value_text(m.value.as_ref())),
+            json!(value_text(Some(&m.threshold))),
+            m.margin.map_or(json!(""), |x| json!(signed(x))),
+            m.observed_at.map_or(json!("-"), |t| json!(eval::day(t))),
+        ]
+    };
+    let columns = [
+        "requirement",
+        "status",
+        "value",
+        "threshold",
+        "margin",
+        "observed",
+    ];
+    let mut whole = Table::new(columns.iter().chain(&["source", "detail"]).copied());
+    for m in &e.requirements {
+        let mut row = summary(m);
+        row.extend([json!(m.source), json!(detail(m))]);
+        whole.push(row);
+    }
+    if crate::term::fits(&whole) {
+        text.push_str(&crate::term::render(&whole, &[], &[1]));
+        return text;
+    }
+    let mut short = Table::new(columns);
+    for m in &e.requirements {
+        short.push(summary(m));
+    }
+    // Narrower still: the observed date joins the source under the detail.
+    let with_observed = crate::term::fits(&short);
+    if !with_observed {
+        short.columns.truncate(5);
+        for row in &mut short.rows {
+            row.truncate(5);
+        }
+    }
+    let mut long = Table::new(["requirement", "detail and source"]);
+    for m in &e.requirements {
+        let observed = match m.observed_at {
+            Some(t) if !with_observed => format!(", observed {}", eval::day(t)),
+            _ => String::new(),
+        };
+        long.push(vec![
+            json!(m.id),
+            json!(format!("{}\nsource: {}{observed}", detail(m), m.source)),
+        ]);
+    }
+    text.push_str(&crate::term::render(
+        &short,
+        &[Keep, Keep, Wrap, Wrap, Keep, Keep],
+        &[1],
+    ));
+    text.push('\n');
+    text.push_str(&crate::term::render(&long, &[Keep, Wrap], &[]));
+    text
 }
 
 fn signed(x: i64) -> String {
@@ -215,12 +279,14 @@ fn signed(x: i64) -> String {
 }
 
 /// The reviewer's checklist: one line per requirement with its mark, value,
-/// threshold and the link or command that proves it.
+/// threshold and the link or command that proves it. Only `pass` is ticked;
+/// names, values and details are code spans, so nothing in them renders as
+/// Markdown or notifies anyone (`@org/team`).
 pub fn markdown(e: &Evaluation) -> String {
     let mut s = format!(
-        "### TAC requirements: {}\n\nRepos: {}. As of {}, window ({}, {}] ({} days), criteria `{}`. \
+        "### TAC requirements: {}\n\nRepos: {}. As of {}, window {} ({} days), criteria {}. \
          Overall: **{}**.\n\n",
-        e.project,
+        code_span(&e.project),
         if e.repos.is_empty() {
             "none".to_string()
         } else {
@@ -230,19 +296,14 @@ pub fn markdown(e: &Evaluation) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         },
-        rfc3339(e.as_of),
-        rfc3339(e.window.start),
-        rfc3339(e.window.end),
+        eval::when(e.as_of),
+        eval::window_text(e.window.start, e.window.end),
         e.window.days,
-        e.criteria_version,
+        code_span(&e.criteria_version),
         word(e.status)
     );
     for m in &e.requirements {
-        let tick = if matches!(m.status, Status::Pass | Status::Caution) {
-            "x"
-        } else {
-            " "
-        };
+        let tick = if m.status == Status::Pass { "x" } else { " " };
         let emoji = match m.status {
             Status::Pass => "✅",
             Status::Caution => "⚠️",
@@ -257,12 +318,12 @@ pub fn markdown(e: &Evaluation) -> String {
             None => margin,
         };
         s.push_str(&format!(
-            "- [{tick}] {emoji} **{}** ({}): {} (threshold {}{margin}); {}. Proof: {}\n",
-            m.id,
+            "- [{tick}] {emoji} {} **{}**: {} (threshold {}{margin}); {}. Proof: {}\n",
+            code_span(m.id),
             word(m.status),
-            md(&value_text(m.value.as_ref())),
-            md(&value_text(Some(&m.threshold))),
-            md(&m.detail),
+            code_span(&value_text(m.value.as_ref())),
+            code_span(&value_text(Some(&m.threshold))),
+            code_span(&m.detail),
             proof(e, m)
         ));
     }
@@ -273,27 +334,20 @@ pub fn markdown(e: &Evaluation) -> String {
     s
 }
 
-/// Escapes Markdown's table and emphasis characters in free text.
-fn md(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('*', "\\*")
-        .replace('_', "\\_")
-}
-
 /// The `export` command that lists a project's evidence, as a Markdown code
 /// span a reviewer can paste into a shell whatever the project's name holds.
 fn export_command(project: &str, as_of: chrono::DateTime<chrono::Utc>) -> String {
     code_span(&format!(
         "tacometer export {} --as-of {} --out evidence/",
         shell_word(project),
-        rfc3339(as_of)
+        eval::as_of_flag(as_of)
     ))
 }
 
 /// The link (or command) a reviewer follows to check a measure.
 fn proof(e: &Evaluation, m: &Measure) -> String {
     let Some(repo) = e.repos.first() else {
-        return format!("`{}`", m.source);
+        return code_span(&m.source);
     };
     let gh = format!("https://github.com/{repo}");
     // The first day inside the window (its start is exclusive) and the last.
@@ -320,7 +374,7 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
             .and_then(|r| r.split('/').next())
         {
             Some(name) => format!("<https://pypi.org/project/{name}/>"),
-            None => format!("`{}`", m.source),
+            None => code_span(&m.source),
         },
         "packages" => match &m.value {
             Some(Value::Text(key)) if key.starts_with("pypi:") => {
@@ -329,7 +383,7 @@ fn proof(e: &Evaluation, m: &Measure) -> String {
             Some(Value::Text(key)) if key.starts_with("conda:") => {
                 format!("<https://anaconda.org/{}>", &key[6..])
             }
-            _ => format!("`{}`", m.source),
+            _ => code_span(&m.source),
         },
         _ => match &m.value {
             // A community file the owner's `.github` repository provides.

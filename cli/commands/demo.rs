@@ -18,8 +18,15 @@ use tacometer_fake::{GenSpec, generate, start};
 
 use super::eval;
 
+/// Examples shown under `tacometer demo --help`.
+const EXAMPLES: &str = "\
+Examples:
+  tacometer demo                                   # 12 generated repositories
+  tacometer demo --repos 50 --keep demo.duckdb     # keep the history for other commands";
+
 /// Flags of `demo`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     /// Number of generated repositories.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=500))]
@@ -30,8 +37,8 @@ pub struct Args {
     /// Where to keep the demo database (default: a new temporary directory).
     #[arg(long, value_name = "FILE")]
     keep: Option<PathBuf>,
-    /// Output format of the report: table, json, csv or markdown.
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format of the report; default: table on a terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = super::format_parser())]
     format: Option<Format>,
 }
 
@@ -89,6 +96,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         "tacometer demo: serving a generated world of {projects} projects on loopback \
          (fake GitHub, PyPI and Anaconda)"
     );
+    let bar = crate::term::spinner(&format!("collecting {projects} generated projects"));
     let report = runtime.block_on({
         let config = config.clone();
         async move {
@@ -102,7 +110,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
             let report = collector.pass("once", rx).await?;
             anyhow::Ok(report)
         }
-    })?;
+    });
+    bar.finish_and_clear();
+    let report = report?;
     eprintln!(
         "tacometer demo: collected {} repos and {} packages into {} ({} GraphQL points)\n",
         report.repos_ok,

@@ -52,12 +52,31 @@ pub fn project(config: &Config, key: &str) -> anyhow::Result<Project> {
     }
     let slug = RepoSlug::parse(key).map_err(|_| {
         anyhow::anyhow!(
-            "no project named `{key}` in {}: give a configured project's name or an \
-             OWNER/REPO (see `tacometer projects`)",
-            config.source
+            "no project named `{key}` in {}{}",
+            config.source,
+            suggestion(config, key).map_or_else(
+                || ": give a configured project's name or an OWNER/REPO (see `tacometer \
+                    projects`)"
+                    .to_string(),
+                |s| format!("; did you mean `{s}`?")
+            )
         )
     })?;
     Ok(adhoc(slug))
+}
+
+/// The configured project name or repo closest to `key`, when one is close
+/// enough to be a likely typo (`Ignte` for `Ignite`, `pytorch/vison`).
+pub fn suggestion(config: &Config, key: &str) -> Option<String> {
+    let key = key.to_lowercase();
+    config
+        .projects
+        .iter()
+        .flat_map(|p| std::iter::once(p.name.clone()).chain(p.repos.iter().map(|r| r.to_string())))
+        .map(|name| (strsim::jaro_winkler(&key, &name.to_lowercase()), name))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
 }
 
 /// A project made of one repository, for repos nobody configured.
@@ -99,6 +118,12 @@ pub fn require_history(
         if store.collection_target_known(&format!("repo:{}", repo.to_lowercase()))? {
             return Ok(());
         }
+    }
+    if let Some(s) = suggestion(config, key) {
+        anyhow::bail!(
+            "{key} has no collected history in {} and is not configured; did you mean `{s}`?",
+            config.store.path.display()
+        );
     }
     anyhow::bail!(
         "{key} has no collected history in {}: is it tracked by tacometerd? For a repo \
@@ -218,4 +243,39 @@ fn long_row(e: &Evaluation, m: &Measure) -> Vec<Json> {
 /// The date part of an instant (`2026-06-30`).
 pub fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
+}
+
+/// Whether `t` is the last microsecond of its day (how `--as-of DATE` ends).
+fn end_of_day(t: DateTime<Utc>) -> bool {
+    t.format("%H:%M:%S%.6f").to_string() == "23:59:59.999999"
+}
+
+/// An as-of instant for people: the date when it is the end of that day
+/// (`2026-06-30`), else the date and time to the minute (`2026-12-01 14:05 UTC`).
+pub fn when(t: DateTime<Utc>) -> String {
+    if end_of_day(t) {
+        day(t)
+    } else {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+/// An as-of instant for a pasted `--as-of` flag: the date when it means the
+/// same instant, else RFC 3339.
+pub fn as_of_flag(t: DateTime<Utc>) -> String {
+    if end_of_day(t) { day(t) } else { rfc3339(t) }
+}
+
+/// A window `(start, end]` for people: its first and last days when it is
+/// made of whole days (`2026-04-02 to 2026-06-30`), else both instants.
+pub fn window_text(start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    if end_of_day(start) && end_of_day(end) {
+        format!(
+            "{} to {}",
+            day(start + chrono::Duration::microseconds(1)),
+            day(end)
+        )
+    } else {
+        format!("after {} to {}", when(start), when(end))
+    }
 }

@@ -2,9 +2,11 @@
 
 use std::io::IsTerminal;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use tacometer_core::output::Format;
 
 pub mod check;
+pub mod completions;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod eval;
@@ -27,4 +29,18 @@ pub fn pick_format(flag: Option<Format>) -> Format {
             Format::Json
         }
     })
+}
+
+/// The parser of `--format`: its values are listed in `--help` and offered by
+/// completions (`md` is accepted for `markdown`).
+pub fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new([
+        PossibleValue::new("table").help("aligned columns fitted to the terminal"),
+        PossibleValue::new("json").help("stable, documented JSON"),
+        PossibleValue::new("csv").help("one row per record, safe in a spreadsheet"),
+        PossibleValue::new("markdown")
+            .alias("md")
+            .help("GitHub-flavoured Markdown"),
+    ])
+    .map(|s| s.parse::<Format>().unwrap_or(Format::Table))
 }

@@ -10,14 +10,23 @@ use tacometer_core::landscape;
 use tacometer_core::model::ProjectStatus;
 use tacometer_core::output::{Format, Table};
 
+/// Examples shown under `tacometer projects --help`.
+const EXAMPLES: &str = "\
+Examples:
+  tacometer projects --status active
+  tacometer projects --from-csv landscape.csv --format toml > projects.toml";
+
 /// Flags of `projects`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Output format: table, json, csv, markdown, or toml (a `[[projects]]` config section).
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format (toml: a `[[projects]]` config section); default: table on a
+    /// terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = ["table", "json", "csv", "markdown", "md", "toml"])]
     format: Option<String>,
-    /// Only projects with this status: active, retired, applicant or all.
-    #[arg(long, default_value = "all")]
+    /// Only projects with this status.
+    #[arg(long, value_name = "STATUS", default_value = "all",
+          value_parser = ["active", "retired", "applicant", "all"])]
     status: String,
     /// Read the list from a landscape CSV instead of the configuration.
     #[arg(long, value_name = "FILE")]
@@ -92,6 +101,10 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     }
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&projects)? + "\n",
+        Format::Table => {
+            let fit = vec![crate::term::Fit::Wrap; table.columns.len()];
+            crate::term::render(&table, &fit, &[])
+        }
         other => table.render(other),
     };
     out.write_all(text.as_bytes())?;

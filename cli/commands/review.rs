@@ -10,18 +10,24 @@ use serde_json::json;
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
 use tacometer_core::review::{ProjectReview, Review, review};
-use tacometer_core::time::rfc3339;
 
 use super::eval;
 
+/// Examples shown under `tacometer review --help`.
+const EXAMPLES: &str = "\
+Examples:
+  tacometer review                                 # as of now
+  tacometer review --as-of 2026-06-30 --format markdown > review.md";
+
 /// Flags of `review`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     /// Review as of this date (its end, UTC) or RFC 3339 instant; default now.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
-    /// Output format: table, json, csv or markdown.
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format; default: table on a terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = super::format_parser())]
     format: Option<Format>,
 }
 
@@ -35,7 +41,13 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
         return Ok(0);
     }
-    out.write_all(table(&r).render(format).as_bytes())?;
+    if format == Format::Table {
+        use crate::term::Fit::{Keep, Wrap};
+        let fit = [Wrap, Keep, Keep, Wrap, Wrap, Wrap, Wrap, Wrap];
+        out.write_all(crate::term::render(&table(&r), &fit, &[2]).as_bytes())?;
+    } else {
+        out.write_all(table(&r).render(format).as_bytes())?;
+    }
     if format == Format::Table {
         writeln!(out, "\n{}", footer(&r))?;
     }
@@ -149,7 +161,7 @@ fn footer(r: &Review) -> String {
          deadline, {unnotified} not notified yet; deadline = notice + {} days); {cautions} \
          with cautions; {at_risk} with a count at risk (within {:.0}% of its threshold); \
          {config} with gaps in tacometer's config",
-        rfc3339(r.as_of),
+        eval::when(r.as_of),
         r.projects.len(),
         r.remediation_days,
         r.at_risk_margin * 100.0

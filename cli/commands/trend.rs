@@ -13,13 +13,21 @@ use tacometer_core::time::rfc3339;
 
 use super::eval::{self, day, value_json, value_text, word};
 
+/// Examples shown under `tacometer trend --help`.
+const EXAMPLES: &str = "\
+Examples:
+  tacometer trend Ignite --metric commits          # 52 weekly points up to now
+  tacometer trend Ignite --metric contributors --from 2026-01-01 --to 2026-06-30 --every 1d
+  tacometer trend Ignite --metric stars --plot stars.svg";
+
 /// Flags of `trend`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     /// A configured project's name or repo, or any collected OWNER/REPO.
     project: String,
-    /// The requirement id (stars, commits, contributors, maintainers, ci, ...).
-    #[arg(long, value_name = "ID")]
+    /// The requirement to follow.
+    #[arg(long, value_name = "ID", value_parser = clap::builder::PossibleValuesParser::new(REQUIREMENT_IDS))]
     metric: String,
     /// First point (a date or RFC 3339 instant); default: 51 steps before --to.
     #[arg(long, value_name = "DATE")]
@@ -33,8 +41,8 @@ pub struct Args {
     /// Also draw a labelled chart with the threshold line into FILE.svg or FILE.png.
     #[arg(long, value_name = "FILE.svg|FILE.png")]
     plot: Option<PathBuf>,
-    /// Output format: table (with a sparkline), json, csv or markdown.
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format (table adds a sparkline); default: table on a terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = super::format_parser())]
     format: Option<Format>,
 }
 
@@ -168,13 +176,24 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     }
     let mut t = Table::new(["as_of", "value", "status"]);
     for p in &points {
+        // Dates for people; CSV keeps the exact instant.
+        let at = if format == Format::Csv {
+            rfc3339(p.at)
+        } else {
+            eval::when(p.at)
+        };
         t.push(vec![
-            json!(rfc3339(p.at)),
+            json!(at),
             value_json(p.value.as_ref()),
             json!(word(p.status)),
         ]);
     }
-    out.write_all(t.render(format).as_bytes())?;
+    if format == Format::Table {
+        use crate::term::Fit::Keep;
+        out.write_all(crate::term::render(&t, &[Keep, Keep, Keep], &[2]).as_bytes())?;
+    } else {
+        out.write_all(t.render(format).as_bytes())?;
+    }
     Ok(0)
 }
 

@@ -738,7 +738,6 @@ fn golden_outputs_of_check_and_report() {
         (out.status.code(), stdout(&out), stderr(&out))
     };
     for (format, file) in [
-        ("table", "check.txt"),
         ("json", "check.json"),
         ("csv", "check.csv"),
         ("markdown", "check.md"),
@@ -757,6 +756,36 @@ fn golden_outputs_of_check_and_report() {
     let (code, out, err) = cmd(&["report", "--as-of", "2026-06-30", "--format", "markdown"]);
     assert_eq!(code, Some(0), "{err}");
     assert_golden("report.md", &out);
+    // Tables fitted to a terminal of 80 and 160 columns (`COLUMNS`), dates as dates.
+    for width in [80, 160] {
+        let table = |args: &[&str]| {
+            let out = run(on(&db, &config)
+                .env("COLUMNS", width.to_string())
+                .args(args));
+            let text = stdout(&out);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "wider than {width}: {line:?}"
+                );
+            }
+            assert!(!text.contains("23:59:59"), "dates as dates: {text}");
+            (out.status.code(), text, stderr(&out))
+        };
+        let (code, out, err) = table(&[
+            "check",
+            "Golden",
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "table",
+        ]);
+        assert_eq!(code, Some(1), "{err}");
+        assert_golden(&format!("check.{width}.txt"), &out);
+        let (code, out, err) = table(&["report", "--as-of", "2026-06-30", "--format", "table"]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_golden(&format!("report.{width}.txt"), &out);
+    }
     let (code, out, err) = cmd(&[
         "trend",
         "Golden",

@@ -27,6 +27,10 @@ fn bin(path: &Path) -> Command {
         "PYPI_URL",
         "ANACONDA_API_URL",
         "RUST_LOG",
+        "COLUMNS",
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
     ] {
         cmd.env_remove(var);
     }
