@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use clap::builder::PossibleValue;
 use serde_json::{Value, json};
 use tacometer_core::config::{Config, Project};
 use tacometer_core::landscape;
@@ -22,7 +23,13 @@ Examples:
 pub struct Args {
     /// Output format (toml: a `[[projects]]` config section); default: table on a
     /// terminal, else json.
-    #[arg(long, value_name = "FORMAT", value_parser = ["table", "json", "csv", "markdown", "md", "toml"])]
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("table"),
+        PossibleValue::new("json"),
+        PossibleValue::new("csv"),
+        PossibleValue::new("markdown").alias("md"),
+        PossibleValue::new("toml"),
+    ]))]
     format: Option<String>,
     /// Only projects with this status.
     #[arg(long, value_name = "STATUS", default_value = "all",

@@ -101,7 +101,8 @@ fn missing_config_file_and_bad_flags_are_errors() {
     let out = run(tacometer().args(["projects", "--format", "yaml"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("unknown format `yaml`"),
+        stderr(&out).contains("invalid value 'yaml' for '--format <FORMAT>'")
+            && stderr(&out).contains("markdown, toml]"),
         "{}",
         stderr(&out)
     );
@@ -232,5 +233,144 @@ fn sql_shows_nested_and_special_values_in_every_format() {
     assert!(
         table.contains("{\"a\":1,\"b\":\"x\"}  {\"k\":1}  1 day  12:34:56  inf   -inf  nan"),
         "{table}"
+    );
+}
+
+#[test]
+fn completions_for_every_shell_and_the_manual_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(tacometer().args(["completions", shell]));
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("tacometer") && text.contains("check") && text.contains("markdown"),
+            "{shell}: subcommands and --format values are completed"
+        );
+        // The script parses in the shell it is for, where that shell is installed.
+        let binary = format!("/bin/{shell}");
+        let syntax = match shell {
+            "bash" | "zsh" => Some("-n"),
+            "fish" => Some("--no-execute"),
+            _ => None,
+        };
+        if let (Some(flag), true) = (syntax, std::path::Path::new(&binary).exists()) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let script = dir.path().join("completion");
+            std::fs::write(&script, &text).expect("write");
+            let check = run(std::process::Command::new(&binary).arg(flag).arg(&script));
+            assert!(check.status.success(), "{shell}: {}", stderr(&check));
+        }
+    }
+    let out = run(tacometer().args(["completions", "tcsh"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+
+    let out = run(tacometer().arg("man"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH tacometer 1"), "{page}");
+    assert!(page.contains("completions") && page.contains("review"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(tacometer()
+        .args(["man", "--out"])
+        .arg(dir.path().join("man1")));
+    assert!(out.status.success(), "{}", stderr(&out));
+    for page in ["tacometer.1", "tacometer-check.1", "tacometer-report.1"] {
+        let text = std::fs::read_to_string(dir.path().join("man1").join(page)).expect(page);
+        assert!(text.contains(".TH"), "{page}");
+    }
+}
+
+#[test]
+fn help_lists_values_and_examples() {
+    let out = run(tacometer().args(["check", "--help"]));
+    let text = stdout(&out);
+    assert!(text.contains("Examples:"), "{text}");
+    for value in ["table", "json", "csv", "markdown"] {
+        assert!(text.contains(value), "--format lists {value}: {text}");
+    }
+    let out = run(tacometer().args(["report", "--help"]));
+    assert!(stdout(&out).contains("[possible values: pass, caution, unknown, fail]"));
+    let out = run(tacometer().args(["trend", "--help"]));
+    assert!(
+        stdout(&out).contains("contributors"),
+        "--metric lists the ids"
+    );
+    let out = run(tacometer().args(["report", "--status", "passing"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("possible values"), "{}", stderr(&out));
+}
+
+/// Issue 12: `tacometer ... | head` ended in a broken-pipe error.
+#[test]
+fn a_reader_that_closes_early_ends_the_command_quietly() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    // Far more output than a pipe holds, so the write after the close fails.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "[[projects]]\nname = \"Project {i}\"\nrepos = [\"owner{i}/repo{i}\"]\n"
+        ));
+    }
+    let config = write_config(dir.path(), &text);
+    let mut child = tacometer()
+        .arg("--config")
+        .arg(&config)
+        .args(["projects", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("a line");
+    assert_eq!(first, "[\n");
+    drop(reader);
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "nothing said about the closed pipe");
+}
+
+#[test]
+fn a_mistyped_project_gets_a_suggestion() {
+    let out = run(tacometer().args(["check", "Ignte"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "tacometer: error: no project named `Ignte` in <built-in \
+         config/pytorch-ecosystem.toml>; did you mean `Ignite`?\n"
+    );
+    let out = run(tacometer().args(["check", "Nothing Like Any Name"]));
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+/// Issue 12: without a token, `check --live` ran 22 s, then reported a failed
+/// collection into a temporary path it had already deleted.
+#[test]
+fn check_live_without_a_token_fails_at_once_naming_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let out = run(tacometer()
+        .current_dir(dir.path())
+        .args(["check", "--live", "someone/something"])
+        // Nowhere to go: a request would fail only after its retries.
+        .env("GITHUB_API_URL", "http://127.0.0.1:9"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(
+        !err.contains("tacometer-live-") && !err.contains("collected"),
+        "{err}"
     );
 }

@@ -897,6 +897,49 @@ fn golden_outputs_of_check_and_report() {
     assert!(err.contains("starz"), "{err}");
 }
 
+/// Status colours: `--color always` colours even a pipe, `never` and
+/// `NO_COLOR` (under `auto`) never do, and data formats never carry escapes.
+#[test]
+fn table_colours_follow_color_and_no_color() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, config) = golden_db(dir.path());
+    let check = |color: &str, env: &[(&str, &str)], format: &str| {
+        let mut cmd = on(&db, &config);
+        cmd.args(["--color", color, "check", "Golden", "--as-of", "2026-06-30"])
+            .args(["--format", format]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = run(&mut cmd);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let escape = "\u{1b}[";
+    let coloured = check("always", &[], "table");
+    assert!(coloured.contains(escape), "{coloured}");
+    assert!(
+        check("always", &[("NO_COLOR", "1")], "table").contains(escape),
+        "the flag wins over NO_COLOR"
+    );
+    assert!(!check("never", &[("CLICOLOR_FORCE", "1")], "table").contains(escape));
+    assert!(check("auto", &[("CLICOLOR_FORCE", "1")], "table").contains(escape));
+    assert!(
+        !check(
+            "auto",
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+            "table"
+        )
+        .contains(escape)
+    );
+    assert!(
+        !check("auto", &[], "table").contains(escape),
+        "a pipe is not a terminal"
+    );
+    for format in ["json", "csv", "markdown"] {
+        assert!(!check("always", &[], format).contains(escape), "{format}");
+    }
+}
+
 #[test]
 fn export_lists_add_up_to_the_summary_and_are_neutralised() {
     let dir = tempfile::tempdir().expect("tempdir");
