@@ -5,10 +5,10 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | success; for `check`, no requirement fails |
-//! | 1 | `check`: at least one requirement fails |
+//! | 0 | success; for `check`, no requirement fails; for `status --check`, collection is healthy |
+//! | 1 | `check`: at least one requirement fails; `status --check`: a configured target keeps failing |
 //! | 2 | error (bad input, unusable config or database, ...) |
-//! | 3 | `check`: nothing fails, but a requirement is `unknown` |
+//! | 3 | `check`: nothing fails, but a requirement is `unknown`; `status --check`: collection is stale |
 //!
 //! A reader that closes the pipe early (`tacometer report | head`) ends the
 //! command quietly with 0: the rest of the output was not wanted.

@@ -1,12 +1,16 @@
 //! `tacometerd`: the collector, the only writer of the history database.
 //!
 //! Wiring only: flags, configuration, logging, signals; the library does the
-//! work (`collect::daemon::run`, the loop of passes).
+//! work (`collect::daemon::run`, the loop of passes; `collect::serve`, the
+//! `/metrics` and `/healthz` endpoints of `--listen`).
 //! Exit codes: 0 after a clean stop or a finished `--once` pass (even when some
 //! repositories failed: those are recorded in the database), 2 on a fatal error:
-//! an unusable configuration, or a database newer than this binary. A busy
-//! database or a failed write is waited for and retried, never fatal.
+//! an unusable configuration, a `--listen` address it cannot bind, or a
+//! database newer than this binary. A busy database or a failed write is
+//! waited for and retried, never fatal.
 
+use std::io::IsTerminal as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,6 +19,7 @@ use std::time::Duration;
 use clap::Parser;
 use tacometer_core::collect::daemon::{self, Schedule};
 use tacometer_core::collect::pass::{Collector, SystemClock};
+use tacometer_core::collect::serve;
 use tacometer_core::config::{Config, Overrides, ProcessEnv};
 use tacometer_core::store::{Store, StoreError};
 use tokio::sync::watch;
@@ -36,6 +41,11 @@ struct Args {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TACOMETER_LOG_JSON")]
     log_json: bool,
+    /// Serve `/metrics` (Prometheus text) and `/healthz` on this address,
+    /// e.g. 127.0.0.1:9464 (`/healthz` answers 503 once the last successful
+    /// pass is older than twice the collection interval).
+    #[arg(long, value_name = "ADDR", env = "TACOMETER_LISTEN")]
+    listen: Option<SocketAddr>,
 }
 
 /// How long a stop request waits for the pass to close its run before leaving.
@@ -60,8 +70,13 @@ fn main() -> ExitCode {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: not in journald, a container
+    // log or a file, nor when NO_COLOR is set (https://no-color.org).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -85,11 +100,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
              GitHub will refuse most requests"
         );
     }
-    let interval = config
-        .collect
-        .github_interval
-        .0
-        .min(config.collect.packages_interval.0);
+    let interval = config.collect.pass_interval();
     // Snapshots older than the staleness limit answer nothing: a pass must
     // come round sooner, or reports between passes read unknown.
     let stale = Duration::from_secs(86_400 * u64::from(config.criteria.staleness_days.get()));
@@ -117,6 +128,15 @@ fn run(args: &Args) -> anyhow::Result<()> {
     // tacometer's, or without its record of migrations) stops
     // the daemon here; a busy one is waited for.
     open_once(&config)?;
+    // Bound before the first pass, so an address in use stops the daemon now.
+    let listener = match args.listen {
+        Some(addr) => Some(
+            std::net::TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (--listen): {e}"))?,
+        ),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -128,6 +148,15 @@ fn run(args: &Args) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let collector = Collector::new(config, Arc::new(SystemClock))?;
         let (stop_tx, stop_rx) = watch::channel(false);
+        if let Some(listener) = listener {
+            if let Err(e) = collector.restore_metrics().await {
+                tracing::warn!(error = %e, "could not read the last pass for the metrics");
+            }
+            let addr = listener.local_addr()?;
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            tracing::info!(%addr, "serving /metrics and /healthz");
+            tokio::spawn(serve::serve(listener, collector.metrics(), stop_rx.clone()));
+        }
         tokio::spawn(async move {
             wait_for_signal().await;
             tracing::info!("stop requested; finishing the write in progress");

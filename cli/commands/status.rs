@@ -1,11 +1,15 @@
 //! `tacometer status`: collection health per target, the last run, and what
 //! is left of GitHub's budget per resource (GraphQL points, REST core requests).
+//! With `--check`, also a verdict and an exit code for monitoring
+//! (`tacometer_core::health`).
 
 use std::io::Write;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tacometer_core::collect::http::Budget;
 use tacometer_core::config::Config;
+use tacometer_core::health::{self, Policy};
 use tacometer_core::output::Format;
 use tacometer_core::store::{RunRecord, Store};
 use tacometer_core::time::rfc3339;
@@ -19,6 +23,20 @@ pub struct Args {
     /// Only targets whose last attempt failed.
     #[arg(long)]
     failing: bool,
+    /// Also judge collection health and exit non-zero when it is unhealthy:
+    /// 3 when collection is stale (no successful pass, or the newest ended
+    /// more than --max-age ago), 1 when a configured target keeps failing
+    /// (its last --max-failures attempts failed), 0 when neither.
+    #[arg(long)]
+    check: bool,
+    /// With --check: how old the newest successful pass may be (default:
+    /// twice the shortest of [collect] github_interval and packages_interval).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "check")]
+    max_age: Option<Duration>,
+    /// With --check: consecutive failures after which a target keeps failing.
+    #[arg(long, value_name = "N", default_value_t = health::DEFAULT_MAX_FAILURES,
+          value_parser = clap::value_parser!(u32).range(1..), requires = "check")]
+    max_failures: u32,
 }
 
 /// The budgets `status` always shows, with their names and units.
@@ -34,15 +52,29 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let budgets = store.latest_budgets()?;
     let last = store.last_run()?;
     let format = super::pick_format(args.format);
+    let check = if args.check {
+        let mut policy = Policy::for_config(config);
+        policy.max_failures = args.max_failures;
+        if let Some(age) = args.max_age {
+            policy.max_age = age;
+        }
+        Some(health::assess(&store, config, chrono::Utc::now(), policy)?)
+    } else {
+        None
+    };
+    let code = check.as_ref().map_or(0, health::Assessment::exit_code);
     if format == Format::Json {
         let targets: Value = serde_json::from_str(&targets.render(Format::Json))?;
-        let doc = json!({
+        let mut doc = json!({
             "last_run": last.as_ref().map(run_json),
             "github_budget": budgets_json(&budgets),
             "targets": targets,
         });
+        if let Some(check) = &check {
+            doc["check"] = check.json();
+        }
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-        return Ok(0);
+        return Ok(code);
     }
     if format == Format::Table {
         if let Some(run) = &last {
@@ -65,7 +97,17 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         writeln!(out)?;
     }
     out.write_all(targets.render(format).as_bytes())?;
-    Ok(0)
+    if let Some(check) = &check {
+        // CSV stays one table: the verdict goes to stderr there.
+        for line in check.lines() {
+            if format == Format::Csv {
+                eprintln!("{line}");
+            } else {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    Ok(code)
 }
 
 fn run_json(run: &RunRecord) -> Value {

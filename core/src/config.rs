@@ -325,6 +325,15 @@ pub struct Collect {
     pub max_in_flight: BTreeMap<String, NonZeroU32>,
 }
 
+impl Collect {
+    /// The pause between the daemon's passes: the shortest collection
+    /// interval (each pass collects what is due). Collection is stale past
+    /// twice this (`/healthz`, `tacometer status --check`).
+    pub fn pass_interval(&self) -> Duration {
+        self.github_interval.0.min(self.packages_interval.0)
+    }
+}
+
 impl Default for Collect {
     fn default() -> Self {
         let mut rps = BTreeMap::new();

@@ -5,6 +5,7 @@
 pub mod codeowners;
 pub mod collect;
 pub mod config;
+pub mod health;
 pub mod identity;
 pub mod landscape;
 pub mod model;

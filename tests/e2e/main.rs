@@ -8,4 +8,5 @@ mod daemon;
 mod evaluate;
 mod hostile;
 mod locking;
+mod ops;
 mod util;

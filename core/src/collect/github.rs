@@ -422,6 +422,7 @@ fn note_cost(http: &Http, answer: &Answer) {
     http.spent
         .graphql_points
         .fetch_add(cost, std::sync::atomic::Ordering::Relaxed);
+    http.metrics().graphql_spent(cost);
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 
+use super::metrics::Metrics;
 use crate::config::Secret;
 
 /// Which budget a request spends.
@@ -208,6 +209,8 @@ pub struct Http {
     large_reads: tokio::sync::Semaphore,
     /// What this client has spent.
     pub spent: Spent,
+    /// Budgets and requests, as they happen ([`Http::with_metrics`]).
+    metrics: Arc<Metrics>,
 }
 
 /// The largest answer body the collector reads: the biggest real answers
@@ -284,7 +287,19 @@ impl Http {
             max_body: MAX_BODY,
             large_reads: tokio::sync::Semaphore::new(1),
             spent: Spent::default(),
+            metrics: Arc::new(Metrics::new(Utc::now(), timeout)),
         })
+    }
+
+    /// The same client reporting its budgets and requests to `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics this client reports to.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The same client reading at most `bytes` of an answer.
@@ -488,6 +503,7 @@ impl Http {
             }
             if api == Api::Package {
                 self.spent.other_requests.fetch_add(1, Ordering::Relaxed);
+                self.metrics.package_request();
             }
             // The request and its whole body within what is left.
             let outcome = match tokio::time::timeout(left, async {
@@ -566,6 +582,7 @@ impl Http {
                             &self.spent.rest_requests
                         };
                         counter.fetch_add(1, Ordering::Relaxed);
+                        self.metrics.rest_answer(status == StatusCode::NOT_MODIFIED);
                     }
                     if status.is_server_error() {
                         transient(self.snippet(&bytes), Some(status.as_u16()), "server")
@@ -599,6 +616,7 @@ impl Http {
         if b.remaining <= 0 {
             self.hold(host, instant_for(b.reset_at, Duration::from_secs(60)));
         }
+        self.metrics.budget(&b);
         let mut slots = match self.budgets.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),

@@ -8,7 +8,8 @@
 //! turns GitHub's answers into records; `github`, `http` and `packages`
 //! speak to the upstreams; `sink` is the one writer of the
 //! database; `allowance` is a backfill's share of upstream time in a pass;
-//! `daemon` is the loop of passes.
+//! `daemon` is the loop of passes; `metrics` is what the collector shows about
+//! itself, and `serve` shows it over HTTP (`tacometerd --listen`).
 
 pub mod allowance;
 pub mod daemon;
@@ -18,11 +19,13 @@ pub mod http;
 #[cfg(test)]
 mod loopback;
 pub mod map;
+pub mod metrics;
 pub mod package_fetch;
 pub mod packages;
 pub mod pass;
 pub mod repo;
 pub mod schedule;
+pub mod serve;
 pub mod sink;
 pub mod stars;
 pub mod trees;

@@ -31,7 +31,7 @@
 //! orchestration; the work itself is in `repo.rs`, `package_fetch.rs` and
 //! `history/`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -41,6 +41,7 @@ use tokio::sync::watch;
 
 use super::github::{Github, q};
 use super::http::{CallError, Http, Retry};
+use super::metrics::Metrics;
 use super::repo::RepoWork;
 use super::schedule;
 use super::sink::{Sink, Stopped};
@@ -102,6 +103,7 @@ pub struct Collector {
     github: Github,
     clock: Arc<dyn Clock>,
     sink: Sink,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Collector {
@@ -196,13 +198,15 @@ impl Collector {
             &mut quotas,
             &mut in_flight,
         );
+        let metrics = Arc::new(Metrics::new(clock.now(), config.collect.pass_interval()));
         let http = Http::new(
             quotas,
             in_flight,
             config.github.tokens.clone(),
             Retry::default(),
             config.collect.item_timeout.0,
-        )?;
+        )?
+        .with_metrics(Arc::clone(&metrics));
         let github = Github {
             api_url: config
                 .upstream
@@ -222,7 +226,45 @@ impl Collector {
             github,
             clock,
             sink,
+            metrics,
         })
+    }
+
+    /// The collector's metrics and health ([`super::serve`]).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+
+    /// Seeds the metrics from the database: the newest successful pass (so
+    /// a restart does not hide how old the collected data is) and the
+    /// configured targets failing now.
+    pub async fn restore_metrics(&self) -> StoreResult<()> {
+        let last = self
+            .sink
+            .call(|store| store.last_successful_pass())
+            .await
+            .map_err(stopped)?;
+        if let Some(at) = last.and_then(|r| r.finished_at) {
+            self.metrics.succeeded_at(at);
+        }
+        self.refresh_failing().await
+    }
+
+    /// Sets the per-target failure gauges from the database.
+    async fn refresh_failing(&self) -> StoreResult<()> {
+        let tracked = tracked_targets(&self.config);
+        let failing = self
+            .sink
+            .call(|store| store.failing_targets(1))
+            .await
+            .map_err(stopped)?;
+        let failing: Vec<(String, i64)> = failing
+            .into_iter()
+            .filter(|t| tracked.contains(&t.target))
+            .map(|t| (t.target, t.failures))
+            .collect();
+        self.metrics.failing_targets(&failing);
+        Ok(())
     }
 
     /// Stops the writer's retries: writes still waiting for a busy database
@@ -278,6 +320,32 @@ impl Collector {
     /// Runs a pass; with `force` false, targets whose next collection is not due yet
     /// (per `[collect]` intervals, or backoff after failures) are skipped.
     pub async fn pass_with(
+        &self,
+        kind: &str,
+        force: bool,
+        shutdown: watch::Receiver<bool>,
+    ) -> StoreResult<PassReport> {
+        self.metrics.pass_started();
+        let began = std::time::Instant::now();
+        let result = self.pass_recorded(kind, force, shutdown).await;
+        let outcome = match &result {
+            Ok(r) if r.interrupted => "aborted",
+            Ok(r) if r.repos_failed + r.packages_failed > 0 => "partial",
+            Ok(_) => "ok",
+            Err(_) => "failed",
+        };
+        if result.is_ok()
+            && let Err(e) = self.refresh_failing().await
+        {
+            tracing::warn!(error = %e, "could not read the failing targets for the metrics");
+        }
+        self.metrics
+            .pass_ended(outcome, self.clock.now(), began.elapsed());
+        result
+    }
+
+    /// A pass with its run recorded: begun, collected, finished, budgets kept.
+    async fn pass_recorded(
         &self,
         kind: &str,
         force: bool,
@@ -612,7 +680,9 @@ impl Collector {
         target: String,
         e: &CallError,
     ) -> Result<(), Stopped> {
-        let (p, rec) = failure_of(run_id, at, &self.cleaned(e));
+        let e = self.cleaned(e);
+        self.metrics.failed(e.kind, &target);
+        let (p, rec) = failure_of(run_id, at, &e);
         self.sink
             .write(move |store| store.record_error(&p, &target, &rec, 1))
             .await
@@ -671,6 +741,7 @@ impl Collector {
         for f in &failed {
             let e = &self.cleaned(&f.error);
             tracing::warn!(target = %f.target, kind = e.kind, status = e.status, error = %e, "collection failed");
+            self.metrics.failed(e.kind, &f.target);
             let (p, error) = failure_of(run_id, now, e);
             records.push(Failure {
                 p,
@@ -736,6 +807,26 @@ const RESOLVE_SLICE: usize = 500;
 
 fn repo_target(slug: &str) -> String {
     format!("repo:{}", slug.to_lowercase())
+}
+
+/// The targets a pass collects, as `collection_state` names them: the
+/// repositories (`repo:owner/name`), PyPI (`pypi:name`) and conda
+/// (`conda:channel/name`) packages of the projects that are not retired,
+/// and torch's own releases (`torch:torch`). A target no longer configured
+/// keeps its rows, but is nobody's concern.
+pub fn tracked_targets(config: &Config) -> BTreeSet<String> {
+    let mut targets = BTreeSet::new();
+    for p in config
+        .projects
+        .iter()
+        .filter(|p| p.status != ProjectStatus::Retired)
+    {
+        targets.extend(p.repos.iter().map(|r| repo_target(&r.to_string())));
+        targets.extend(p.pypi.iter().map(|n| format!("pypi:{}", n.normalized())));
+        targets.extend(p.conda.iter().map(|c| format!("conda:{c}")));
+    }
+    targets.insert("torch:torch".into());
+    targets
 }
 
 fn snapshot_spent(http: &Http) -> (i64, i64, i64, i64) {

@@ -44,7 +44,7 @@ pub use export::{
 };
 pub(crate) use export::{quote_ident, quote_text};
 pub use migrations::{MIGRATIONS, Migration, latest_version};
-pub use status::{CollectionError, RunRecord};
+pub use status::{CollectionError, FailingTarget, RunRecord};
 
 /// Errors of the history store.
 #[derive(Debug, thiserror::Error)]

@@ -43,6 +43,35 @@ pub struct CollectionError {
     pub observed_at: DateTime<Utc>,
 }
 
+/// A target whose latest attempts failed (`collection_state.failures > 0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailingTarget {
+    /// `repo:owner/name`, `pypi:name`, `conda:channel/name`, `torch:torch`.
+    pub target: String,
+    /// Consecutive failed attempts, the latest included.
+    pub failures: i64,
+    /// What the latest failure said.
+    pub last_error: Option<String>,
+    /// When it failed last.
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+const FAILING: &str = "
+SELECT target, failures, last_error, last_error_at
+FROM collection_state
+WHERE failures >= ?
+ORDER BY failures DESC, target";
+
+/// The newest pass of the daemon (or `--once`) that ended, stopped by
+/// nothing: `ok`, or `partial` (some targets failed, each recorded).
+const LAST_SUCCESS: &str = "
+SELECT run_id, kind, status, started_at, finished_at, graphql_points, rest_requests,
+       other_requests
+FROM collection_runs
+WHERE kind IN ('daemon', 'once') AND status IN ('ok', 'partial') AND finished_at IS NOT NULL
+ORDER BY finished_at DESC
+LIMIT 1";
+
 const TARGETS: &str = "
 SELECT s.target,
        s.kind,
@@ -106,9 +135,37 @@ impl Store {
 
     /// The most recent collection run, if any.
     pub fn last_run(&self) -> Result<Option<RunRecord>> {
+        self.one_run(LAST_RUN)
+    }
+
+    /// The newest successful pass of the daemon or `--once` (`ok` or
+    /// `partial`, ended); a `check --live` run is not one.
+    pub fn last_successful_pass(&self) -> Result<Option<RunRecord>> {
+        self.one_run(LAST_SUCCESS)
+    }
+
+    /// Targets whose last `min_failures` or more attempts failed, most
+    /// failures first.
+    pub fn failing_targets(&self, min_failures: i64) -> Result<Vec<FailingTarget>> {
+        let what = || "read the failing collection targets".to_string();
+        let mut stmt = self.conn().prepare(FAILING).ctx(what)?;
+        let rows = stmt
+            .query_map(params![min_failures], |r| {
+                Ok(FailingTarget {
+                    target: r.get(0)?,
+                    failures: r.get(1)?,
+                    last_error: r.get(2)?,
+                    last_error_at: r.get::<_, Option<NaiveDateTime>>(3)?.map(utc),
+                })
+            })
+            .ctx(what)?;
+        rows.collect::<std::result::Result<_, _>>().ctx(what)
+    }
+
+    fn one_run(&self, sql: &str) -> Result<Option<RunRecord>> {
         let mut stmt = self
             .conn()
-            .prepare(LAST_RUN)
+            .prepare(sql)
             .ctx(|| "read the last collection run".into())?;
         let mut rows = stmt
             .query_map([], |r| {
