@@ -106,6 +106,65 @@ fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_milliseconds().max(0) as f64 / 1000.0
 }
 
+/// The latest budget GitHub announced for GraphQL and for REST `core`.
+#[derive(Debug, Default)]
+struct Budgets {
+    graphql: Option<Budget>,
+    core: Option<Budget>,
+}
+
+/// The budget series, shown once GitHub announced the budget (a 0 before
+/// then would read as a spent budget).
+#[derive(Debug)]
+struct BudgetCollector(Arc<Mutex<Budgets>>);
+
+impl ScrapeCollector for BudgetCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let (graphql, core) = {
+            let b = lock(&self.0);
+            (b.graphql.clone(), b.core.clone())
+        };
+        let series = [
+            (
+                graphql,
+                "github_graphql_points",
+                "GraphQL points",
+                "graphql",
+            ),
+            (core, "github_rest_requests", "REST core requests", "rest"),
+        ];
+        for (budget, name, what, reset_name) in series {
+            let Some(b) = budget else { continue };
+            let gauges = [
+                (
+                    format!("{name}_remaining"),
+                    format!("{what} left, as GitHub's latest x-ratelimit-remaining said"),
+                    b.remaining,
+                ),
+                (
+                    format!("{name}_limit"),
+                    format!("{what} per window, as GitHub's latest x-ratelimit-limit said"),
+                    b.limit,
+                ),
+            ];
+            for (n, help, v) in gauges {
+                let g = ConstGauge::new(v);
+                g.encode(encoder.encode_descriptor(&n, &help, None, g.metric_type())?)?;
+            }
+            if let Some(at) = b.reset_at {
+                let g = ConstGauge::new(at.timestamp());
+                g.encode(encoder.encode_descriptor(
+                    &format!("github_{reset_name}_reset_timestamp_seconds"),
+                    &format!("Unix time at which the {what} budget resets (x-ratelimit-reset)"),
+                    None,
+                    g.metric_type(),
+                )?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The health verdict `/healthz` answers with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -129,12 +188,7 @@ pub struct Metrics {
     target_failing: Family<TargetLabel, Gauge>,
     /// Targets with a `target_failing` series (set back to 0 when they recover).
     failing_seen: Mutex<BTreeSet<String>>,
-    graphql_remaining: Gauge,
-    graphql_limit: Gauge,
-    graphql_reset: Gauge,
-    rest_remaining: Gauge,
-    rest_limit: Gauge,
-    rest_reset: Gauge,
+    budgets: Arc<Mutex<Budgets>>,
     graphql_points: Counter,
     rest_requests: Counter,
     rest_not_modified: Counter,
@@ -168,12 +222,7 @@ impl Metrics {
             target_errors: Family::default(),
             target_failing: Family::default(),
             failing_seen: Mutex::new(BTreeSet::new()),
-            graphql_remaining: Gauge::default(),
-            graphql_limit: Gauge::default(),
-            graphql_reset: Gauge::default(),
-            rest_remaining: Gauge::default(),
-            rest_limit: Gauge::default(),
-            rest_reset: Gauge::default(),
+            budgets: Arc::new(Mutex::new(Budgets::default())),
             graphql_points: Counter::default(),
             rest_requests: Counter::default(),
             rest_not_modified: Counter::default(),
@@ -233,36 +282,7 @@ impl Metrics {
              only targets that failed since the daemon started, or were failing then",
             m.target_failing.clone(),
         );
-        registry.register(
-            "github_graphql_points_remaining",
-            "GraphQL points left, as GitHub's latest x-ratelimit-remaining said",
-            m.graphql_remaining.clone(),
-        );
-        registry.register(
-            "github_graphql_points_limit",
-            "GraphQL points per hour, as GitHub's latest x-ratelimit-limit said",
-            m.graphql_limit.clone(),
-        );
-        registry.register(
-            "github_graphql_reset_timestamp_seconds",
-            "Unix time at which the GraphQL budget resets (x-ratelimit-reset)",
-            m.graphql_reset.clone(),
-        );
-        registry.register(
-            "github_rest_requests_remaining",
-            "REST core requests left, as GitHub's latest x-ratelimit-remaining said",
-            m.rest_remaining.clone(),
-        );
-        registry.register(
-            "github_rest_requests_limit",
-            "REST core requests per hour, as GitHub's latest x-ratelimit-limit said",
-            m.rest_limit.clone(),
-        );
-        registry.register(
-            "github_rest_reset_timestamp_seconds",
-            "Unix time at which the REST core budget resets (x-ratelimit-reset)",
-            m.rest_reset.clone(),
-        );
+        registry.register_collector(Box::new(BudgetCollector(Arc::clone(&m.budgets))));
         registry.register(
             "github_graphql_points_spent",
             "GraphQL points spent (rateLimit.cost)",
@@ -348,19 +368,11 @@ impl Metrics {
 
     /// A GitHub answer announced `b` (only `graphql` and REST `core` are shown).
     pub fn budget(&self, b: &Budget) {
-        let (remaining, limit, reset) = match b.resource.as_str() {
-            "graphql" => (
-                &self.graphql_remaining,
-                &self.graphql_limit,
-                &self.graphql_reset,
-            ),
-            "core" => (&self.rest_remaining, &self.rest_limit, &self.rest_reset),
-            _ => return,
-        };
-        remaining.set(b.remaining);
-        limit.set(b.limit);
-        if let Some(at) = b.reset_at {
-            reset.set(at.timestamp());
+        let mut budgets = lock(&self.budgets);
+        match b.resource.as_str() {
+            "graphql" => budgets.graphql = Some(b.clone()),
+            "core" => budgets.core = Some(b.clone()),
+            _ => {}
         }
     }
 
@@ -453,6 +465,10 @@ mod tests {
         let m = Metrics::new(at(0), Duration::from_secs(3600));
         m.pass_started();
         let text = m.render();
+        assert!(
+            !text.contains("remaining"),
+            "no budget before GitHub announced one: {text}"
+        );
         assert_eq!(value(&text, "tacometer_pass_running"), Some(1.0), "{text}");
         assert!(
             !text.contains("tacometer_last_success_age_seconds"),
