@@ -41,6 +41,13 @@ struct KindLabel {
     kind: &'static str,
 }
 
+/// Why a database write waits: `locked` (another process holds the file)
+/// or `failed` (the write failed, e.g. a full disk).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
 /// A configured target's label (`repo:owner/name`, `pypi:name`, ...).
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TargetLabel {
@@ -193,6 +200,7 @@ pub struct Metrics {
     rest_requests: Counter,
     rest_not_modified: Counter,
     package_requests: Counter,
+    store_retries: Family<ReasonLabel, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -227,6 +235,7 @@ impl Metrics {
             rest_requests: Counter::default(),
             rest_not_modified: Counter::default(),
             package_requests: Counter::default(),
+            store_retries: Family::default(),
             registry: Registry::default(),
         };
         m.interval.set(interval.as_secs_f64());
@@ -237,6 +246,9 @@ impl Metrics {
         }
         for kind in KINDS {
             drop(m.failures.get_or_create(&KindLabel { kind }));
+        }
+        for reason in ["locked", "failed"] {
+            drop(m.store_retries.get_or_create(&ReasonLabel { reason }));
         }
         registry.register(
             "passes",
@@ -302,6 +314,12 @@ impl Metrics {
             "package_requests",
             "Requests sent to PyPI and Anaconda",
             m.package_requests.clone(),
+        );
+        registry.register(
+            "store_retries",
+            "Database writes retried after a wait, by reason (locked: another process holds \
+             the file; failed: the write failed, e.g. a full disk)",
+            m.store_retries.clone(),
         );
         Self { registry, ..m }
     }
@@ -388,6 +406,14 @@ impl Metrics {
         } else {
             self.rest_requests.inc();
         }
+    }
+
+    /// A database write waits to be retried: the file was `locked`, or the write failed.
+    pub fn store_retry(&self, locked: bool) {
+        let reason = if locked { "locked" } else { "failed" };
+        self.store_retries
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// A request to PyPI or Anaconda.
@@ -496,6 +522,7 @@ mod tests {
         m.rest_answer(true);
         m.rest_answer(false);
         m.package_request();
+        m.store_retry(true);
         m.failed("not_found", "repo:o/gone");
         m.failed("not_found", "repo:o/gone");
         m.failed("timeout", "pypi:slow");
@@ -516,6 +543,8 @@ mod tests {
             ("tacometer_github_rest_requests_total", 1.0),
             ("tacometer_github_rest_not_modified_total", 1.0),
             ("tacometer_package_requests_total", 1.0),
+            ("tacometer_store_retries_total{reason=\"locked\"}", 1.0),
+            ("tacometer_store_retries_total{reason=\"failed\"}", 0.0),
             ("tacometer_failures_total{kind=\"not_found\"}", 2.0),
             ("tacometer_failures_total{kind=\"timeout\"}", 1.0),
             ("tacometer_target_errors_total{target=\"repo:o/gone\"}", 2.0),

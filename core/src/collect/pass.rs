@@ -219,6 +219,7 @@ impl Collector {
             config.store.path.clone(),
             config.store.lock_wait.0,
             Arc::clone(&clock),
+            Arc::clone(&metrics),
         );
         Ok(Self {
             config,

@@ -26,6 +26,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
+use super::metrics::Metrics;
 use super::pass::Clock;
 use crate::store::write::{FailureRecord, Provenance};
 use crate::store::{Result as StoreResult, Store, StoreError};
@@ -76,7 +77,13 @@ pub struct Stopped;
 impl Sink {
     /// Starts the writer thread for the database at `db`; each open waits up to
     /// `lock_wait` for the file's lock before the job is retried later.
-    pub fn start(db: PathBuf, lock_wait: Duration, clock: Arc<dyn Clock>) -> Self {
+    /// Its waits and failed writes count in `metrics`.
+    pub fn start(
+        db: PathBuf,
+        lock_wait: Duration,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel::<Option<Job>>(QUEUE);
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
@@ -87,7 +94,7 @@ impl Sink {
         let inner = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
             .name("tacometer-writer".into())
-            .spawn(move || writer(db, lock_wait, rx, inner, clock));
+            .spawn(move || writer(db, lock_wait, rx, inner, clock, metrics));
         match spawned {
             Ok(handle) => *lock(&shared.thread) = Some(handle),
             // Without a thread every job fails with `Stopped`, which the pass reports.
@@ -179,6 +186,7 @@ fn writer(
     mut rx: mpsc::Receiver<Option<Job>>,
     shared: Arc<Shared>,
     clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
 ) {
     let mut noted: Vec<Noted> = Vec::new();
     let mut batch: Vec<Job> = Vec::new();
@@ -258,6 +266,7 @@ fn writer(
         attempt += 1;
         let pause = backoff(attempt);
         let locked = matches!(e, StoreError::Locked { .. });
+        metrics.store_retry(locked);
         tracing::warn!(
             error = %e,
             attempt,
