@@ -92,14 +92,19 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     term::init(cli.color);
-    let mut out = std::io::stdout().lock();
+    let mut out = Stdout {
+        lock: std::io::stdout().lock(),
+        closed: false,
+    };
     let result = run(cli, &mut out).and_then(|code| {
         std::io::Write::flush(&mut out)?;
         Ok(code)
     });
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
+        // Stdout's reader went away (`EPIPE`): the rest was not wanted. Only
+        // a write to stdout counts; a broken connection elsewhere is an error.
+        Err(_) if out.closed => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tacometer: error: {e:#}");
             ExitCode::from(2)
@@ -107,12 +112,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether `e` is stdout's reader having gone away (`EPIPE`).
-fn closed_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+/// Standard output, remembering whether a write found its reader gone.
+struct Stdout<'a> {
+    lock: std::io::StdoutLock<'a>,
+    closed: bool,
+}
+
+impl Stdout<'_> {
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        r
+    }
+}
+
+impl std::io::Write for Stdout<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.lock.write(buf);
+        self.note(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.lock.flush();
+        self.note(r)
+    }
 }
 
 fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<u8> {

@@ -49,8 +49,16 @@ pub enum ExportFormat {
     Parquet,
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  tacometer export Ignite --out evidence/ignite
+  tacometer export Ignite --as-of 2026-06-30 --out evidence/ignite-h1 --redact-emails
+  tacometer export --all --format parquet --out evidence/all
+  tacometer export Ignite --out evidence/ignite --force   # replace the earlier bundle";
+
 /// Flags of `export`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     /// A configured project's name or repo, or any collected OWNER/REPO.
     #[arg(required_unless_present = "all", conflicts_with = "all")]

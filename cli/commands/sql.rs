@@ -13,13 +13,20 @@ use tacometer_core::config::Config;
 use tacometer_core::output::Format;
 use tacometer_core::store::Store;
 
+const EXAMPLES: &str = "\
+Examples:
+  tacometer sql \"SELECT count(*) FROM commits\"
+  tacometer sql --format csv \"SELECT node_id, observed_at, stars FROM repo_snapshots\" > stars.csv
+The tables and their columns: docs/schema.md.";
+
 /// Flags of `sql`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     /// The query, e.g. "SELECT count(*) FROM commits".
     query: String,
-    /// Output format: table, json, csv or markdown.
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format; default: table on a terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = super::format_parser())]
     format: Option<Format>,
 }
 
@@ -30,6 +37,11 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let text = match super::pick_format(args.format) {
         // Values as they are: formula neutralisation is for evidence files.
         Format::Csv => table.render_csv_as_is(),
+        // Fitted to the terminal, every column allowed to wrap.
+        Format::Table => {
+            let fit = vec![crate::term::Fit::Wrap; table.columns.len()];
+            crate::term::render(&table, &fit, &[])
+        }
         format => table.render(format),
     };
     out.write_all(text.as_bytes())?;

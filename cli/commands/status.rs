@@ -14,11 +14,19 @@ use tacometer_core::output::Format;
 use tacometer_core::store::{RunRecord, Store};
 use tacometer_core::time::rfc3339;
 
+const EXAMPLES: &str = "\
+Examples:
+  tacometer status                                 # every target's last success and error
+  tacometer status --failing                       # only the targets failing now
+  tacometer status --check                         # exit 0 healthy, 3 stale, 1 a target keeps failing
+  tacometer status --check --max-age 26h --max-failures 5";
+
 /// Flags of `status`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Output format: table, json, csv or markdown.
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format; default: table on a terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = super::format_parser())]
     format: Option<Format>,
     /// Only targets whose last attempt failed.
     #[arg(long)]
@@ -96,7 +104,18 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         }
         writeln!(out)?;
     }
-    out.write_all(targets.render(format).as_bytes())?;
+    if format == Format::Table {
+        // Fitted to the terminal: the error text wraps, the rest is kept.
+        use crate::term::Fit::{Keep, Wrap};
+        let fit: Vec<_> = targets
+            .columns
+            .iter()
+            .map(|c| if c.contains("error") { Wrap } else { Keep })
+            .collect();
+        out.write_all(crate::term::render(&targets, &fit, &[]).as_bytes())?;
+    } else {
+        out.write_all(targets.render(format).as_bytes())?;
+    }
     if let Some(check) = &check {
         // CSV stays one table: the verdict goes to stderr there.
         for line in check.lines() {

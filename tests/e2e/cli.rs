@@ -302,6 +302,29 @@ fn help_lists_values_and_examples() {
     let out = run(tacometer().args(["report", "--status", "passing"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("possible values"), "{}", stderr(&out));
+    // Every command shows examples, and every --format its values.
+    for command in [
+        "check",
+        "report",
+        "review",
+        "trend",
+        "export",
+        "demo",
+        "projects",
+        "sql",
+        "status",
+        "completions",
+        "man",
+    ] {
+        let text = stdout(&run(tacometer().args([command, "--help"])));
+        assert!(text.contains("Examples:"), "{command} --help: {text}");
+        if text.contains("--format") {
+            assert!(
+                text.to_lowercase().contains("possible values"),
+                "{command} --format lists its values: {text}"
+            );
+        }
+    }
 }
 
 /// Issue 12: `tacometer ... | head` ended in a broken-pipe error.

@@ -37,8 +37,9 @@ pub(super) const SPLIT: &str =
     "CASE WHEN ? = '' THEN []::VARCHAR[] ELSE string_split(?, chr(31)) END";
 
 /// The hash of a repository snapshot's facts (`repo_snapshots.facts_hash`,
-/// migration 0008, whose backfill uses the same expression): what `review`
-/// compares between consecutive snapshots to find the days they changed.
+/// migration 0008, whose backfill uses the same expression), computed as the
+/// row is inserted: what `review` compares between consecutive snapshots to
+/// find the days they changed.
 pub(super) const FACTS_HASH: &str = "hash(license_spdx, layout_files, codeowners_users, \
      codeowners_teams, codeowners_emails, maintainers_users, readme_governance, ci_head_state, \
      default_branch)";
@@ -438,9 +439,21 @@ impl Store {
             format!("write repositories {}", names.join(", "))
         };
         let tx = self.conn_mut().transaction().ctx(what)?;
+        // The row with the hash of its facts (`FACTS_HASH`), computed over
+        // the typed values as the migration computes it over stored rows.
         let snapshot_sql = format!(
-            "INSERT INTO repo_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-             {l}, ?, {l}, {l}, {l}, ?, {l}, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
+            "INSERT INTO repo_snapshots SELECT v.*, {FACTS_HASH} AS facts_hash FROM (SELECT \
+             ?::VARCHAR AS node_id, ?::TIMESTAMP AS observed_at, ?::BIGINT AS run_id, \
+             ?::VARCHAR AS source, ?::VARCHAR AS name_with_owner, ?::INTEGER AS stars, \
+             ?::INTEGER AS forks, ?::BOOLEAN AS is_archived, ?::BOOLEAN AS is_fork, \
+             ?::BOOLEAN AS is_empty, ?::VARCHAR AS default_branch, ?::VARCHAR AS head_oid, \
+             ?::TIMESTAMP AS head_committed_at, ?::TIMESTAMP AS pushed_at, \
+             ?::VARCHAR AS license_spdx, ?::VARCHAR AS license_key, {l} AS layout_files, \
+             ?::VARCHAR AS codeowners_path, {l} AS codeowners_users, {l} AS codeowners_teams, \
+             {l} AS codeowners_emails, ?::VARCHAR AS maintainers_path, \
+             {l} AS maintainers_users, ?::VARCHAR AS governance_path, \
+             ?::BOOLEAN AS readme_governance, ?::VARCHAR AS ci_head_state) v \
+             ON CONFLICT DO NOTHING",
             l = SPLIT
         );
         for (p, snap) in items
@@ -511,14 +524,6 @@ impl Store {
                     ])
                 })
                 .ctx(what)?;
-        }
-        // The facts hash of the snapshots just inserted (the only ones
-        // without one).
-        if items.iter().any(|(_, w)| w.snapshot.is_some()) {
-            tx.execute_batch(&format!(
-                "UPDATE repo_snapshots SET facts_hash = {FACTS_HASH} WHERE facts_hash IS NULL"
-            ))
-            .ctx(what)?;
         }
 
         tx.execute_batch(
