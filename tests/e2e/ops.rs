@@ -80,10 +80,8 @@ fn slow_graphql(lab: &Lab, ms: u64) {
     });
 }
 
-#[test]
-fn metrics_move_during_a_pass() {
-    let lab = Lab::with_backfill(world(61, 12, 1), 60);
-    slow_graphql(&lab, 150);
+/// The daemon of `lab` serving `/metrics` and `/healthz` on a free port.
+fn listening_daemon(lab: &Lab) -> (Child, SocketAddr) {
     let addr = free_addr();
     let child = lab
         .daemon()
@@ -91,6 +89,14 @@ fn metrics_move_during_a_pass() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start");
+    (child, addr)
+}
+
+#[test]
+fn metrics_move_during_a_pass() {
+    let lab = Lab::with_backfill(world(61, 12, 1), 60);
+    slow_graphql(&lab, 150);
+    let (child, addr) = listening_daemon(&lab);
     // Scrape during the pass: GitHub's budget goes down as its answers come in.
     let mut during: Vec<f64> = Vec::new();
     let after = wait_for(Duration::from_secs(180), "the first pass to end", || {
@@ -219,13 +225,7 @@ fn healthz_and_status_check_follow_staleness_and_failing_targets() {
     // The daemon restarted: until its pass ends, collection is as stale as
     // the database says.
     slow_graphql(&lab, 1500);
-    let addr = free_addr();
-    let child = lab
-        .daemon()
-        .args(["--listen", &addr.to_string()])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start");
+    let (child, addr) = listening_daemon(&lab);
     let (status, body) = wait_for(Duration::from_secs(30), "/healthz", || {
         get(addr, "/healthz")
     });

@@ -114,25 +114,8 @@ fn migration_checksums_are_pinned_and_every_file_is_embedded() {
         assert_eq!((v, name), (pv, pname));
         assert_eq!(sum, psum, "migration {name} was edited after it landed");
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/migrations");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .expect("schema/migrations")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".sql"))
-        .collect();
-    files.sort();
-    let names: Vec<String> = MIGRATIONS
-        .iter()
-        .map(|m| format!("{}.sql", m.name))
-        .collect();
-    assert_eq!(
-        files, names,
-        "every file in schema/migrations is embedded, in order"
-    );
-    for (i, m) in MIGRATIONS.iter().enumerate() {
-        assert_eq!(m.version, i as i64 + 1, "versions are consecutive");
-        assert!(m.name.starts_with(&format!("{:04}_", m.version)));
-    }
+    // That every file of schema/migrations is listed, in order, is the
+    // schema crate's own test.
 }
 
 #[test]
