@@ -13,6 +13,7 @@
 //! A reader that closes the pipe early (`tacometer report | head`) ends the
 //! command quietly with 0: the rest of the output was not wanted.
 
+mod chart;
 mod commands;
 mod term;
 
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
         // a write to stdout counts; a broken connection elsewhere is an error.
         Err(_) if out.closed => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tacometer: error: {e:#}");
+            eprintln!("tacometer: error: {}", tacometer_core::output::one_line(&e));
             ExitCode::from(2)
         }
     }

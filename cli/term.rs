@@ -153,6 +153,69 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
+/// A progress bar on stderr while a collection pass runs: repositories and
+/// packages done of those planned, read from the collector's own metrics,
+/// then a spinner while the one-time star and tree backfills finish. Drawn
+/// only when stderr is a terminal; cleared when the returned guard drops.
+pub fn pass_progress(
+    message: &str,
+    metrics: std::sync::Arc<tacometer_core::collect::metrics::Metrics>,
+) -> PassProgress {
+    let bar = spinner(message);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let thread = {
+        let (bar, stop, message) = (bar.clone(), stop.clone(), message.to_string());
+        std::thread::spawn(move || {
+            let counting = ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} repositories and packages ({elapsed})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            let waiting = ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let mut counted = false;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (done, planned, _) = metrics.progress();
+                if planned > 0 && done < planned {
+                    if !counted {
+                        bar.set_style(counting.clone());
+                        counted = true;
+                    }
+                    bar.set_length(planned);
+                    bar.set_position(done);
+                } else if counted {
+                    bar.set_style(waiting.clone());
+                    bar.set_message(format!("{message}: star and tree backfills"));
+                    counted = false;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    PassProgress {
+        bar,
+        stop,
+        thread: Some(thread),
+    }
+}
+
+/// The progress bar of [`pass_progress`]; dropping it clears the bar.
+pub struct PassProgress {
+    bar: ProgressBar,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for PassProgress {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            drop(t.join());
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
 /// A comfy-table grid of `table` in the house style, fitted to the width when
 /// there is one, with the `status` columns coloured when `color` allows.
 fn grid(table: &Table, status: &[usize], color: bool) -> Grid {

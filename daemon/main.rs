@@ -60,8 +60,9 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "fatal");
-            eprintln!("tacometerd: error: {e:#}");
+            let line = tacometer_core::output::one_line(&e);
+            tracing::error!(error = %line, "fatal");
+            eprintln!("tacometerd: error: {line}");
             ExitCode::from(2)
         }
     }

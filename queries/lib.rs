@@ -45,54 +45,11 @@ pub mod github {
     /// Every document, as (file name, text): what the schema-agreement tests check.
     pub const DOCUMENTS: &[(&str, &str)] = ALL;
 
-    /// The documents typed with `graphql_client` (the others are assembled or
-    /// read at run time).
-    #[allow(missing_docs, clippy::all)]
-    pub mod typed {
-        use graphql_client::GraphQLQuery;
-
-        /// GitHub's `DateTime` scalar as chrono.
-        pub type DateTime = chrono::DateTime<chrono::Utc>;
-        /// GitHub's `URI` scalar.
-        #[allow(clippy::upper_case_acronyms)]
-        pub type URI = String;
-        /// GitHub's `GitObjectID` scalar (a SHA).
-        pub type GitObjectID = String;
-        /// GitHub's `GitTimestamp` scalar (ISO 8601 text).
-        pub type GitTimestamp = String;
-
-        #[derive(GraphQLQuery)]
-        #[graphql(
-            schema_path = "schema/github.graphql",
-            query_path = "github/snapshot_repos.graphql",
-            response_derives = "Debug, Clone"
-        )]
-        pub struct SnapshotRepos;
-
-        #[derive(GraphQLQuery)]
-        #[graphql(
-            schema_path = "schema/github.graphql",
-            query_path = "github/repo_files.graphql",
-            response_derives = "Debug, Clone"
-        )]
-        pub struct RepoFiles;
-
-        #[derive(GraphQLQuery)]
-        #[graphql(
-            schema_path = "schema/github.graphql",
-            query_path = "github/commit_history.graphql",
-            response_derives = "Debug, Clone"
-        )]
-        pub struct CommitHistory;
-
-        #[derive(GraphQLQuery)]
-        #[graphql(
-            schema_path = "schema/github.graphql",
-            query_path = "github/merged_pulls.graphql",
-            response_derives = "Debug, Clone"
-        )]
-        pub struct MergedPulls;
-    }
+    /// The documents typed with `graphql_client`, as Rust it generates
+    /// (`github/typed.rs`, regenerated and compared by a test of this crate);
+    /// the others are assembled or read at run time.
+    #[rustfmt::skip]
+    pub mod typed;
 }
 
 /// Named SQL over the history. Requirement queries start from the
@@ -147,7 +104,7 @@ pub mod sql {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     fn files(dir: &str, ext: &str) -> Vec<String> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -171,5 +128,81 @@ mod tests {
             listed(super::github::DOCUMENTS)
         );
         assert_eq!(files("sql", ".sql"), listed(super::sql::ALL));
+    }
+
+    /// The operations typed in `github/typed.rs`: (struct, document).
+    const TYPED: &[(&str, &str)] = &[
+        ("SnapshotRepos", "snapshot_repos"),
+        ("RepoFiles", "repo_files"),
+        ("CommitHistory", "commit_history"),
+        ("MergedPulls", "merged_pulls"),
+    ];
+
+    /// What `github/typed.rs` holds above the generated code.
+    const TYPED_HEADER: &str = "\
+//! The typed GraphQL operations, as `graphql_client`'s code generator writes
+//! them for the documents beside this file and `../schema/github.graphql`.
+//!
+//! Generated: do not edit. After changing a document, regenerate with
+//! `TACOMETER_REGENERATE=1 cargo test -p tacometer-queries` (the crate's test
+//! fails while this file differs from what the documents generate).
+#![allow(missing_docs, unused, nonstandard_style, clippy::all, clippy::unwrap_used)]
+
+/// GitHub's `DateTime` scalar as chrono.
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+/// GitHub's `URI` scalar.
+#[allow(clippy::upper_case_acronyms)]
+pub type URI = String;
+/// GitHub's `GitObjectID` scalar (a SHA).
+pub type GitObjectID = String;
+/// GitHub's `GitTimestamp` scalar (ISO 8601 text).
+pub type GitTimestamp = String;
+
+";
+
+    fn generate_typed() -> String {
+        use graphql_client_codegen::{
+            CodegenMode, GraphQLClientCodegenOptions, generate_module_token_stream,
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let schema = root.join("schema/github.graphql");
+        let mut items = Vec::new();
+        for (name, document) in TYPED {
+            let mut options = GraphQLClientCodegenOptions::new(CodegenMode::Cli);
+            options.set_operation_name((*name).to_owned());
+            options.set_struct_name((*name).to_owned());
+            options.set_response_derives("Debug, Clone".to_owned());
+            options.set_module_visibility(syn::parse_quote!(pub));
+            let path: PathBuf = root.join("github").join(format!("{document}.graphql"));
+            let tokens = generate_module_token_stream(path.clone(), &schema, options)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| {
+                panic!("{}: generated code does not parse: {e}", path.display())
+            });
+            items.extend(file.items);
+        }
+        let file = syn::File {
+            shebang: None,
+            attrs: Vec::new(),
+            items,
+        };
+        format!("{TYPED_HEADER}{}", prettyplease::unparse(&file))
+    }
+
+    #[test]
+    fn typed_rs_is_what_the_documents_generate() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("github/typed.rs");
+        let generated = generate_typed();
+        if std::env::var_os("TACOMETER_REGENERATE").is_some() {
+            std::fs::write(&path, &generated).expect("write github/typed.rs");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{} differs from what the documents generate; regenerate it with \
+             `TACOMETER_REGENERATE=1 cargo test -p tacometer-queries` and commit it",
+            path.display()
+        );
     }
 }

@@ -128,17 +128,24 @@ fn collect_live(
         live.store.path = config.store.path.clone();
         Some(dir)
     };
-    let bar = crate::term::spinner(&format!("collecting {} live", project.name));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // Built inside the runtime, as its HTTP client expects.
+    let collector = {
+        let _entered = runtime.enter();
+        Collector::new(live, Arc::new(SystemClock))?
+    };
+    let bar = crate::term::pass_progress(
+        &format!("collecting {} live", project.name),
+        collector.metrics(),
+    );
     let report = runtime.block_on(async move {
-        let collector = Collector::new(live, Arc::new(SystemClock))?;
         let (_stop, rx) = tokio::sync::watch::channel(false);
-        anyhow::Ok(collector.pass("live", rx).await?)
+        collector.pass("live", rx).await
     });
-    bar.finish_and_clear();
+    drop(bar);
     let report = report?;
     let into = if explicit_db {
         config.store.path.display().to_string()

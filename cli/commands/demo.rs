@@ -96,22 +96,26 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
         "tacometer demo: serving a generated world of {projects} projects on loopback \
          (fake GitHub, PyPI and Anaconda)"
     );
-    let bar = crate::term::spinner(&format!("collecting {projects} generated projects"));
-    let report = runtime.block_on({
-        let config = config.clone();
-        async move {
-            let fake = start(world, "127.0.0.1:0".parse()?).await?;
-            let mut config = config;
-            config.upstream.github_api_url = fake.base_url();
-            config.upstream.pypi_url = fake.base_url();
-            config.upstream.anaconda_api_url = fake.base_url();
-            let collector = Collector::new(config, Arc::new(SystemClock))?;
-            let (_stop, rx) = tokio::sync::watch::channel(false);
-            let report = collector.pass("once", rx).await?;
-            anyhow::Ok(report)
-        }
+    let fake = runtime.block_on(start(world, "127.0.0.1:0".parse()?))?;
+    let mut live = config.clone();
+    live.upstream.github_api_url = fake.base_url();
+    live.upstream.pypi_url = fake.base_url();
+    live.upstream.anaconda_api_url = fake.base_url();
+    // Built inside the runtime, as its HTTP client expects.
+    let collector = {
+        let _entered = runtime.enter();
+        Collector::new(live, Arc::new(SystemClock))?
+    };
+    let bar = crate::term::pass_progress(
+        &format!("collecting {projects} generated projects"),
+        collector.metrics(),
+    );
+    let report = runtime.block_on(async move {
+        let (_stop, rx) = tokio::sync::watch::channel(false);
+        collector.pass("once", rx).await
     });
-    bar.finish_and_clear();
+    drop(bar);
+    drop(fake);
     let report = report?;
     eprintln!(
         "tacometer demo: collected {} repos and {} packages into {} ({} GraphQL points)\n",

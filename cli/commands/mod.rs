@@ -11,8 +11,6 @@ pub mod completions;
 pub mod demo;
 pub mod eval;
 pub mod export;
-pub mod font;
-pub mod plot;
 pub mod projects;
 pub mod report;
 pub mod review;
@@ -31,16 +29,20 @@ pub fn pick_format(flag: Option<Format>) -> Format {
     })
 }
 
-/// The parser of `--format`: its values are listed in `--help` and offered by
-/// completions (`md` is accepted for `markdown`).
-pub fn format_parser() -> impl TypedValueParser<Value = Format> {
-    PossibleValuesParser::new([
+/// The values of `--format`, with their help (`md` is accepted for `markdown`).
+pub fn format_values() -> [PossibleValue; 4] {
+    [
         PossibleValue::new("table").help("aligned columns fitted to the terminal"),
         PossibleValue::new("json").help("stable, documented JSON"),
         PossibleValue::new("csv").help("one row per record, safe in a spreadsheet"),
         PossibleValue::new("markdown")
             .alias("md")
             .help("GitHub-flavoured Markdown"),
-    ])
-    .map(|s| s.parse::<Format>().unwrap_or(Format::Table))
+    ]
+}
+
+/// The parser of `--format`: its values are listed in `--help` and offered by
+/// completions.
+pub fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(format_values()).map(|s| s.parse::<Format>().unwrap_or(Format::Table))
 }

@@ -21,16 +21,9 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Output format (toml: a `[[projects]]` config section); default: table on a
-    /// terminal, else json.
-    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new([
-        PossibleValue::new("table"),
-        PossibleValue::new("json"),
-        PossibleValue::new("csv"),
-        PossibleValue::new("markdown").alias("md"),
-        PossibleValue::new("toml"),
-    ]))]
-    format: Option<String>,
+    /// Output format; default: table on a terminal, else json.
+    #[arg(long, value_name = "FORMAT", value_parser = projects_format_parser())]
+    format: Option<ProjectsFormat>,
     /// Only projects with this status.
     #[arg(long, value_name = "STATUS", default_value = "all",
           value_parser = ["active", "retired", "applicant", "all"])]
@@ -38,6 +31,28 @@ pub struct Args {
     /// Read the list from a landscape CSV instead of the configuration.
     #[arg(long, value_name = "FILE")]
     from_csv: Option<PathBuf>,
+}
+
+/// What `projects --format` takes: every format of the other commands, and
+/// `toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProjectsFormat {
+    /// One of the shared formats.
+    Output(Format),
+    /// A `[[projects]]` section of the configuration.
+    Toml,
+}
+
+/// The shared `--format` values plus `toml`.
+fn projects_format_parser() -> impl clap::builder::TypedValueParser<Value = ProjectsFormat> {
+    use clap::builder::TypedValueParser;
+    let values = super::format_values()
+        .into_iter()
+        .chain([PossibleValue::new("toml").help("a [[projects]] section of the configuration")]);
+    clap::builder::PossibleValuesParser::new(values).map(|s| match s.as_str() {
+        "toml" => ProjectsFormat::Toml,
+        other => ProjectsFormat::Output(other.parse::<Format>().unwrap_or(Format::Table)),
+    })
 }
 
 /// Runs `projects`.
@@ -61,7 +76,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         .into_iter()
         .filter(|p| wanted.is_none_or(|w| p.status == w))
         .collect();
-    if args.format.as_deref() == Some("toml") {
+    if args.format == Some(ProjectsFormat::Toml) {
         let text = if args.from_csv.is_some() {
             format!(
                 "{}{}",
@@ -74,13 +89,10 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         out.write_all(text.as_bytes())?;
         return Ok(0);
     }
-    let format = super::pick_format(
-        args.format
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(|e: String| anyhow::anyhow!("--format: {e}; `projects` also takes toml"))?,
-    );
+    let format = super::pick_format(match args.format {
+        Some(ProjectsFormat::Output(format)) => Some(format),
+        Some(ProjectsFormat::Toml) | None => None,
+    });
     let mut table = Table::new(["name", "status", "repos", "pypi", "conda", "category"]);
     for p in &projects {
         let list = |items: Vec<String>| Value::Array(items.into_iter().map(Value::from).collect());

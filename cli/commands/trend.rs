@@ -91,6 +91,12 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let probes: Vec<(&Scope, DateTime<Utc>)> = dates.iter().map(|d| (scope, *d)).collect();
     let evals = eval::evaluate(&store, config, &probes)?;
     let mut threshold = Value::Count(0);
+    // The forecast of the newest point: the day the count falls below its
+    // threshold if nothing new lands.
+    let falls_below_on = evals
+        .last()
+        .and_then(|e| e.measure(&args.metric))
+        .and_then(|m| m.falls_below_on);
     let points: Vec<Point> = evals
         .iter()
         .filter_map(|e| e.measure(&args.metric).map(|m| (e, m)))
@@ -104,7 +110,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         })
         .collect();
     if let Some(path) = &args.plot {
-        let chart = super::plot::Chart {
+        let chart = crate::chart::Chart {
             title: format!(
                 "{} of {} ({}-day rolling window)",
                 args.metric,
@@ -113,12 +119,15 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
             ),
             points: points
                 .iter()
-                .map(|p| (day(p.at), count(p.value.as_ref()), p.status))
+                .map(|p| (p.at, count(p.value.as_ref()), p.status))
                 .collect(),
             threshold: count(Some(&threshold)),
+            // The last point is --to: the instant the trend is read as of.
+            as_of: Some(to),
+            falls_below_on,
         };
         let bytes = match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) if ext.eq_ignore_ascii_case("svg") => chart.svg().into_bytes(),
+            Some(ext) if ext.eq_ignore_ascii_case("svg") => chart.svg()?.into_bytes(),
             Some(ext) if ext.eq_ignore_ascii_case("png") => chart.png()?,
             _ => anyhow::bail!(
                 "--plot {}: name the chart file *.svg or *.png",

@@ -11,7 +11,8 @@
 //! 4. command-line flags (applied by the binaries through [`Overrides`]).
 //!
 //! GitHub tokens: `GITHUB_TOKEN`, else `GH_TOKEN`, goes first in the pool of
-//! `[github] tokens` (used in turn). Only when neither variable is set and the
+//! `[github] tokens` (used in turn), followed by the lines of the systemd
+//! credential `$CREDENTIALS_DIRECTORY/github-token` when there is one. Only when neither variable is set and the
 //! file names no tokens does what collects from GitHub (the daemon,
 //! `check --live`) ask the GitHub CLI, `gh auth token`, through
 //! [`Config::github_token_from_gh`]; commands that only read the database never
@@ -441,6 +442,9 @@ impl Serialize for Secret {
     }
 }
 
+/// The systemd credential tokens are read from: `$CREDENTIALS_DIRECTORY/github-token`.
+pub const CREDENTIAL_NAME: &str = "github-token";
+
 /// GitHub credentials (`[github]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -757,6 +761,33 @@ impl Config {
         }
         if let Some(v) = url("ANACONDA_API_URL")? {
             self.upstream.anaconda_api_url = v;
+        }
+        // systemd's credentials (`LoadCredential=github-token:FILE`): one
+        // token per line, after the environment's and before the config's.
+        if let Some(dir) = env.var("CREDENTIALS_DIRECTORY") {
+            let path = Path::new(&dir).join(CREDENTIAL_NAME);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let tokens: Vec<Secret> = text
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                        .map(Secret::new)
+                        .collect();
+                    for token in tokens.into_iter().rev() {
+                        if !self.github.tokens.contains(&token) {
+                            self.github.tokens.insert(0, token);
+                        }
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(ConfigError::Read {
+                        path: path.display().to_string(),
+                        source,
+                    });
+                }
+            }
         }
         if let Some(token) = env.var("GITHUB_TOKEN").or_else(|| env.var("GH_TOKEN")) {
             let token = Secret::new(token.trim());

@@ -227,6 +227,24 @@ pub fn shown(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// An error and its causes on one line, each cause once: errors that
+/// already quote their cause (`cannot read FILE: No such file ...`) do not
+/// get it twice.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 /// `text` as one word for a POSIX shell: unchanged when it holds only
 /// characters no shell treats specially, else single-quoted (a `'` inside
 /// written `'\''`). Every command the CLI prints for a person to paste goes
@@ -257,6 +275,23 @@ pub fn code_span(text: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_error_line_names_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        // A cause the error already quotes is not repeated ...
+        let quoting = anyhow::Error::new(crate::config::ConfigError::Read {
+            path: "c.toml".into(),
+            source: io,
+        });
+        assert_eq!(
+            one_line(&quoting),
+            "cannot read config file c.toml: No such file"
+        );
+        // ... and one it does not quote is added.
+        let wrapped = anyhow::anyhow!("disk on fire").context("cannot write x.csv");
+        assert_eq!(one_line(&wrapped), "cannot write x.csv: disk on fire");
+    }
 
     fn sample() -> Table {
         let mut t = Table::new(["name", "value", "tags"]);

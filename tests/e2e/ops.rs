@@ -99,13 +99,21 @@ fn metrics_move_during_a_pass() {
     let (child, addr) = listening_daemon(&lab);
     // Scrape during the pass: GitHub's budget goes down as its answers come in.
     let mut during: Vec<f64> = Vec::new();
+    // And the pass's progress: (targets done, targets planned).
+    let mut progress: Vec<(f64, f64)> = Vec::new();
     let after = wait_for(Duration::from_secs(180), "the first pass to end", || {
         let (status, text) = get(addr, "/metrics")?;
         assert_eq!(status, 200, "{text}");
-        if series(&text, "tacometer_pass_running") == Some(1.0)
-            && let Some(left) = series(&text, "tacometer_github_graphql_points_remaining")
-        {
-            during.push(left);
+        if series(&text, "tacometer_pass_running") == Some(1.0) {
+            if let Some(left) = series(&text, "tacometer_github_graphql_points_remaining") {
+                during.push(left);
+            }
+            if let (Some(done), Some(planned)) = (
+                series(&text, "tacometer_pass_targets_done"),
+                series(&text, "tacometer_pass_targets_planned"),
+            ) {
+                progress.push((done, planned));
+            }
         }
         (series(&text, "tacometer_passes_total{outcome=\"ok\"}") == Some(1.0)).then_some(text)
     });
@@ -118,6 +126,36 @@ fn metrics_move_during_a_pass() {
     assert!(
         during.last() < during.first(),
         "the budget moved during the pass: {during:?}"
+    );
+    // Every configured repository, package and torch itself is planned; the
+    // count of those done only goes up, and ends at all of them.
+    let world = lab.fake.world();
+    let targets: std::collections::BTreeSet<String> = world
+        .projects
+        .iter()
+        .flat_map(|p| {
+            p.repos
+                .iter()
+                .map(|r| format!("repo:{}", r.to_lowercase()))
+                .chain(
+                    p.pypi
+                        .iter()
+                        .map(|n| format!("pypi:{}", n.to_lowercase().replace(['_', '.'], "-")))
+                        .chain(p.conda.iter().map(|n| format!("conda:{n}"))),
+                )
+        })
+        .chain(["torch:torch".to_string()])
+        .collect();
+    let planned = series(&after, "tacometer_pass_targets_planned").expect("planned");
+    assert_eq!(planned, targets.len() as f64, "{targets:?}\n{after}");
+    assert_eq!(series(&after, "tacometer_pass_targets_done"), Some(planned));
+    assert!(
+        progress.windows(2).all(|w| w[0].0 <= w[1].0),
+        "done only goes up: {progress:?}"
+    );
+    assert!(
+        progress.iter().any(|&(done, planned)| done < planned),
+        "a scrape saw the pass part-way: {progress:?}"
     );
     let final_left = series(&after, "tacometer_github_graphql_points_remaining").expect("budget");
     assert!(final_left <= *during.last().expect("one"), "{after}");

@@ -187,6 +187,8 @@ pub struct Metrics {
     health: Arc<Mutex<HealthState>>,
     passes: Family<OutcomeLabel, Counter>,
     pass_running: Gauge,
+    pass_planned: Gauge,
+    pass_done: Gauge,
     pass_duration: FloatGauge,
     last_success_at: FloatGauge,
     interval: FloatGauge,
@@ -223,6 +225,8 @@ impl Metrics {
             health: Arc::clone(&health),
             passes: Family::default(),
             pass_running: Gauge::default(),
+            pass_planned: Gauge::default(),
+            pass_done: Gauge::default(),
             pass_duration: FloatGauge::default(),
             last_success_at: FloatGauge::default(),
             interval: FloatGauge::default(),
@@ -260,6 +264,17 @@ impl Metrics {
             "pass_running",
             "1 while a collection pass is in progress",
             m.pass_running.clone(),
+        );
+        registry.register(
+            "pass_targets_planned",
+            "Repositories and packages the running (or last) pass collects; the one-time \
+             star and tree backfills that follow them are not counted",
+            m.pass_planned.clone(),
+        );
+        registry.register(
+            "pass_targets_done",
+            "Of those, how many have been collected or have failed so far",
+            m.pass_done.clone(),
         );
         registry.register(
             "last_pass_duration_seconds",
@@ -327,6 +342,31 @@ impl Metrics {
     /// A pass began.
     pub fn pass_started(&self) {
         self.pass_running.set(1);
+        self.pass_planned.set(0);
+        self.pass_done.set(0);
+    }
+
+    /// The running pass will collect `n` more targets.
+    pub fn targets_planned(&self, n: usize) {
+        self.pass_planned
+            .inc_by(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    /// The running pass has collected (or failed) `n` more targets.
+    pub fn targets_done(&self, n: usize) {
+        self.pass_done.inc_by(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    /// The running (or last) pass's progress: (targets done, targets
+    /// planned), and whether a pass is running. What the CLI's progress bar
+    /// shows during `demo` and `check --live`.
+    pub fn progress(&self) -> (u64, u64, bool) {
+        let n = |g: &Gauge| u64::try_from(g.get()).unwrap_or(0);
+        (
+            n(&self.pass_done),
+            n(&self.pass_planned),
+            self.pass_running.get() == 1,
+        )
     }
 
     /// A pass ended at `at` after `took`, with `outcome` (`ok`, `partial`,

@@ -270,6 +270,13 @@ impl Collector {
         let mut seen = BTreeSet::new();
         pkgs.retain(|p| seen.insert(p.clone()));
         let concurrency = self.config().collect.concurrency.get() as usize;
+        self.metrics().targets_planned(
+            pkgs.iter()
+                .filter(|(eco, name)| {
+                    schedule::is_due(force, memory.targets.get(&format!("{eco}:{name}")), now)
+                })
+                .count(),
+        );
         futures_util::stream::iter(pkgs)
             .map(|(eco, name)| {
                 let shutdown = shutdown.clone();
@@ -280,13 +287,15 @@ impl Collector {
                         return Ok(Ended::Skipped);
                     }
                     let failures = mem.map_or(0, |m| m.failures);
-                    match self.collect_package(run_id, &eco, &name, now, memory).await {
+                    let ended = match self.collect_package(run_id, &eco, &name, now, memory).await {
                         Ok(()) => Ok(Ended::Ok { unchanged: false }),
                         Err(RepoError::Call(e)) => {
                             self.fail(run_id, &target, &eco, &e, failures).await
                         }
                         Err(RepoError::Stopped) => Err(Stopped),
-                    }
+                    };
+                    self.metrics().targets_done(1);
+                    ended
                 }
             })
             .buffer_unordered(concurrency)

@@ -154,6 +154,9 @@ pub(crate) enum Ended {
     Skipped,
 }
 
+/// How often a running pass logs its progress.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Collector {
     /// Builds a collector from the configuration and starts its writer.
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, CallError> {
@@ -328,7 +331,21 @@ impl Collector {
     ) -> StoreResult<PassReport> {
         self.metrics.pass_started();
         let began = std::time::Instant::now();
-        let result = self.pass_recorded(kind, force, shutdown).await;
+        // A long pass (the first one collects every history) says how far
+        // it has come, every PROGRESS_EVERY, in the log.
+        let work = self.pass_recorded(kind, force, shutdown);
+        tokio::pin!(work);
+        let mut tick =
+            tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+        let result = loop {
+            tokio::select! {
+                result = &mut work => break result,
+                _ = tick.tick() => {
+                    let (done, planned, _) = self.metrics.progress();
+                    tracing::info!(done, planned, "pass in progress: {done} of {planned} repositories and packages collected");
+                }
+            }
+        };
         let outcome = match &result {
             Ok(r) if r.interrupted => "aborted",
             Ok(r) if r.repos_failed + r.packages_failed > 0 => "partial",
@@ -510,6 +527,9 @@ impl Collector {
                 None => {}
             }
         }
+        self.metrics.targets_planned(
+            unknown.len() + node_ids.keys().filter(|s| due(&repo_target(s))).count(),
+        );
         // A slice at a time, so that a stop request is noticed between them
         // and each slice's failures are one write.
         for slice in unknown.chunks(RESOLVE_SLICE) {
@@ -542,6 +562,7 @@ impl Collector {
                     }
                 }
             }
+            self.metrics.targets_done(failed.len());
             out.push(self.fail_all(run_id, failed).await);
         }
 
@@ -576,7 +597,8 @@ impl Collector {
                     let failed = chunk
                         .iter()
                         .map(|w| Failed::repo(&w.slug, e.clone(), &failures))
-                        .collect();
+                        .collect::<Vec<_>>();
+                    self.metrics.targets_done(failed.len());
                     out.push(self.fail_all(run_id, failed).await);
                     continue;
                 }
@@ -600,7 +622,7 @@ impl Collector {
         let concurrency = self.config.collect.concurrency.get() as usize;
         let ended: Vec<Result<Ended, Stopped>> = futures_util::stream::iter(steps)
             .map(|(w, node, message)| {
-                self.repo_step(
+                let step = self.repo_step(
                     run_id,
                     w,
                     memory,
@@ -608,7 +630,12 @@ impl Collector {
                     message,
                     failures(&w.target),
                     shutdown.clone(),
-                )
+                );
+                async move {
+                    let ended = step.await;
+                    self.metrics.targets_done(1);
+                    ended
+                }
             })
             .buffer_unordered(concurrency)
             .collect()

@@ -298,6 +298,52 @@ fn gh_is_the_last_resort_for_a_token() {
     );
     load(PROJECT, &e);
     assert_eq!(*e.asked.borrow(), ["ghe.example.com"]);
+
+    // systemd credentials: one token per line (comments and blanks skipped),
+    // after the environment's token and before the file's pool (a token the
+    // pool already has keeps its place); gh not asked.
+    let creds = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        creds.path().join(super::CREDENTIAL_NAME),
+        "# the collector's tokens\ncred-1\n\n  cred-2  \n",
+    )
+    .expect("write credential");
+    let dir = creds.path().to_str().expect("utf-8 path").to_string();
+    let e = env(
+        &[
+            ("CREDENTIALS_DIRECTORY", dir.as_str()),
+            ("GITHUB_TOKEN", "env-1"),
+        ],
+        Some("gho_from_gh"),
+    );
+    let (c, from_gh) = load(
+        &format!("[github]\ntokens = [\"a\", \"cred-2\"]\n{PROJECT}"),
+        &e,
+    );
+    assert!(!from_gh);
+    assert_eq!(tokens(&c), ["env-1", "cred-1", "a", "cred-2"]);
+    // A credentials directory without the file is no error, and no token.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let dir = empty.path().to_str().expect("utf-8 path").to_string();
+    let e = env(&[("CREDENTIALS_DIRECTORY", dir.as_str())], None);
+    let (c, _) = load(PROJECT, &e);
+    assert!(c.github.tokens.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_credential_is_an_error_naming_the_file() {
+    let creds = tempfile::tempdir().expect("tempdir");
+    // A directory where the file should be: reading it fails, not with NotFound.
+    std::fs::create_dir(creds.path().join(super::CREDENTIAL_NAME)).expect("mkdir");
+    let mut env = BTreeMap::new();
+    env.insert(
+        "CREDENTIALS_DIRECTORY".to_string(),
+        creds.path().to_str().expect("utf-8").to_string(),
+    );
+    let mut c = Config::parse(PROJECT, ConfigSource::Builtin).expect("parses");
+    let err = c.apply_env(&env).expect_err("unreadable credential");
+    assert!(err.to_string().contains("github-token"), "{err}");
 }
 
 #[cfg(unix)]
