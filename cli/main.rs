@@ -15,6 +15,7 @@
 
 mod chart;
 mod commands;
+mod site;
 mod term;
 
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ enum Command {
     Trend(commands::trend::Args),
     /// The evidence bundle: summary plus the commits, people, stars, CI runs and releases.
     Export(commands::export::Args),
+    /// A static site of every project: a sortable table, a page per project with charts and evidence, the review.
+    Site(commands::site::Args),
     /// Run the whole product offline against a built-in fake upstream.
     #[cfg(feature = "demo")]
     Demo(commands::demo::Args),
@@ -166,6 +169,7 @@ fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<u8> {
         Command::Review(args) => commands::review::run(&config, &args, out),
         Command::Trend(args) => commands::trend::run(&config, &args, out),
         Command::Export(args) => commands::export::run(&config, &args, out),
+        Command::Site(args) => commands::site::run(&config, &args, out),
         Command::Projects(args) => commands::projects::run(&config, &args, out),
         Command::Sql(args) => commands::sql::run(&config, &args, out),
         Command::Status(args) => commands::status::run(&config, &args, out),

@@ -14,6 +14,7 @@ pub mod export;
 pub mod projects;
 pub mod report;
 pub mod review;
+pub mod site;
 pub mod sql;
 pub mod status;
 pub mod trend;

@@ -67,7 +67,7 @@ fn deadline(p: &ProjectReview) -> String {
 }
 
 /// One row per finding, grouped by project (in the review's order).
-fn table(r: &Review) -> Table {
+pub fn table(r: &Review) -> Table {
     let mut t = Table::new([
         "project",
         "requirement",
@@ -148,7 +148,7 @@ fn table(r: &Review) -> Table {
 }
 
 /// The summary line under the table.
-fn footer(r: &Review) -> String {
+pub fn footer(r: &Review) -> String {
     let count = |f: &dyn Fn(&ProjectReview) -> bool| r.projects.iter().filter(|p| f(p)).count();
     let failing = count(&|p| !p.failing.is_empty());
     let overdue = count(&|p| p.past_deadline);

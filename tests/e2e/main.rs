@@ -2,6 +2,7 @@
 //! files in temporary directories, and (for collection) the fake upstream over
 //! loopback HTTP. One test binary on purpose: each links all of DuckDB.
 
+mod browser;
 mod cli;
 mod converge;
 mod daemon;
@@ -9,4 +10,5 @@ mod evaluate;
 mod hostile;
 mod locking;
 mod ops;
+mod site;
 mod util;

@@ -311,6 +311,22 @@ pub fn evaluate(
     evaluate_parts(store, criteria, backfill_days, probes, &[])
 }
 
+/// [`evaluate`] reading only what the requirements `ids` need: the others
+/// read as unknown (or worse) and are not to be shown. What the site's charts
+/// use for a year of weekly points per project (`commits`, `contributors`,
+/// `stars`, `ci`), where reading every requirement would cost several times
+/// as much.
+pub fn evaluate_only(
+    store: &Store,
+    criteria: &Criteria,
+    backfill_days: u32,
+    probes: &[(&Scope, DateTime<Utc>)],
+    ids: &[&str],
+) -> Result<Vec<Evaluation>> {
+    let parts = vec![Parts::for_ids(ids); probes.len()];
+    evaluate_parts(store, criteria, backfill_days, probes, &parts)
+}
+
 /// Which of the batched reads [`evaluate_parts`] runs for a probe. A requirement whose
 /// reads are skipped reads as unknown or worse: callers read only the
 /// requirements whose parts they asked for.

@@ -1,0 +1,244 @@
+//! `tacometer site --out DIR`: the static site of the whole ecosystem as of a
+//! date (pages in `crate::site`).
+//!
+//! What goes on it is computed here, in a few batched reads: every tracked
+//! project's evaluation (what `report` gives), the review (what `review`
+//! gives), a year of weekly points of each rolling count for the charts
+//! (only the reads those counts need), and each evidence list once for all
+//! projects, split by project.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use tacometer_core::config::Config;
+use tacometer_core::output::{Format, Table};
+use tacometer_core::requirements::{
+    Evaluation, ListSink, Scope, Status, Value, evaluate_only, export_evidence,
+};
+use tacometer_core::store::Redactor;
+
+use super::eval;
+use crate::chart::Chart;
+use crate::site::{Page, Site};
+
+/// Examples shown under `tacometer site --help`.
+const EXAMPLES: &str = "\
+Examples:
+  tacometer site --out site/                       # as of now; open site/index.html
+  tacometer site --out site/ --as-of 2026-06-30 --force";
+
+/// Flags of `site`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The directory to write the site into (created when missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The site's date (its end, UTC) or RFC 3339 instant; default now.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Write into a directory that is not empty (files of an earlier site are
+    /// replaced; others are left alone).
+    #[arg(long)]
+    force: bool,
+    /// Keep e-mail addresses in the evidence files (by default each becomes a
+    /// `sha256:` token, as `export --redact-emails` does: a site is for
+    /// publishing).
+    #[arg(long)]
+    keep_emails: bool,
+}
+
+/// The rolling counts charted on each project page.
+const CHARTED: [&str; 4] = ["commits", "contributors", "stars", "ci"];
+
+/// Weekly points over a year: 53 instants, the last the as-of instant.
+const WEEKS: i64 = 52;
+
+/// Runs `site`.
+pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
+    refuse_non_empty(&args.out, args.force)?;
+    let started = std::time::Instant::now();
+    let as_of = eval::as_of(args.as_of.as_deref())?;
+    let store = eval::open(config)?;
+    let projects = eval::tracked(config);
+    let scopes = eval::scopes(&store, &projects)?;
+    let evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
+    let review = tacometer_core::review::review(&store, config, as_of)?;
+    let charts = charts(&store, config, &scopes, &evals, as_of)?;
+    let redactor = if args.keep_emails {
+        None
+    } else {
+        Some(Redactor::new()?)
+    };
+    let evidence = evidence(&store, config, &scopes, &evals, as_of, redactor.as_ref())?;
+
+    let mut used = BTreeMap::new();
+    let mut charts = charts.into_iter();
+    let mut evidence = evidence.into_iter();
+    let pages: Vec<Page> = evals
+        .into_iter()
+        .zip(&projects)
+        .map(|(e, p)| Page {
+            slug: crate::site::slug(&e.project, &mut used),
+            category: p.category.clone(),
+            charts: charts.next().unwrap_or_default(),
+            evidence: evidence.next().unwrap_or_default(),
+            eval: e,
+        })
+        .collect();
+    let site = Site {
+        as_of,
+        criteria_version: config.criteria.version.clone(),
+        window_days: config.criteria.window_days.get(),
+        review_table: super::review::table(&review),
+        review_footer: super::review::footer(&review),
+        review,
+        pages,
+        redacted: redactor.is_some(),
+    };
+    let files = crate::site::write(&site, &args.out)?;
+    writeln!(
+        out,
+        "wrote {files} files for {} projects into {} in {:.1} s; open {}",
+        site.pages.len(),
+        args.out.display(),
+        started.elapsed().as_secs_f64(),
+        args.out.join("index.html").display()
+    )?;
+    Ok(0)
+}
+
+/// Refuses an output directory that holds anything, unless `force`.
+fn refuse_non_empty(dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                anyhow::bail!(
+                    "{} is not empty: pass --force to write the site into it anyway",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", dir.display()),
+    }
+}
+
+/// Per project (in `evals`' order), a chart of each rolling count over the
+/// year up to `as_of`, weekly, with the threshold, the as-of instant and the
+/// forecast marked.
+fn charts(
+    store: &tacometer_core::store::Store,
+    config: &Config,
+    scopes: &[Scope],
+    evals: &[Evaluation],
+    as_of: DateTime<Utc>,
+) -> anyhow::Result<Vec<Vec<(&'static str, Chart)>>> {
+    let dates: Vec<DateTime<Utc>> = (0..=WEEKS)
+        .rev()
+        .map(|i| as_of - Duration::weeks(i))
+        .collect();
+    let probes: Vec<(&Scope, DateTime<Utc>)> = scopes
+        .iter()
+        .flat_map(|s| dates.iter().map(move |d| (s, *d)))
+        .collect();
+    let points = evaluate_only(
+        store,
+        &config.criteria,
+        config.collect.backfill_days.get(),
+        &probes,
+        &CHARTED,
+    )?;
+    let window = config.criteria.window_days.get();
+    Ok(evals
+        .iter()
+        .zip(points.chunks(dates.len()))
+        .map(|(e, series)| {
+            CHARTED
+                .iter()
+                .map(|id| {
+                    let now = e.measure(id);
+                    let chart = Chart {
+                        title: format!("{id} of {} ({window}-day rolling window)", e.project),
+                        points: series
+                            .iter()
+                            .map(|p| {
+                                let m = p.measure(id);
+                                let value = match m.and_then(|m| m.value.as_ref()) {
+                                    Some(Value::Count(n)) => Some(*n),
+                                    _ => None,
+                                };
+                                (p.as_of, value, m.map_or(Status::Unknown, |m| m.status))
+                            })
+                            .collect(),
+                        threshold: now.and_then(|m| match m.threshold {
+                            Value::Count(n) => Some(n),
+                            Value::Text(_) => None,
+                        }),
+                        as_of: Some(as_of),
+                        falls_below_on: now.and_then(|m| m.falls_below_on),
+                    };
+                    (*id, chart)
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Per project (in `evals`' order), its evidence files: `summary.csv` and
+/// each list `export` writes, as CSV. Each list is read once for every
+/// project and split by its `project` column.
+fn evidence(
+    store: &tacometer_core::store::Store,
+    config: &Config,
+    scopes: &[Scope],
+    evals: &[Evaluation],
+    as_of: DateTime<Utc>,
+    redactor: Option<&Redactor>,
+) -> anyhow::Result<Vec<Vec<(String, String, usize)>>> {
+    let index: BTreeMap<&str, usize> = evals
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.project.as_str(), i))
+        .collect();
+    let mut files: Vec<Vec<(String, String, usize)>> = vec![Vec::new(); evals.len()];
+    for (i, e) in evals.iter().enumerate() {
+        let mut summary = eval::long_table(std::slice::from_ref(e));
+        if let Some(r) = redactor {
+            r.table(&mut summary)?;
+        }
+        let rows = summary.rows.len();
+        files[i].push(("summary.csv".into(), summary.render(Format::Csv), rows));
+    }
+    for list in super::export::LISTS {
+        let exported = export_evidence(
+            store,
+            &config.criteria,
+            scopes,
+            as_of,
+            list,
+            redactor.is_some(),
+            ListSink::Rows,
+        )?;
+        let mut split: Vec<Table> = (0..evals.len())
+            .map(|_| Table::new(exported.columns.iter().cloned()))
+            .collect();
+        for row in exported.rows {
+            let project = row.first().and_then(|v| v.as_str()).unwrap_or("");
+            if let Some(&i) = index.get(project) {
+                split[i].rows.push(row);
+            }
+        }
+        for (i, t) in split.into_iter().enumerate() {
+            let rows = t.rows.len();
+            files[i].push((format!("{list}.csv"), t.render(Format::Csv), rows));
+        }
+    }
+    Ok(files)
+}
