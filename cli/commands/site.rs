@@ -15,7 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
 use tacometer_core::requirements::{
-    Evaluation, ListSink, Scope, Status, Value, evaluate_only, export_evidence,
+    Evaluation, ListSink, Scope, Status, Value, daily_rolling_counts, evaluate_only,
+    export_evidence,
 };
 use tacometer_core::store::Redactor;
 
@@ -66,13 +67,21 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let scopes = eval::scopes(&store, &projects)?;
     let evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
     let review = tacometer_core::review::review(&store, config, as_of)?;
-    let charts = charts(&store, config, &scopes, &evals, as_of)?;
-    let redactor = if args.keep_emails {
-        None
-    } else {
-        Some(Redactor::new()?)
-    };
-    let evidence = evidence(&store, config, &scopes, &evals, as_of, redactor.as_ref())?;
+    let redact = !args.keep_emails;
+    // The evidence lists are read on a second connection while this thread
+    // reads the charts' series.
+    let second = store.second()?;
+    let (charts, evidence) = std::thread::scope(|threads| {
+        let (scopes, evals) = (&scopes, &evals);
+        let evidence =
+            threads.spawn(move || evidence(&second, config, scopes, evals, as_of, redact));
+        let charts = charts(&store, config, scopes, evals, as_of);
+        let evidence = evidence
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (charts, evidence)
+    });
+    let (charts, evidence) = (charts?, evidence?);
 
     let mut used = BTreeMap::new();
     let mut charts = charts.into_iter();
@@ -96,7 +105,7 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         review_footer: super::review::footer(&review),
         review,
         pages,
-        redacted: redactor.is_some(),
+        redacted: redact,
     };
     let files = crate::site::write(&site, &args.out)?;
     writeln!(
@@ -131,8 +140,10 @@ fn refuse_non_empty(dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
 }
 
 /// Per project (in `evals`' order), a chart of each rolling count over the
-/// year up to `as_of`, weekly, with the threshold, the as-of instant and the
-/// forecast marked.
+/// year up to `as_of`, with the threshold, the as-of instant and the
+/// forecast marked. `commits` and `contributors` are weekly points of their
+/// daily series (one query for every project); `stars` and `ci` are
+/// evaluated every other week (the reads those two need, and no more).
 fn charts(
     store: &tacometer_core::store::Store,
     config: &Config,
@@ -140,33 +151,51 @@ fn charts(
     evals: &[Evaluation],
     as_of: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Vec<(&'static str, Chart)>>> {
-    let dates: Vec<DateTime<Utc>> = (0..=WEEKS)
+    let criteria = &config.criteria;
+    let backfill = config.collect.backfill_days.get();
+    let days = u32::try_from(WEEKS * 7).unwrap_or(364);
+    let daily = daily_rolling_counts(store, criteria, backfill, scopes, as_of, days)?;
+    let fortnights: Vec<DateTime<Utc>> = (0..=WEEKS / 2)
         .rev()
-        .map(|i| as_of - Duration::weeks(i))
+        .map(|i| as_of - Duration::weeks(2 * i))
         .collect();
     let probes: Vec<(&Scope, DateTime<Utc>)> = scopes
         .iter()
-        .flat_map(|s| dates.iter().map(move |d| (s, *d)))
+        .flat_map(|s| fortnights.iter().map(move |d| (s, *d)))
         .collect();
-    let points = evaluate_only(
-        store,
-        &config.criteria,
-        config.collect.backfill_days.get(),
-        &probes,
-        &CHARTED,
-    )?;
-    let window = config.criteria.window_days.get();
+    let sampled = evaluate_only(store, criteria, backfill, &probes, &["stars", "ci"])?;
+    let window = criteria.window_days.get();
+    let threshold = |m: Option<&tacometer_core::requirements::Measure>| {
+        m.and_then(|m| match m.threshold {
+            Value::Count(n) => Some(n),
+            Value::Text(_) => None,
+        })
+    };
     Ok(evals
         .iter()
-        .zip(points.chunks(dates.len()))
-        .map(|(e, series)| {
+        .zip(&daily)
+        .zip(sampled.chunks(fortnights.len()))
+        .map(|((e, daily), sampled)| {
             CHARTED
                 .iter()
                 .map(|id| {
                     let now = e.measure(id);
-                    let chart = Chart {
-                        title: format!("{id} of {} ({window}-day rolling window)", e.project),
-                        points: series
+                    let floor = threshold(now);
+                    let points = match *id {
+                        "commits" | "contributors" => (0..=WEEKS)
+                            .rev()
+                            .map(|w| {
+                                let n = usize::try_from(w * 7).unwrap_or(0);
+                                let (commits, people) = daily.get(n).copied().unwrap_or_default();
+                                let value = if *id == "commits" { commits } else { people };
+                                let status = match (value, floor) {
+                                    (Some(v), Some(t)) => Status::for_count(v, t),
+                                    _ => Status::Unknown,
+                                };
+                                (as_of - Duration::weeks(w), value, status)
+                            })
+                            .collect(),
+                        _ => sampled
                             .iter()
                             .map(|p| {
                                 let m = p.measure(id);
@@ -177,10 +206,11 @@ fn charts(
                                 (p.as_of, value, m.map_or(Status::Unknown, |m| m.status))
                             })
                             .collect(),
-                        threshold: now.and_then(|m| match m.threshold {
-                            Value::Count(n) => Some(n),
-                            Value::Text(_) => None,
-                        }),
+                    };
+                    let chart = Chart {
+                        title: format!("{id} of {} ({window}-day rolling window)", e.project),
+                        points,
+                        threshold: floor,
                         as_of: Some(as_of),
                         falls_below_on: now.and_then(|m| m.falls_below_on),
                     };
@@ -200,8 +230,9 @@ fn evidence(
     scopes: &[Scope],
     evals: &[Evaluation],
     as_of: DateTime<Utc>,
-    redactor: Option<&Redactor>,
+    redact: bool,
 ) -> anyhow::Result<Vec<Vec<(String, String, usize)>>> {
+    let redactor = if redact { Some(Redactor::new()?) } else { None };
     let index: BTreeMap<&str, usize> = evals
         .iter()
         .enumerate()
@@ -210,7 +241,7 @@ fn evidence(
     let mut files: Vec<Vec<(String, String, usize)>> = vec![Vec::new(); evals.len()];
     for (i, e) in evals.iter().enumerate() {
         let mut summary = eval::long_table(std::slice::from_ref(e));
-        if let Some(r) = redactor {
+        if let Some(r) = &redactor {
             r.table(&mut summary)?;
         }
         let rows = summary.rows.len();
@@ -223,7 +254,7 @@ fn evidence(
             scopes,
             as_of,
             list,
-            redactor.is_some(),
+            redact,
             ListSink::Rows,
         )?;
         let mut split: Vec<Table> = (0..evals.len())

@@ -35,8 +35,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 pub use evaluate::{
-    Evaluation, REQUIREMENT_IDS, Scope, evaluate, evaluate_at, evaluate_only, evidence,
-    export_evidence, resolve_scopes, window_facts,
+    Evaluation, REQUIREMENT_IDS, Scope, daily_rolling_counts, evaluate, evaluate_at, evaluate_only,
+    evidence, export_evidence, resolve_scopes, window_facts,
 };
 pub(crate) use evaluate::{
     Parts, evaluate_keeping_counts, evaluate_parts, repo_probes, scope_batch,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::fetch::{self, Batch, ProbeScope, RepoHealth, RepoProbe};
@@ -325,6 +325,61 @@ pub fn evaluate_only(
 ) -> Result<Vec<Evaluation>> {
     let parts = vec![Parts::for_ids(ids); probes.len()];
     evaluate_parts(store, criteria, backfill_days, probes, &parts)
+}
+
+/// One day's rolling (`commits`, `contributors`), `None` where unknown.
+pub type DayCounts = (Option<i64>, Option<i64>);
+
+/// The rolling `commits` and `contributors` counts of each scope for every
+/// day `n` in `0..=days` before `as_of` (index `[scope][n]`), from one daily
+/// series in SQL (`daily_counts.sql`, as `review` reads it) instead of an
+/// evaluation per day: `None` on the days whose window collected history
+/// does not cover, where `check` says unknown.
+pub fn daily_rolling_counts(
+    store: &Store,
+    criteria: &Criteria,
+    backfill_days: u32,
+    scopes: &[Scope],
+    as_of: DateTime<Utc>,
+    days: u32,
+) -> Result<Vec<Vec<DayCounts>>> {
+    let probes: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
+    let counts_only = Parts {
+        counts: true,
+        ..Parts::NONE
+    };
+    let (_, facts) = evaluate_keeping_counts(
+        store,
+        criteria,
+        backfill_days,
+        &probes,
+        &vec![counts_only; probes.len()],
+    )?;
+    let daily: Vec<fetch::DailyProbe<'_>> = scopes
+        .iter()
+        .map(|s| fetch::DailyProbe {
+            nodes: &s.nodes,
+            at: as_of,
+        })
+        .collect();
+    let window = criteria.window_days.get();
+    let counts = fetch::daily_counts(store, &daily, days, window, &criteria.bots)?;
+    Ok(counts
+        .into_iter()
+        .zip(&facts)
+        .map(|(row, f)| {
+            row.into_iter()
+                .enumerate()
+                .map(|(n, (commits, people))| {
+                    let w = Window::ending_at(as_of - Duration::days(n as i64), window);
+                    match super::history_covers(f, &w, backfill_days) {
+                        Ok(()) => (Some(commits), Some(people)),
+                        Err(_) => (None, None),
+                    }
+                })
+                .collect()
+        })
+        .collect())
 }
 
 /// Which of the batched reads [`evaluate_parts`] runs for a probe. A requirement whose

@@ -330,7 +330,7 @@ impl Store {
 
     /// A second connection to the same database (same settings, its own
     /// statement cache), for a query run on another thread meanwhile.
-    pub(crate) fn second(&self) -> Result<Self> {
+    pub fn second(&self) -> Result<Self> {
         let conn = self
             .conn
             .try_clone()
