@@ -492,9 +492,14 @@ pub fn project(site: &Site, p: &Page) -> String {
         }
     );
     for (file, _, rows) in &p.evidence {
+        let what = if file.ends_with(".json") {
+            "what was exported, and each file's SHA-256".to_string()
+        } else {
+            format!("{rows} rows")
+        };
         let _ = writeln!(
             html,
-            "<li><a href=\"../evidence/{}/{}\">{}</a> ({rows} rows)</li>",
+            "<li><a href=\"../evidence/{}/{}\">{}</a> ({what})</li>",
             esc(&p.slug),
             esc(file),
             esc(file),

@@ -112,7 +112,12 @@ struct Written {
 
 /// Runs `export`.
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
-    refuse_non_empty(&args.out, args.force)?;
+    super::refuse_non_empty(
+        &args.out,
+        args.force,
+        "export into it anyway (it replaces the tacometer bundle there and leaves other \
+         files alone)",
+    )?;
     let as_of = eval::as_of(args.as_of.as_deref())?;
     let store = eval::open(config)?;
     let single;
@@ -283,29 +288,6 @@ fn columns_json<'a>(names: &[String], types: impl Iterator<Item = &'a str>) -> V
             .map(|(name, ty)| json!({"name": name, "type": ty}))
             .collect(),
     )
-}
-
-/// Refuses an output directory that holds anything, unless `force`: a
-/// second export must not silently replace the first. A missing directory
-/// is fine (it is created).
-fn refuse_non_empty(dir: &Path, force: bool) -> anyhow::Result<()> {
-    if force {
-        return Ok(());
-    }
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
-                anyhow::bail!(
-                    "{} is not empty: pass --force to export into it anyway (it replaces \
-                     the tacometer bundle there and leaves other files alone)",
-                    dir.display()
-                );
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => anyhow::bail!("cannot read {}: {e}", dir.display()),
-    }
 }
 
 /// The manifest's file name.

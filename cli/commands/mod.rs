@@ -47,3 +47,22 @@ pub fn format_values() -> [PossibleValue; 4] {
 pub fn format_parser() -> impl TypedValueParser<Value = Format> {
     PossibleValuesParser::new(format_values()).map(|s| s.parse::<Format>().unwrap_or(Format::Table))
 }
+
+/// Refuses an output directory that holds anything, unless `force`: a second
+/// export or site must not silently replace the first. A missing directory
+/// is fine (it is created). `anyway` says what `--force` does.
+pub fn refuse_non_empty(dir: &std::path::Path, force: bool, anyway: &str) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                anyhow::bail!("{} is not empty: pass --force to {anyway}", dir.display());
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", dir.display()),
+    }
+}

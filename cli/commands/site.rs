@@ -12,13 +12,16 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
 use tacometer_core::config::Config;
 use tacometer_core::output::{Format, Table};
 use tacometer_core::requirements::{
     Evaluation, ListSink, Scope, Status, Value, daily_rolling_counts, evaluate_only,
     export_evidence,
 };
-use tacometer_core::store::Redactor;
+use tacometer_core::store::{REDACTION, Redactor};
+use tacometer_core::time::rfc3339;
 
 use super::eval;
 use crate::chart::Chart;
@@ -59,7 +62,12 @@ const WEEKS: i64 = 52;
 
 /// Runs `site`.
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<u8> {
-    refuse_non_empty(&args.out, args.force)?;
+    super::refuse_non_empty(
+        &args.out,
+        args.force,
+        "write the site into it anyway (it replaces the files of an earlier site and \
+         leaves other files alone)",
+    )?;
     let started = std::time::Instant::now();
     let as_of = eval::as_of(args.as_of.as_deref())?;
     let store = eval::open(config)?;
@@ -117,26 +125,6 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
         args.out.join("index.html").display()
     )?;
     Ok(0)
-}
-
-/// Refuses an output directory that holds anything, unless `force`.
-fn refuse_non_empty(dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
-    if force {
-        return Ok(());
-    }
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
-                anyhow::bail!(
-                    "{} is not empty: pass --force to write the site into it anyway",
-                    dir.display()
-                );
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => anyhow::bail!("cannot read {}: {e}", dir.display()),
-    }
 }
 
 /// Per project (in `evals`' order), a chart of each rolling count over the
@@ -247,6 +235,7 @@ fn evidence(
         let rows = summary.rows.len();
         files[i].push(("summary.csv".into(), summary.render(Format::Csv), rows));
     }
+    let mut queries: Vec<&'static str> = Vec::new();
     for list in super::export::LISTS {
         let exported = export_evidence(
             store,
@@ -270,6 +259,46 @@ fn evidence(
             let rows = t.rows.len();
             files[i].push((format!("{list}.csv"), t.render(Format::Csv), rows));
         }
+        queries.push(exported.query);
+    }
+    // Each project's `manifest.json`, as `export` writes one: what was
+    // exported, as of when, under which criteria, and each file's rows,
+    // size and SHA-256.
+    let window =
+        tacometer_core::requirements::Window::ending_at(as_of, config.criteria.window_days.get());
+    for (e, files) in evals.iter().zip(files.iter_mut()) {
+        let entries: Vec<serde_json::Value> = files
+            .iter()
+            .enumerate()
+            .map(|(n, (file, text, rows))| {
+                let mut entry = json!({
+                    "file": file,
+                    "table": file.trim_end_matches(".csv"),
+                    "rows": rows,
+                    "bytes": text.len(),
+                    "sha256": format!("{:x}", Sha256::digest(text.as_bytes())),
+                });
+                if let Some(query) = n.checked_sub(1).and_then(|q| queries.get(q)) {
+                    entry["query"] = json!(query);
+                }
+                entry
+            })
+            .collect();
+        let mut manifest = json!({
+            "tool": format!("tacometer {}", env!("CARGO_PKG_VERSION")),
+            "as_of": rfc3339(as_of),
+            "window": window,
+            "criteria_version": config.criteria.version,
+            "format": "csv",
+            "redacted_emails": redact,
+            "projects": [{"project": e.project, "repos": e.repos, "status": e.status}],
+            "files": entries,
+        });
+        if redact {
+            manifest["redaction"] = json!(REDACTION);
+        }
+        let text = format!("{}\n", serde_json::to_string_pretty(&manifest)?);
+        files.push(("manifest.json".into(), text, 0));
     }
     Ok(files)
 }

@@ -89,6 +89,14 @@ fn missing_config_file_and_bad_flags_are_errors() {
     let out = run(tacometer().args(["--config", "/nonexistent/t.toml", "projects"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read config file /nonexistent/t.toml"));
+    // One line, the cause once.
+    assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("No such file").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
     let out = run(tacometer()
         .env("TACOMETER_CONFIG", "/nonexistent/env.toml")
         .arg("projects"));
@@ -309,6 +317,7 @@ fn help_lists_values_and_examples() {
         "review",
         "trend",
         "export",
+        "site",
         "demo",
         "projects",
         "sql",

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
+use sha2::Digest as _;
 
 use crate::browser::{Browser, chromium_or_skip};
 use crate::daemon::{Lab, world};
@@ -221,12 +222,40 @@ fn the_site_equals_the_report_and_sorts_and_filters_in_a_real_browser() {
         "JSON.stringify(Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href')).filter(h => h.includes('evidence/')))",
     );
     let links: Vec<String> = serde_json::from_str(links.as_str().expect("text")).expect("links");
-    assert_eq!(links.len(), 6, "summary and the five lists: {links:?}");
+    assert_eq!(
+        links.len(),
+        7,
+        "summary, the five lists and the manifest: {links:?}"
+    );
     for link in &links {
         let file = page.parent().expect("projects/").join(link);
         let text =
             std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(text.lines().count() >= 1, "{link} has its header");
+    }
+    // The manifest holds each file's row count and SHA-256, as `export`'s does.
+    let manifest_link = links
+        .iter()
+        .find(|l| l.ends_with("manifest.json"))
+        .expect("a manifest");
+    let manifest_path = page.parent().expect("projects/").join(manifest_link);
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("manifest"))
+            .expect("manifest JSON");
+    assert_eq!(manifest["redacted_emails"], true);
+    let files = manifest["files"].as_array().expect("files");
+    assert_eq!(files.len(), 6);
+    for f in files {
+        let path = manifest_path.with_file_name(f["file"].as_str().expect("name"));
+        let bytes = std::fs::read(&path).expect("listed file");
+        assert_eq!(f["bytes"].as_u64(), Some(bytes.len() as u64));
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        assert!(
+            f["rows"].as_u64().is_some_and(|r| (r as usize) < lines),
+            "{f} vs {lines} lines"
+        );
+        let digest = sha2::Sha256::digest(&bytes);
+        assert_eq!(f["sha256"].as_str(), Some(format!("{digest:x}").as_str()));
     }
     // The evidence carries no e-mail address by default.
     for entry in walk(&site.join("evidence")) {
