@@ -8,8 +8,8 @@
 //! serves it from the fake upstream on loopback, collects it once with the
 //! daemon's collector (backfilling the whole history), then adds one snapshot
 //! per repository per day for the whole period (copies of the collected one
-//! with shifted times and drifting stars), so the store holds a realistic
-//! 3-year history. With `--db` naming an existing file, it skips all that and
+//! with shifted times and drifting stars), stored in time order as the
+//! daemon's passes append them, so the store holds a realistic 3-year history. With `--db` naming an existing file, it skips all that and
 //! measures that file. It then times, in process, what the CLI runs:
 //! `report` (every project at one as-of instant), `check` of one project, a
 //! 52-point weekly `trend` and the `review` (every failing project on every

@@ -240,7 +240,9 @@ fn review_with(
     // Each failing requirement's status on every day back: [project][id] -> n.
     let mut series: Vec<Series> = vec![Series::new(); current.len()];
 
-    // Rolling counts: one daily series for the projects failing one.
+    // Rolling counts: one daily series for the projects failing one. The
+    // other failing requirements: evaluated on the days after something they
+    // read changed (`state_probes`).
     let count_failing: Vec<usize> = (0..current.len())
         .filter(|&i| {
             failing_ids(&current[i])
@@ -248,41 +250,69 @@ fn review_with(
                 .any(|id| COUNTS.contains(id))
         })
         .collect();
-    // They are read on a second connection while this thread reads the rest:
-    // one DuckDB query seldom keeps every core busy.
-    let counting = if count_failing.is_empty() {
+    let probes = state_probes(config, &current, as_of, changes.as_deref());
+    // The package reads and the daily counts go to a second connection while
+    // this thread reads the repositories' state: one DuckDB query seldom
+    // keeps every core busy, and the two halves take about as long.
+    let (repo_probes, package_probes): (Vec<StateProbe>, Vec<StateProbe>) = (
+        probes
+            .iter()
+            .map(|&(at, p)| (at, p.without_packages()))
+            .filter(|&(_, p)| p != requirements::Parts::NONE)
+            .collect(),
+        probes
+            .iter()
+            .map(|&(at, p)| (at, p.only_packages()))
+            .filter(|&(_, p)| p != requirements::Parts::NONE)
+            .collect(),
+    );
+    let second = if count_failing.is_empty() && package_probes.is_empty() {
         None
     } else {
         Some(store.second()?)
     };
     let (scopes, current, current_facts) = (&scopes, &current, &current_facts);
-    let (counted, rest) = std::thread::scope(|threads| {
-        let counted = counting.map(|second| {
-            threads.spawn(move || {
+    let (elsewhere, here) = std::thread::scope(|threads| {
+        let elsewhere = second.map(|second| {
+            let (count_failing, package_probes) = (&count_failing, &package_probes);
+            threads.spawn(move || -> Result<(Vec<Series>, Evaluated)> {
                 let mut counted: Vec<Series> = vec![Series::new(); current.len()];
-                count_series(
-                    &second,
-                    config,
-                    scopes,
-                    (current, current_facts),
-                    &count_failing,
-                    as_of,
-                    &mut counted,
-                )
-                .map(|()| counted)
+                if !count_failing.is_empty() {
+                    count_series(
+                        &second,
+                        config,
+                        scopes,
+                        (current, current_facts),
+                        count_failing,
+                        as_of,
+                        &mut counted,
+                    )?;
+                }
+                let packages =
+                    evaluate_states(&second, config, scopes, current, as_of, package_probes)?;
+                Ok((counted, packages))
             })
         });
-        let rest = state_series(store, config, scopes, current, as_of, changes.as_deref());
-        let counted = counted.map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        (counted, rest)
+        let here = evaluate_states(store, config, scopes, current, as_of, &repo_probes);
+        let elsewhere =
+            elsewhere.map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (elsewhere, here)
     });
-    for (i, s) in rest?.into_iter().enumerate() {
-        series[i].extend(s);
-    }
-    if let Some(counted) = counted {
-        for (i, s) in counted?.into_iter().enumerate() {
+    let mut evaluated = here?;
+    if let Some(elsewhere) = elsewhere {
+        let (counted, packages) = elsewhere?;
+        for (i, s) in counted.into_iter().enumerate() {
             series[i].extend(s);
         }
+        for (key, days) in packages {
+            evaluated.entry(key).or_default().extend(days);
+        }
+    }
+    for (i, s) in state_series(current, lookback, evaluated)
+        .into_iter()
+        .enumerate()
+    {
+        series[i].extend(s);
     }
 
     let mut reviews: Vec<ProjectReview> = current
@@ -318,46 +348,42 @@ fn failing_ids(e: &Evaluation) -> Vec<&'static str> {
         .collect()
 }
 
-/// The status on every day back of each failing requirement other than the
-/// rolling counts, per project of `current`: evaluated on the days after
-/// something it reads changed (`changes`, per project of `current`), or on
-/// every day without them.
-fn state_series(
-    store: &Store,
+/// A (project, day back) probe and the reads it runs.
+type StateProbe = ((usize, u32), requirements::Parts);
+
+/// The evaluated statuses of each (project, failing requirement): (day back,
+/// status), in any order.
+type Evaluated = HashMap<(usize, &'static str), Vec<(u32, Status)>>;
+
+/// The failing requirements of project `i` of `current` other than the
+/// rolling counts.
+fn state_ids(current: &[Evaluation], i: usize) -> Vec<&'static str> {
+    failing_ids(&current[i])
+        .into_iter()
+        .filter(|id| !COUNTS.contains(id))
+        .collect()
+}
+
+/// The (project, day) probes that tell each failing requirement other than
+/// the rolling counts on every day back, per project of `current`: the days
+/// after something it reads changed (`changes`, per project of `current`),
+/// or every day without them. Each probe runs the reads of the requirements
+/// that need that day (`Parts::for_ids`): per probe, the union of those.
+fn state_probes(
     config: &Config,
-    scopes: &[Scope],
     current: &[Evaluation],
     as_of: DateTime<Utc>,
     changes: Option<&[Vec<changes::Change>]>,
-) -> Result<Vec<Series>> {
+) -> Vec<StateProbe> {
     let criteria = &config.criteria;
-    let backfill = config.collect.backfill_days.get();
     let lookback = criteria.review_lookback_days.get();
-    let mut series: Vec<Series> = vec![Series::new(); current.len()];
-    // Everything else: evaluated on the days after something it reads
-    // changed, the status being the same on every day between two changes
-    // (`requirements::changes`); or, as the reference the tests compare with,
-    // on every day.
-    let state_failing: Vec<usize> = (0..current.len())
-        .filter(|&i| {
-            failing_ids(&current[i])
-                .iter()
-                .any(|id| !COUNTS.contains(id))
-        })
-        .collect();
-    let state_ids = |i: usize| -> Vec<&'static str> {
-        failing_ids(&current[i])
-            .into_iter()
-            .filter(|id| !COUNTS.contains(id))
-            .collect()
-    };
-    // Each (project, day) probe runs the reads of the requirements that
-    // need that day (`Parts::for_ids`), all probes in one batch: per probe,
-    // the union of those reads.
     let mut probes: BTreeMap<(usize, u32), requirements::Parts> = BTreeMap::new();
-    for &i in &state_failing {
-        for id in state_ids(i) {
+    for i in 0..current.len() {
+        for id in state_ids(current, i) {
             let reads = requirements::Parts::for_ids(&[id]);
+            // Between two changes the status stays the same
+            // (`requirements::changes`); the reference the tests compare
+            // with evaluates every day.
             let days: Vec<u32> = match changes.and_then(|c| c.get(i)) {
                 Some(c) => {
                     changes::candidate_days(c, &[id], as_of, lookback, criteria.window_days.get())
@@ -370,11 +396,23 @@ fn state_series(
             }
         }
     }
-    // Each failing requirement's status on the evaluated days, ascending. A
-    // probe answers every requirement whose reads it ran, also on days that
-    // requirement did not ask for: an exact status more.
-    let probes: Vec<((usize, u32), requirements::Parts)> = probes.into_iter().collect();
-    let mut evaluated: HashMap<(usize, &'static str), Vec<(u32, Status)>> = HashMap::new();
+    probes.into_iter().collect()
+}
+
+/// Evaluates `probes` in batches. A probe answers every failing requirement
+/// whose reads it ran, also on days that requirement did not ask for: an
+/// exact status more.
+fn evaluate_states(
+    store: &Store,
+    config: &Config,
+    scopes: &[Scope],
+    current: &[Evaluation],
+    as_of: DateTime<Utc>,
+    probes: &[StateProbe],
+) -> Result<Evaluated> {
+    let criteria = &config.criteria;
+    let backfill = config.collect.backfill_days.get();
+    let mut evaluated = Evaluated::new();
     for chunk in probes.chunks(BATCH) {
         let at: Vec<(&Scope, DateTime<Utc>)> = chunk
             .iter()
@@ -383,7 +421,7 @@ fn state_series(
         let parts: Vec<requirements::Parts> = chunk.iter().map(|&(_, p)| p).collect();
         let evals = requirements::evaluate_parts(store, criteria, backfill, &at, &parts)?;
         for (&((i, n), parts), e) in chunk.iter().zip(&evals) {
-            for id in state_ids(i) {
+            for id in state_ids(current, i) {
                 if !parts.covers(requirements::Parts::for_ids(&[id])) {
                     continue;
                 }
@@ -392,17 +430,24 @@ fn state_series(
             }
         }
     }
+    Ok(evaluated)
+}
+
+/// Each failing requirement's status on every day back (other than the
+/// rolling counts), per project of `current`, from the evaluated days: the
+/// status is the same on every day between two evaluated ones.
+fn state_series(current: &[Evaluation], lookback: u32, mut evaluated: Evaluated) -> Vec<Series> {
+    let mut series: Vec<Series> = vec![Series::new(); current.len()];
     for v in evaluated.values_mut() {
         v.sort_by_key(|&(n, _)| n);
     }
-    for &i in &state_failing {
-        for id in state_ids(i) {
+    for (i, s) in series.iter_mut().enumerate() {
+        for id in state_ids(current, i) {
             let known = evaluated.get(&(i, id)).map_or(&[][..], Vec::as_slice);
-            series[i].insert(id, changes::fill_days(Status::Fail, known, lookback));
+            s.insert(id, changes::fill_days(Status::Fail, known, lookback));
         }
     }
-
-    Ok(series)
+    series
 }
 
 /// What changed, per project of `which`, in the look-back and the counting

@@ -24,7 +24,13 @@
 -- snapshot without a hash counts as a change.
 -- Only the look-back's snapshots are compared (from two days before it): a
 -- change before it falls on no day the review evaluates, and the first one
--- compared counts as a change anyway.
+-- compared counts as a change anyway. They are joined to the probes first, so
+-- that the comparison partitions by the probe's integer `k` rather than by a
+-- node id string, and so that their scan, bounded in time, is planned apart
+-- from the whole-history one that finds each repository's first snapshot:
+-- written alike, the two were merged into one materialized scan of every
+-- snapshot, which took longer than the rest of the query. Merges are paired
+-- per probe the same way.
 --
 -- Extra parameters: $7 `min_stars`; package probes as VARCHAR[] $8 k, $9 key;
 -- configured repositories as VARCHAR[] $10 k, $11 `owner/name` (lower case),
@@ -37,22 +43,23 @@
     SELECT k, node_id, start_at, end_at FROM probes WHERE is_primary
 ),
 snapshot_facts AS (
-    SELECT node_id, observed_at, facts_hash IS NULL AS unhashed,
-           (facts_hash, sign(stars - $7::BIGINT)) AS facts
-    FROM repo_snapshots
-    WHERE node_id IN (SELECT node_id FROM primary_nodes)
-      AND observed_at BETWEEN (SELECT min(start_at) FROM primary_nodes)
-                              + to_days($15::INTEGER) - INTERVAL 2 DAY
-                          AND (SELECT max(end_at) FROM primary_nodes)
+    SELECT p.k, s.observed_at, s.facts_hash IS NULL AS unhashed,
+           (s.facts_hash, sign(s.stars - $7::BIGINT)) AS facts
+    FROM primary_nodes p
+    JOIN repo_snapshots s ON s.node_id = p.node_id
+    WHERE s.observed_at BETWEEN (SELECT min(start_at) FROM primary_nodes)
+                                + to_days($15::INTEGER) - INTERVAL 2 DAY
+                            AND (SELECT max(end_at) FROM primary_nodes)
 ),
 merges_by_person AS (
-    SELECT node_id, merged_at,
-           lag(merged_at) OVER w AS before, lead(merged_at) OVER w AS after
-    FROM pr_merges
-    WHERE node_id IN (SELECT node_id FROM primary_nodes) AND merged_by IS NOT NULL
-      AND merged_at > (SELECT min(start_at) FROM primary_nodes) - to_days(2 * $15::INTEGER)
-      AND merged_at <= (SELECT max(end_at) FROM primary_nodes) + to_days($15::INTEGER)
-    WINDOW w AS (PARTITION BY node_id, merged_by ORDER BY merged_at)
+    SELECT p.k, m.merged_at,
+           lag(m.merged_at) OVER w AS before, lead(m.merged_at) OVER w AS after
+    FROM primary_nodes p
+    JOIN pr_merges m ON m.node_id = p.node_id
+    WHERE m.merged_by IS NOT NULL
+      AND m.merged_at > (SELECT min(start_at) FROM primary_nodes) - to_days(2 * $15::INTEGER)
+      AND m.merged_at <= (SELECT max(end_at) FROM primary_nodes) + to_days($15::INTEGER)
+    WINDOW w AS (PARTITION BY p.k, m.merged_by ORDER BY m.merged_at)
 ),
 declared_emails AS (
     SELECT DISTINCT s.node_id, lower(e.email) AS email
@@ -86,12 +93,12 @@ changes AS (
 -- The primary repository's snapshots whose facts differ from the one before.
 SELECT p.k, 'snapshot' AS part, 'at' AS how, s.observed_at AS at
 FROM primary_nodes p
-JOIN (SELECT node_id, observed_at,
-             unhashed OR facts IS DISTINCT FROM lag(facts) OVER (PARTITION BY node_id
+JOIN (SELECT k, observed_at,
+             unhashed OR facts IS DISTINCT FROM lag(facts) OVER (PARTITION BY k
                                                                  ORDER BY observed_at)
                  AS changed
       FROM snapshot_facts) s
-     ON s.node_id = p.node_id AND s.observed_at > p.start_at AND s.observed_at <= p.end_at
+     ON s.k = p.k AND s.observed_at > p.start_at AND s.observed_at <= p.end_at
 WHERE s.changed
 UNION ALL
 -- Before the primary repository's first snapshot, values are reconstructed.
@@ -107,14 +114,14 @@ UNION ALL
 -- already, or leaves it with none of theirs after it in the window.
 SELECT p.k, 'mergers', 'at', m.at
 FROM primary_nodes p
-JOIN (SELECT node_id, merged_at AS at
+JOIN (SELECT k, merged_at AS at
       FROM merges_by_person
       WHERE before IS NULL OR before <= merged_at - to_days($15::INTEGER)
       UNION ALL
-      SELECT node_id, merged_at + to_days($15::INTEGER)
+      SELECT k, merged_at + to_days($15::INTEGER)
       FROM merges_by_person
       WHERE after IS NULL OR after > merged_at + to_days($15::INTEGER)) m
-     ON m.node_id = p.node_id AND m.at > p.start_at AND m.at <= p.end_at
+     ON m.k = p.k AND m.at > p.start_at AND m.at <= p.end_at
 UNION ALL
 -- The login behind a CODEOWNERS e-mail address is that of its latest commit
 -- (the authors are filtered by the declared addresses first: there are few).

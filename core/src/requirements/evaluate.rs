@@ -436,6 +436,28 @@ impl Parts {
         self.union(other) == self
     }
 
+    /// These reads without the package queries.
+    pub fn without_packages(self) -> Parts {
+        Parts {
+            packages: false,
+            ..self
+        }
+    }
+
+    /// Only the package queries of these reads.
+    pub fn only_packages(self) -> Parts {
+        Parts {
+            packages: self.packages,
+            ..Parts::NONE
+        }
+    }
+
+    /// Whether any read is of the project's repositories, the requirements
+    /// a gone or unresolved repository makes unknown.
+    fn reads_repos(self) -> bool {
+        self.without_packages() != Parts::NONE
+    }
+
     /// The reads the requirements `ids` need.
     pub fn for_ids(ids: &[&str]) -> Self {
         let any = |want: &[&str]| ids.iter().any(|id| want.contains(id));
@@ -559,7 +581,11 @@ pub(crate) fn evaluate_keeping_counts(
     } else {
         fetch::torch_releases(store)?
     };
-    let repo_probes = repo_probes(probes.iter().copied());
+    // A gone or unresolved repository makes only the requirements read from
+    // repositories unknown (`unknown_for_missing_repos`): a probe reading
+    // packages alone does not ask.
+    let mut repo_probes = repo_probes(probes.iter().copied());
+    repo_probes.retain(|r| part(r.k).reads_repos());
     let health = fetch::repo_health(store, &repo_probes, probes.len())?;
     let mut out = Vec::with_capacity(probes.len());
     for (k, ((scope, as_of), w)) in probes.iter().zip(&windows).enumerate() {
