@@ -49,6 +49,34 @@ fn trace(name: &str, probes: usize, started: std::time::Instant) {
     }
 }
 
+/// With `TACOMETER_PROFILE_SQL` naming a directory, has DuckDB write its
+/// profile of the queries run on `store`'s connection until the guard drops to
+/// `DIR/NAME-PROBES.json` (each operator's time and rows, the planner's and
+/// optimizer's time): what a slow batched query spends its time on.
+fn profile<'a>(store: &'a Store, name: &str, probes: usize) -> Option<Profiling<'a>> {
+    let dir = std::env::var_os("TACOMETER_PROFILE_SQL")?;
+    let path = std::path::Path::new(&dir).join(format!("{name}-{probes}.json"));
+    let path = path.to_string_lossy().replace('\'', "''");
+    match store.conn().execute_batch(&format!(
+        "PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '{path}';"
+    )) {
+        Ok(()) => Some(Profiling(store)),
+        Err(e) => {
+            eprintln!("tacometer: cannot profile {name} into {path}: {e}");
+            None
+        }
+    }
+}
+
+/// Switches DuckDB's profiling off again when dropped (see [`profile`]).
+struct Profiling<'a>(&'a Store);
+
+impl Drop for Profiling<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.conn().execute_batch("PRAGMA disable_profiling;");
+    }
+}
+
 pub(crate) fn stamp(t: DateTime<Utc>) -> String {
     t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
@@ -151,6 +179,7 @@ impl Batch {
         }
         let started = std::time::Instant::now();
         let sql = format!("WITH {PRELUDE}\n{body}");
+        let _profiling = profile(store, name, self.len);
         let mut stmt = store.conn().prepare_cached(&sql).map_err(db(name))?;
         let mut values = vec![
             text_list(&self.k),
@@ -182,6 +211,7 @@ impl Batch {
         }
         let started = std::time::Instant::now();
         let sql = format!("WITH {PACKAGE_PRELUDE}\n{body}");
+        let _profiling = profile(store, name, self.len);
         let mut stmt = store.conn().prepare_cached(&sql).map_err(db(name))?;
         let mut rows = stmt
             .query(params![
@@ -638,7 +668,12 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
                 .collect(),
             observed_at: utc(r.get(5)?),
             source: r.get(6)?,
-            releases: release_list(r.get(7)?),
+            releases: {
+                // (`packages.sql` aggregates them in no particular order)
+                let mut releases = release_list(r.get(7)?);
+                releases.sort_by(|a, b| a.version.cmp(&b.version));
+                releases
+            },
             torch,
             reconstructed: None,
         };
@@ -767,6 +802,7 @@ pub fn repo_health(
     let name = "repo_health.sql";
     let list =
         |f: &dyn Fn(&RepoProbe<'_>) -> String| text_list(repos.iter().map(f).collect::<Vec<_>>());
+    let _profiling = profile(store, name, len);
     let mut stmt = store.conn().prepare_cached(REPO_HEALTH).map_err(db(name))?;
     let mut rows = stmt
         .query(params![
@@ -1117,6 +1153,7 @@ pub fn daily_counts(
     let started = std::time::Instant::now();
     let name = "daily_counts.sql";
     let bots: Vec<String> = bots.iter().map(|b| b.to_lowercase()).collect();
+    let _profiling = profile(store, name, probes.len());
     let mut stmt = store
         .conn()
         .prepare_cached(DAILY_COUNTS)
