@@ -214,6 +214,8 @@ fn review_with(
         .collect();
     let scopes = requirements::resolve_scopes(store, &projects)?;
     let now: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
+    // Two queries run at once from here on (see below).
+    let _threads = store.share_threads(2)?;
     // What changed in the look-back does not depend on today's statuses: it
     // is read for every project on a second connection while this thread
     // evaluates today (nearly every project under review fails something,

@@ -20,7 +20,7 @@
 -- Parameters: $1 k, $2 repository node id, $3 T (VARCHAR[] of equal length, one
 -- row per repo in scope); $4 the last n (INTEGER); $5 window days (INTEGER);
 -- $6 the configured bot logins (lower case).
-WITH probes AS (
+WITH probes AS MATERIALIZED (  -- (as in probes.sql)
     SELECT unnest($1::VARCHAR[])::INTEGER   AS k,
            unnest($2::VARCHAR[])            AS node_id,
            unnest($3::VARCHAR[])::TIMESTAMP AS review_at

@@ -4,7 +4,7 @@
 --
 -- Parameters (VARCHAR[] of equal length): $1 k, $2 package key
 -- ('pypi:name' / 'conda:channel/name'), $3 as-of instant.
-wanted AS (
+wanted AS MATERIALIZED (  -- (as `probes` in probes.sql)
     SELECT unnest($1::VARCHAR[])::INTEGER AS k,
            unnest($2::VARCHAR[]) AS key,
            unnest($3::VARCHAR[])::TIMESTAMP AS at

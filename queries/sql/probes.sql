@@ -9,7 +9,12 @@
 -- Parameters (VARCHAR[] of equal length): $1 k, $2 repository node id,
 -- $3 is primary ('true' / 'false'), $4 window start, $5 window end; $6 the
 -- configured bot logins (lower case).
-probes AS (
+--
+-- `probes` is MATERIALIZED: it is read by most of the CTEs below, and DuckDB
+-- would otherwise copy it, parameter lists and all, into every place it is
+-- read while planning, which it does on every run of a prepared statement:
+-- that planning took longer than some of the queries it planned.
+probes AS MATERIALIZED (
     SELECT unnest($1::VARCHAR[])::INTEGER   AS k,
            unnest($2::VARCHAR[])            AS node_id,
            unnest($3::VARCHAR[])::BOOLEAN   AS is_primary,

@@ -8,7 +8,7 @@
 --
 -- Parameters (VARCHAR[] of equal length): $1 k, $2 configured `owner/name`
 -- (lower case), $3 the node id it resolved to ('' for none), $4 as-of instant.
-WITH wanted AS (
+WITH wanted AS MATERIALIZED (  -- (as `probes` in probes.sql)
     SELECT unnest($1::VARCHAR[])::INTEGER AS k,
            unnest($2::VARCHAR[]) AS slug,
            unnest($3::VARCHAR[]) AS node_id,

@@ -39,7 +39,7 @@
 -- days.
 --
 -- (The leading comma continues the prelude's WITH list.)
-, primary_nodes AS (
+, primary_nodes AS MATERIALIZED (  -- (these four: as `probes` in probes.sql)
     SELECT k, node_id, start_at, end_at FROM probes WHERE is_primary
 ),
 snapshot_facts AS (
@@ -70,10 +70,10 @@ declared_emails AS (
             AND len(codeowners_emails) > 0) s,
          unnest(s.codeowners_emails) AS e(email)
 ),
-wanted_packages AS (
+wanted_packages AS MATERIALIZED (
     SELECT unnest($8::VARCHAR[])::INTEGER AS k, unnest($9::VARCHAR[]) AS key
 ),
-wanted_repos AS (
+wanted_repos AS MATERIALIZED (
     SELECT unnest($10::VARCHAR[])::INTEGER AS k, unnest($11::VARCHAR[]) AS slug,
            unnest($12::VARCHAR[]) AS node_id
 ),
@@ -85,7 +85,7 @@ package_facts AS (
          AND q.observed_at = s.observed_at
     WHERE s.ecosystem || ':' || s.package IN (SELECT key FROM wanted_packages)
 ),
-bounds AS (
+bounds AS MATERIALIZED (
     SELECT $13::TIMESTAMP AS lo, $14::TIMESTAMP AS hi
 ),
 -- Everything that changed.

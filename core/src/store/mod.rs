@@ -343,6 +343,26 @@ impl Store {
         })
     }
 
+    /// Splits DuckDB's worker threads (a setting of the database, shared by
+    /// every connection to it) between `streams` queries that run at once on
+    /// connections of their own, until the guard drops and restores them:
+    /// each query then runs on its share of the cores instead of every
+    /// query's workers contending for all of them.
+    pub(crate) fn share_threads(&self, streams: usize) -> Result<ThreadShare<'_>> {
+        let threads: i64 = self
+            .conn
+            .query_row("SELECT current_setting('threads')", [], |r| r.get(0))
+            .ctx(|| "read DuckDB's threads setting".into())?;
+        let share = (threads / i64::try_from(streams.max(1)).unwrap_or(1)).max(1);
+        self.conn
+            .execute_batch(&format!("SET threads = {share}"))
+            .ctx(|| "set DuckDB's threads".into())?;
+        Ok(ThreadShare {
+            store: self,
+            threads,
+        })
+    }
+
     /// The underlying connection, for the library's own queries.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
@@ -635,3 +655,19 @@ fn lock_holder(message: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Restores DuckDB's worker threads when dropped (see [`Store::share_threads`]).
+pub(crate) struct ThreadShare<'a> {
+    store: &'a Store,
+    threads: i64,
+}
+
+impl Drop for ThreadShare<'_> {
+    fn drop(&mut self) {
+        // (a failure leaves fewer workers: slower, never wrong)
+        let _ = self
+            .store
+            .conn
+            .execute_batch(&format!("SET threads = {}", self.threads));
+    }
+}
