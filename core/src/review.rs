@@ -253,21 +253,20 @@ fn review_with(
         })
         .collect();
     let probes = state_probes(config, &current, as_of, changes.as_deref());
-    // The package reads and the daily counts go to a second connection while
-    // this thread reads the repositories' state: one DuckDB query seldom
-    // keeps every core busy, and the two halves take about as long.
-    let (repo_probes, package_probes): (Vec<StateProbe>, Vec<StateProbe>) = (
-        probes
-            .iter()
-            .map(|&(at, p)| (at, p.without_packages()))
-            .filter(|&(_, p)| p != requirements::Parts::NONE)
-            .collect(),
-        probes
-            .iter()
-            .map(|&(at, p)| (at, p.only_packages()))
-            .filter(|&(_, p)| p != requirements::Parts::NONE)
-            .collect(),
-    );
+    // The daily counts go to a second connection while this thread reads the
+    // repositories' state (one DuckDB query seldom keeps every core busy);
+    // the two take about as long, so each then reads half of the packages.
+    let mut here_probes: Vec<StateProbe> = probes
+        .iter()
+        .map(|&(at, p)| (at, p.without_packages()))
+        .filter(|&(_, p)| p != requirements::Parts::NONE)
+        .collect();
+    let mut package_probes: Vec<StateProbe> = probes
+        .iter()
+        .map(|&(at, p)| (at, p.only_packages()))
+        .filter(|&(_, p)| p != requirements::Parts::NONE)
+        .collect();
+    here_probes.extend(package_probes.drain(..package_probes.len() / 2));
     let second = if count_failing.is_empty() && package_probes.is_empty() {
         None
     } else {
@@ -295,7 +294,7 @@ fn review_with(
                 Ok((counted, packages))
             })
         });
-        let here = evaluate_states(store, config, scopes, current, as_of, &repo_probes);
+        let here = evaluate_states(store, config, scopes, current, as_of, &here_probes);
         let elsewhere =
             elsewhere.map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (elsewhere, here)
