@@ -39,7 +39,7 @@ pub use evaluate::{
     evidence, export_evidence, resolve_scopes, window_facts,
 };
 pub(crate) use evaluate::{
-    Parts, evaluate_keeping_counts, evaluate_parts, repo_probes, scope_batch,
+    Parts, evaluate_keeping_counts, evaluate_parts, read_packages, repo_probes, scope_batch,
 };
 pub use fetch::{
     CiCounts, CiHead, DailyProbe, ExportedList, Gaps, ListSink, PackageSeen, ReleaseMetadataSeen,

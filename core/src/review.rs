@@ -219,25 +219,37 @@ fn review_with(
     // What changed in the look-back does not depend on today's statuses: it
     // is read for every project on a second connection while this thread
     // evaluates today (nearly every project under review fails something,
-    // and one DuckDB query seldom keeps every core busy).
-    let (changes, today) = std::thread::scope(|threads| {
-        let changes = if every_day {
-            None
-        } else {
-            let second = store.second()?;
-            let (scopes, all) = (&scopes, (0..scopes.len()).collect::<Vec<usize>>());
-            Some(threads.spawn(move || changed_at(&second, config, scopes, &all, as_of)))
-        };
+    // and one DuckDB query seldom keeps every core busy), then today's
+    // packages, which this thread would read last.
+    let second = store.second()?;
+    let (early, today) = std::thread::scope(|threads| {
+        let (scopes, now) = (&scopes, &now);
+        let (sent, packages) = std::sync::mpsc::channel();
+        let early = threads.spawn(move || -> Result<_> {
+            let all: Vec<usize> = (0..scopes.len()).collect();
+            let changes = if every_day {
+                None
+            } else {
+                Some(changed_at(&second, config, scopes, &all, as_of)?)
+            };
+            // (nobody receives when today's evaluation failed before its
+            // package reads)
+            let _ = sent.send(requirements::read_packages(&second, criteria, now)?);
+            Ok(changes)
+        });
         // The window facts of today's windows also tell, for the daily
         // series, whether collected history covers each day's window.
-        let today = requirements::evaluate_keeping_counts(store, criteria, backfill, &now, &[]);
-        let changes = changes
-            .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .transpose();
-        Ok::<_, crate::store::StoreError>((changes, today))
-    })?;
+        let today =
+            requirements::evaluate_keeping_counts(store, criteria, backfill, now, &[], || {
+                packages.recv().ok()
+            });
+        let early = early
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (early, today)
+    });
     let (current, current_facts) = today?;
-    let changes = changes?;
+    let changes = early?;
 
     // Each failing requirement's status on every day back: [project][id] -> n.
     let mut series: Vec<Series> = vec![Series::new(); current.len()];

@@ -354,6 +354,7 @@ pub fn daily_rolling_counts(
         backfill_days,
         &probes,
         &vec![counts_only; probes.len()],
+        || None,
     )?;
     let daily: Vec<fetch::DailyProbe<'_>> = scopes
         .iter()
@@ -486,25 +487,26 @@ pub(crate) fn evaluate_parts(
     probes: &[(&Scope, DateTime<Utc>)],
     parts: &[Parts],
 ) -> Result<Vec<Evaluation>> {
-    Ok(evaluate_keeping_counts(store, criteria, backfill_days, probes, parts)?.0)
+    Ok(evaluate_keeping_counts(store, criteria, backfill_days, probes, parts, || None)?.0)
 }
 
-/// [`evaluate_parts`], also handing back each probe's window facts (the
-/// default where its `counts` were not read), which tell whether collected
-/// history covers the window.
-pub(crate) fn evaluate_keeping_counts(
-    store: &Store,
-    criteria: &Criteria,
-    backfill_days: u32,
-    probes: &[(&Scope, DateTime<Utc>)],
-    parts: &[Parts],
-) -> Result<(Vec<Evaluation>, Vec<fetch::WindowFacts>)> {
-    let days = criteria.window_days.get();
+/// What the package queries read for a batch of probes: each probe's
+/// packages as seen, and the torch releases.
+pub(crate) struct PackageReads {
+    seen: Vec<Vec<fetch::PackageSeen>>,
+    torch: Vec<fetch::TorchRelease>,
+}
+
+/// Each probe's window, and the probe as the batched queries take it.
+fn flatten<'a>(
+    probes: &[(&'a Scope, DateTime<Utc>)],
+    days: u32,
+) -> (Vec<Window>, Vec<ProbeScope<'a>>) {
     let windows: Vec<Window> = probes
         .iter()
         .map(|(_, t)| Window::ending_at(*t, days))
         .collect();
-    let flat: Vec<ProbeScope<'_>> = probes
+    let flat = probes
         .iter()
         .zip(&windows)
         .map(|((s, _), w)| ProbeScope {
@@ -514,6 +516,53 @@ pub(crate) fn evaluate_keeping_counts(
             window: *w,
         })
         .collect();
+    (windows, flat)
+}
+
+/// The package queries over the probes `which` of `flat`.
+fn package_reads(
+    store: &Store,
+    flat: &[ProbeScope<'_>],
+    bots: &[String],
+    which: &[usize],
+) -> Result<PackageReads> {
+    Ok(PackageReads {
+        seen: read_for(flat, bots, which, Vec::new(), |b| fetch::packages(store, b))?,
+        torch: if which.is_empty() {
+            Vec::new()
+        } else {
+            fetch::torch_releases(store)?
+        },
+    })
+}
+
+/// The package reads [`evaluate_keeping_counts`] runs for `probes` when every
+/// read is asked for, run here instead (on another connection, meanwhile)
+/// and handed to it.
+pub(crate) fn read_packages(
+    store: &Store,
+    criteria: &Criteria,
+    probes: &[(&Scope, DateTime<Utc>)],
+) -> Result<PackageReads> {
+    let (_, flat) = flatten(probes, criteria.window_days.get());
+    let all: Vec<usize> = (0..probes.len()).collect();
+    package_reads(store, &flat, &criteria.bots, &all)
+}
+
+/// [`evaluate_parts`], also handing back each probe's window facts (the
+/// default where its `counts` were not read), which tell whether collected
+/// history covers the window. `packages` is asked, when the package reads
+/// are due, for them as made elsewhere ([`read_packages`]) when every read
+/// is asked for (`parts` empty); without them they are made here.
+pub(crate) fn evaluate_keeping_counts(
+    store: &Store,
+    criteria: &Criteria,
+    backfill_days: u32,
+    probes: &[(&Scope, DateTime<Utc>)],
+    parts: &[Parts],
+    packages: impl FnOnce() -> Option<PackageReads>,
+) -> Result<(Vec<Evaluation>, Vec<fetch::WindowFacts>)> {
+    let (windows, flat) = flatten(probes, criteria.window_days.get());
     let part = |k: usize| parts.get(k).copied().unwrap_or(Parts::ALL);
     let which = |want: &dyn Fn(usize) -> bool| -> Vec<usize> {
         (0..probes.len()).filter(|&k| want(k)).collect()
@@ -572,14 +621,12 @@ pub(crate) fn evaluate_keeping_counts(
         None,
         |b| fetch::ci_heads(store, b),
     )?;
-    let with_packages = which(&|k| part(k).packages);
-    let packages = read_for(&flat, bots, &with_packages, Vec::new(), |b| {
-        fetch::packages(store, b)
-    })?;
-    let torch = if with_packages.is_empty() {
-        Vec::new()
-    } else {
-        fetch::torch_releases(store)?
+    let PackageReads {
+        seen: packages,
+        torch,
+    } = match packages().filter(|_| parts.is_empty()) {
+        Some(read) if read.seen.len() == probes.len() => read,
+        _ => package_reads(store, &flat, bots, &which(&|k| part(k).packages))?,
     };
     // A gone or unresolved repository makes only the requirements read from
     // repositories unknown (`unknown_for_missing_repos`): a probe reading
