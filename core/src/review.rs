@@ -215,7 +215,7 @@ fn review_with(
     let scopes = requirements::resolve_scopes(store, &projects)?;
     let now: Vec<(&Scope, DateTime<Utc>)> = scopes.iter().map(|s| (s, as_of)).collect();
     // Two queries run at once from here on (see below).
-    let _threads = store.share_threads(2)?;
+    let _threads = store.share_threads(2);
     // What changed in the look-back does not depend on today's statuses: it
     // is read for every project on a second connection while this thread
     // evaluates today (nearly every project under review fails something,
@@ -268,15 +268,19 @@ fn review_with(
     // The daily counts go to a second connection while this thread reads the
     // repositories' state (one DuckDB query seldom keeps every core busy);
     // the two take about as long, so each then reads half of the packages.
+    // A probe that reads `ci` keeps its package reads: before the primary
+    // repository's first snapshot it also reads the window counts, which
+    // tell whether the packages' latest snapshot is stale.
+    let split = |p: requirements::Parts| p.packages && !p.ci;
     let mut here_probes: Vec<StateProbe> = probes
         .iter()
-        .map(|&(at, p)| (at, p.without_packages()))
+        .map(|&(at, p)| (at, if split(p) { p.without_packages() } else { p }))
         .filter(|&(_, p)| p != requirements::Parts::NONE)
         .collect();
     let mut package_probes: Vec<StateProbe> = probes
         .iter()
+        .filter(|&&(_, p)| split(p))
         .map(|&(at, p)| (at, p.only_packages()))
-        .filter(|&(_, p)| p != requirements::Parts::NONE)
         .collect();
     here_probes.extend(package_probes.drain(..package_probes.len() / 2));
     let second = if count_failing.is_empty() && package_probes.is_empty() {

@@ -624,7 +624,7 @@ pub(crate) fn evaluate_keeping_counts(
     let PackageReads {
         seen: packages,
         torch,
-    } = match packages().filter(|_| parts.is_empty()) {
+    } = match parts.is_empty().then(packages).flatten() {
         Some(read) if read.seen.len() == probes.len() => read,
         _ => package_reads(store, &flat, bots, &which(&|k| part(k).packages))?,
     };

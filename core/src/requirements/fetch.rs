@@ -51,11 +51,14 @@ fn trace(name: &str, probes: usize, started: std::time::Instant) {
 
 /// With `TACOMETER_PROFILE_SQL` naming a directory, has DuckDB write its
 /// profile of the queries run on `store`'s connection until the guard drops to
-/// `DIR/NAME-PROBES.json` (each operator's time and rows, the planner's and
-/// optimizer's time): what a slow batched query spends its time on.
+/// `DIR/SEQ-NAME-PROBES.json`, `SEQ` counting the profiles of the process
+/// (each operator's time and rows, the planner's and optimizer's time): what
+/// a slow batched query spends its time on.
 fn profile<'a>(store: &'a Store, name: &str, probes: usize) -> Option<Profiling<'a>> {
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
     let dir = std::env::var_os("TACOMETER_PROFILE_SQL")?;
-    let path = std::path::Path::new(&dir).join(format!("{name}-{probes}.json"));
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::path::Path::new(&dir).join(format!("{seq:03}-{name}-{probes}.json"));
     let path = path.to_string_lossy().replace('\'', "''");
     match store.conn().execute_batch(&format!(
         "PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '{path}';"
