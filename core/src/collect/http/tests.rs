@@ -3,16 +3,9 @@
 use super::*;
 use crate::collect::loopback;
 
-#[tokio::test]
-async fn a_trickled_answer_fails_at_the_call_limit_naming_it() {
-    // A body that arrives a byte at a time and never ends: each byte
-    // resets no timer, and the call is not retried past its limit.
-    let (base, connections) = loopback::trickling(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n",
-        Duration::from_millis(20),
-    )
-    .await;
-    let http = loopback::client(Duration::from_secs(1));
+/// One package request to `base` that fails (`why` says how), and how long
+/// the call took.
+async fn failed_package_call(http: &Http, base: &str, why: &str) -> (CallError, Duration) {
     let started = std::time::Instant::now();
     let err = http
         .send(
@@ -23,8 +16,21 @@ async fn a_trickled_answer_fails_at_the_call_limit_naming_it() {
             None,
         )
         .await
-        .expect_err("never complete");
-    let took = started.elapsed();
+        .expect_err(why);
+    (err, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_trickled_answer_fails_at_the_call_limit_naming_it() {
+    // A body that arrives a byte at a time and never ends: each byte
+    // resets no timer, and the call is not retried past its limit.
+    let (base, connections) = loopback::trickling(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n",
+        Duration::from_millis(20),
+    )
+    .await;
+    let http = loopback::client(Duration::from_secs(1));
+    let (err, took) = failed_package_call(&http, &base, "never complete").await;
     assert_eq!(err.kind, "timeout", "{err}");
     assert!(
         err.message.contains("within 1s ([collect] item_timeout)"),
@@ -76,18 +82,7 @@ async fn retries_end_within_the_call_limit() {
     )
     .await;
     let http = loopback::client(Duration::from_secs(1));
-    let started = std::time::Instant::now();
-    let err = http
-        .send(
-            Api::Package,
-            Method::GET,
-            &format!("{base}/pypi/x/json"),
-            &[],
-            None,
-        )
-        .await
-        .expect_err("always 503");
-    let took = started.elapsed();
+    let (err, took) = failed_package_call(&http, &base, "always 503").await;
     // 0.25 s, then 0.5 s between attempts: the next pause (1 s) would end
     // past the limit, so the call fails with the last answer instead.
     assert_eq!((err.kind, err.status), ("server", Some(503)), "{err}");
