@@ -305,10 +305,16 @@ fn collect() -> impl Strategy<Value = Set<Collect>> {
 
 /// An upstream URL as the file may give it (http or https, a host, maybe a
 /// port and a path, maybe a trailing `/`).
+/// A valid upstream URL. A host label beginning `xn--` is an encoded
+/// international name that must decode, which a random one does not (the
+/// loader refuses `http://xn--0` at its key), so none is generated here.
 fn url() -> impl Strategy<Value = Option<(String, String)>> {
     prop::option::of(
         (
-            "https?://[a-z]([a-z0-9-]{0,8}[a-z0-9])?(\\.[a-z][a-z0-9]{0,8}){0,2}",
+            "https?://[a-z]([a-z0-9-]{0,8}[a-z0-9])?(\\.[a-z][a-z0-9]{0,8}){0,2}"
+                .prop_filter("no encoded international label", |s: &String| {
+                    !s.contains("://xn--")
+                }),
             prop::option::of(1..=65535u32),
             "(/[A-Za-z0-9._~-]{1,8}){0,2}/?",
         )

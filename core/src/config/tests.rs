@@ -531,6 +531,8 @@ fn upstream_urls_are_checked_in_the_file_and_the_environment() {
         ("gopher://example.org", "`gopher:` URL"),
         ("http://u:secret@127.0.0.1:9", "user name or password"),
         ("not a url", "not a URL"),
+        // an encoded international host name that does not decode
+        ("http://xn--0", "invalid international domain name"),
     ] {
         let (line, key, message) = err(&format!("[upstream]\npypi_url = \"{url}\"\n{PROJECT}"));
         assert_eq!((line, key.as_str()), (2, "upstream.pypi_url"), "{url}");
@@ -582,4 +584,38 @@ fn a_malformed_token_setting_does_not_repeat_the_token() {
         assert!(key.starts_with("github"), "{key}");
         assert!(!message.contains("ghp_SECRET123"), "{message}");
     }
+}
+
+/// A token left where a key goes (here the `[github]` header and `tokens =`
+/// deleted, which makes the list a table header) is not repeated as the
+/// unknown key's name.
+#[test]
+fn a_token_in_the_place_of_a_key_is_not_repeated() {
+    for text in [
+        " [\"ghp_000A0A00aAa000aAaA00AAaA\"]\n",
+        "github_pat_11AB_cd = 1\n",
+        "[criteria]\ngho_abc = \"x\"\n",
+    ] {
+        let e = Config::parse(text, ConfigSource::File("t.toml".into()))
+            .expect_err(text)
+            .to_string();
+        assert!(e.starts_with("t.toml:"), "{e}");
+        assert!(e.contains("***"), "{e}");
+        for secret in ["ghp_000A", "github_pat_11AB_cd", "gho_abc"] {
+            assert!(!e.contains(secret), "{e}");
+        }
+    }
+}
+
+#[test]
+fn token_shaped_words_are_hidden_and_other_text_kept() {
+    use super::validate::hide_tokens;
+    assert_eq!(
+        hide_tokens("unknown field `ghp_AbC123`, expected one of `criteria`"),
+        "unknown field `***`, expected one of `criteria`"
+    );
+    assert_eq!(hide_tokens("a.github_pat_x_y.b"), "a.***.b");
+    // a word that only contains a prefix is not a token
+    assert_eq!(hide_tokens("xghp_1 sighs_2"), "xghp_1 sighs_2");
+    assert_eq!(hide_tokens("ghp_"), "***");
 }

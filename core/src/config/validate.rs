@@ -50,10 +50,33 @@ pub(super) fn located_error(
         key: if key.is_empty() {
             "(top level)".into()
         } else {
-            key
+            hide_tokens(&key)
         },
-        message: message.trim().to_string(),
+        message: hide_tokens(message.trim()),
     }
+}
+
+/// `text` with every word shaped like a GitHub token (`ghp_`, `gho_`, `ghu_`,
+/// `ghs_`, `ghr_` or `github_pat_` and what follows) shown as `***`. A token
+/// pasted in the wrong place of a file can reach an error as a key or a
+/// value; an error never repeats it.
+pub(super) fn hide_tokens(text: &str) -> String {
+    const PREFIXES: [&str; 6] = ["github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((start, _)) = rest.char_indices().find(|&(i, _)| {
+        PREFIXES.iter().any(|p| rest[i..].starts_with(p))
+            && !rest[..i].chars().next_back().is_some_and(word)
+    }) {
+        out.push_str(&rest[..start]);
+        out.push_str("***");
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !word(c)).unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An error about the value of `key` (dotted), or of its `entry` (a host of a
@@ -228,8 +251,9 @@ pub(super) fn out_of_range(c: &FileConfig) -> Option<(&'static str, Option<&str>
 /// The error names what is wrong without repeating the URL, which may hold a
 /// password.
 pub fn upstream_url(text: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text.trim())
-        .map_err(|e| format!("not a URL ({e}); write e.g. \"https://api.github.com\""))?;
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| {
+        format!("not a URL ({e}); write a scheme and host, e.g. \"https://example.org\"")
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "a `{}:` URL; upstreams are reached over http or https",

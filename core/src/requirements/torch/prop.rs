@@ -370,14 +370,20 @@ proptest! {
     /// date are not torch's minors.
     #[test]
     fn pytorch_support_admits_what_every_applying_entry_admits(
-        patches in prop::collection::vec((0..4u64, 0..3u64), 2..12),
+        patches in prop::collection::vec((0..4u64, 0..3u64), 0..10),
+        first in (0..4u64, 0..3u64),
+        other in (1..4u64, 0..3u64),
         late in prop::option::of(0..12u64),
         entries in prop::collection::vec(
             (prop::collection::vec(torch_clause(), 0..3), marker(), any::<bool>()),
             1..4,
         ),
     ) {
-        // torch 2.minor.patch, released one day apart, then an rc and a release after T
+        // torch 2.minor.patch, released one day apart, then an rc and a release after T;
+        // `first` and `other` make two minors at least
+        let mut patches = patches;
+        patches.push(first);
+        patches.push(((first.0 + other.0) % 4, other.1));
         let mut releases: Vec<Vec<u64>> = patches.iter().map(|&(m, p)| vec![2, m + 4, p]).collect();
         releases.sort();
         releases.dedup();
@@ -394,7 +400,7 @@ proptest! {
         minors.sort_unstable_by(|a, b| b.cmp(a));
         minors.dedup();
         minors.truncate(2);
-        prop_assume!(minors.len() == 2);
+        prop_assert_eq!(minors.len(), 2);
 
         let stored = entries
             .iter()
