@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use tacometer_core::store::Store;
 
-use crate::daemon::{Lab, diff, facts, world};
+use crate::daemon::{Lab, diff, facts, stop_within, world};
+use crate::util::Reaped;
 
 /// Waits until `f` holds, polling; panics after `limit`.
 fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
@@ -58,13 +59,14 @@ fn a_reader_holding_the_database_only_delays_the_daemon() {
         ..tacometer_fake::Faults::default()
     });
     let log = lab.config.with_file_name("daemon.log");
-    let mut child = lab
-        .daemon()
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("start tacometerd");
+    let mut child = Reaped(
+        lab.daemon()
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start tacometerd"),
+    );
     // The first run has started.
-    wait_until(Duration::from_secs(60), "the first run", || {
+    wait_until(Duration::from_secs(120), "the first run", || {
         run_status(&lab.db, 1).is_some()
     });
     // A reader holds the file 15 times the daemon's lock_wait, and longer than
@@ -78,18 +80,14 @@ fn a_reader_holding_the_database_only_delays_the_daemon() {
             std::fs::read_to_string(&log).unwrap_or_default()
         );
     }
-    wait_until(Duration::from_secs(120), "the first run to finish", || {
+    wait_until(Duration::from_secs(300), "the first run to finish", || {
         run_status(&lab.db, 1).is_some_and(|s| s != "running")
     });
     assert!(
         child.try_wait().expect("poll").is_none(),
         "the daemon keeps running after its pass"
     );
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "a stop request is a clean exit");
+    stop_within(&mut child, Duration::from_secs(10));
     let logs = std::fs::read_to_string(&log).expect("read log");
     assert!(
         logs.contains("waiting for the database"),

@@ -16,7 +16,7 @@ use tacometer_core::identity::identity;
 use tacometer_core::store::Store;
 use tacometer_fake::{FakeServer, GenSpec, World, generate, start};
 
-use crate::util::{run, stderr, tacometerd};
+use crate::util::{Reaped, run, stderr, tacometerd};
 
 /// The canary token: it must never leave the process except towards the GitHub API.
 pub const CANARY: &str = "ghp_CANARY0123456789abcdefghijklmnopqrstu";
@@ -614,7 +614,7 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
         ..tacometer_fake::Faults::default()
     });
     // SIGTERM mid-pass.
-    let mut child = lab.daemon().arg("--once").spawn().expect("start");
+    let mut child = Reaped(lab.daemon().arg("--once").spawn().expect("start"));
     std::thread::sleep(Duration::from_millis(1500));
     stop_within(&mut child, Duration::from_secs(5));
 
@@ -637,7 +637,7 @@ fn sigterm_stops_promptly_and_kill_9_never_corrupts() {
 
 /// Sends SIGTERM to `child` and waits for it; panics unless it exits cleanly
 /// within `limit`. Returns how long it took.
-fn stop_within(child: &mut std::process::Child, limit: Duration) -> Duration {
+pub fn stop_within(child: &mut std::process::Child, limit: Duration) -> Duration {
     let sent = std::time::Instant::now();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -681,11 +681,12 @@ fn sigterm_stops_promptly_while_thousands_of_missing_repositories_are_recorded()
     };
     for wait_ms in [500u64, 3_500] {
         let before = resolving(&lab);
-        let mut child = lab
-            .daemon()
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start");
+        let mut child = Reaped(
+            lab.daemon()
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start"),
+        );
         let started = std::time::Instant::now();
         while resolving(&lab) == before {
             assert!(

@@ -3,11 +3,11 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::daemon::{Lab, world};
-use crate::util::{run, stderr, stdout, tacometer};
+use crate::daemon::{Lab, stop_within, world};
+use crate::util::{Reaped, run, stderr, stdout, tacometer};
 
 /// A loopback address nothing listens on (for the daemon's `--listen`).
 fn free_addr() -> SocketAddr {
@@ -47,24 +47,8 @@ fn wait_for<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) ->
 }
 
 /// Sends SIGTERM and waits for a clean exit.
-fn stop(mut child: Child) {
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
-    let started = Instant::now();
-    loop {
-        if let Some(code) = child.try_wait().expect("wait") {
-            assert!(code.success(), "a stop request is a clean exit: {code}");
-            return;
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("tacometerd still running 10 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn stop(mut child: Reaped) {
+    stop_within(&mut child, Duration::from_secs(10));
 }
 
 /// GraphQL answers `ms` late, so a pass lasts long enough to be watched.
@@ -81,7 +65,7 @@ fn slow_graphql(lab: &Lab, ms: u64) {
 }
 
 /// The daemon of `lab` serving `/metrics` and `/healthz` on a free port.
-fn listening_daemon(lab: &Lab) -> (Child, SocketAddr) {
+fn listening_daemon(lab: &Lab) -> (Reaped, SocketAddr) {
     let addr = free_addr();
     let child = lab
         .daemon()
@@ -89,7 +73,7 @@ fn listening_daemon(lab: &Lab) -> (Child, SocketAddr) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start");
-    (child, addr)
+    (Reaped(child), addr)
 }
 
 #[test]

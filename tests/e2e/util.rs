@@ -1,7 +1,8 @@
 //! Helpers for running the real binaries.
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 
 /// The `tacometer` binary (`tests/binaries.rs`).
 pub fn tacometer() -> Command {
@@ -60,4 +61,30 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("tacometer.toml");
     std::fs::write(&path, text).expect("write config");
     path
+}
+
+/// A spawned daemon that is killed when dropped while still running, so a
+/// test that fails part-way leaves no process behind.
+pub struct Reaped(pub Child);
+
+impl Deref for Reaped {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
