@@ -29,7 +29,7 @@
 //! Longer than 500 lines on purpose: building the collector (per-host limits)
 //! and a pass's bookkeeping (run record, budgets, report) sit beside the
 //! orchestration; the work itself is in `repo.rs`, `package_fetch.rs` and
-//! `history/`.
+//! `history/`, and recording failures in `pass/failures.rs`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -50,8 +50,10 @@ use super::trees::TreeWork;
 use crate::config::Config;
 use crate::model::ProjectStatus;
 use crate::store::memory::CollectorMemory;
-use crate::store::write::{Failure, FailureRecord, Provenance};
 use crate::store::{Result as StoreResult, Store, StoreError};
+
+mod failures;
+pub(crate) use failures::Failed;
 
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -698,142 +700,13 @@ impl Collector {
             Err(RepoError::Stopped) => Err(Stopped),
         }
     }
-
-    /// Records a failed upstream call of a one-time backfill against its
-    /// target, for `status`; the backfill is tried again next pass.
-    pub(crate) async fn record_call_error(
-        &self,
-        run_id: i64,
-        at: DateTime<Utc>,
-        target: String,
-        e: &CallError,
-    ) -> Result<(), Stopped> {
-        let e = self.cleaned(e);
-        self.metrics.failed(e.kind, &target);
-        let (p, rec) = failure_of(run_id, at, &e);
-        self.sink
-            .write(move |store| store.record_error(&p, &target, &rec, 1))
-            .await
-    }
-
-    /// What the upstream said, without terminal escapes or an echoed token:
-    /// every failure is cleaned so before it is logged or stored.
-    pub(crate) fn cleaned(&self, e: &CallError) -> CallError {
-        let secrets: Vec<&str> = self
-            .config
-            .github
-            .tokens
-            .iter()
-            .map(|t| t.expose())
-            .collect();
-        CallError {
-            call: crate::output::shown(&e.call, &secrets),
-            status: e.status,
-            kind: e.kind,
-            message: crate::output::shown(&e.message, &secrets),
-        }
-    }
-
-    /// Records a failed target and when to try it again.
-    pub(crate) async fn fail(
-        &self,
-        run_id: i64,
-        target: &str,
-        kind: &str,
-        e: &CallError,
-        failures: i64,
-    ) -> Result<Ended, Stopped> {
-        let failed = Failed {
-            target: target.to_string(),
-            kind: kind.to_string(),
-            error: e.clone(),
-            failures,
-        };
-        self.fail_all(run_id, vec![failed])
-            .await
-            .pop()
-            .unwrap_or(Ok(Ended::Failed))
-    }
-
-    /// Records failed targets, in one write, and when to try each again.
-    pub(crate) async fn fail_all(
-        &self,
-        run_id: i64,
-        failed: Vec<Failed>,
-    ) -> Vec<Result<Ended, Stopped>> {
-        if failed.is_empty() {
-            return Vec::new();
-        }
-        let now = self.clock.now();
-        let mut records = Vec::with_capacity(failed.len());
-        for f in &failed {
-            let e = &self.cleaned(&f.error);
-            tracing::warn!(target = %f.target, kind = e.kind, status = e.status, error = %e, "collection failed");
-            self.metrics.failed(e.kind, &f.target);
-            let (p, error) = failure_of(run_id, now, e);
-            records.push(Failure {
-                p,
-                target: f.target.clone(),
-                kind: f.kind.clone(),
-                error,
-                next_due_at: schedule::retry_at(
-                    now,
-                    f.failures,
-                    self.config.collect.github_interval.0,
-                ),
-            });
-        }
-        let n = records.len();
-        let written = self
-            .sink
-            .write(move |store| store.record_failures(&records))
-            .await;
-        (0..n).map(|_| written.map(|()| Ended::Failed)).collect()
-    }
-}
-
-/// A target whose collection failed, to record ([`Collector::fail_all`]).
-pub(crate) struct Failed {
-    target: String,
-    kind: String,
-    error: CallError,
-    /// The target's failures before this one (for the backoff).
-    failures: i64,
-}
-
-impl Failed {
-    fn repo(slug: &str, error: CallError, failures: &dyn Fn(&str) -> i64) -> Self {
-        let target = repo_target(slug);
-        Self {
-            failures: failures(&target),
-            target,
-            kind: "repo".into(),
-            error,
-        }
-    }
-}
-
-/// Where a failed call's record comes from, and what it says.
-fn failure_of(run_id: i64, at: DateTime<Utc>, e: &CallError) -> (Provenance, FailureRecord) {
-    let p = Provenance {
-        run_id,
-        observed_at: at,
-        source: e.call.clone(),
-    };
-    let record = FailureRecord {
-        source: e.call.clone(),
-        http_status: e.status.map(i32::from),
-        kind: e.kind.to_string(),
-        message: e.message.clone(),
-    };
-    (p, record)
 }
 
 /// How many unknown names one step of a pass resolves (and records the
 /// failures of) before it looks for a stop request again.
 const RESOLVE_SLICE: usize = 500;
 
-fn repo_target(slug: &str) -> String {
+pub(super) fn repo_target(slug: &str) -> String {
     format!("repo:{}", slug.to_lowercase())
 }
 
