@@ -267,11 +267,9 @@ fn review_with(
     let probes = state_probes(config, &current, as_of, changes.as_deref());
     // The daily counts go to a second connection while this thread reads the
     // repositories' state (one DuckDB query seldom keeps every core busy);
-    // the two take about as long, so each then reads half of the packages.
-    // A probe that reads `ci` keeps its package reads: before the primary
-    // repository's first snapshot it also reads the window counts, which
-    // tell whether the packages' latest snapshot is stale.
-    let split = |p: requirements::Parts| p.packages && !p.ci;
+    // the two take about as long, so each then reads half of the packages
+    // (whether a package's snapshot is stale needs no other read).
+    let split = |p: requirements::Parts| p.packages;
     let mut here_probes: Vec<StateProbe> = probes
         .iter()
         .map(|&(at, p)| (at, if split(p) { p.without_packages() } else { p }))

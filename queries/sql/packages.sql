@@ -14,6 +14,10 @@
 -- 0007), and `published`, how many releases (yanked ones included) were
 -- uploaded by then: Rust reconstructs the package as it was from them
 -- (`fetch::reconstruct`).
+--
+-- `collected_until` is the package's latest snapshot at any time: before the
+-- as-of instant, collection of the package had ended by then, and Rust
+-- decides whether what it saw last is stale (`[criteria] staleness_days`).
 SELECT l.k, l.ecosystem, l.package, any_value(l.found) AS found,
        any_value(l.repo_links) AS repo_links, any_value(l.observed_at) AS observed_at,
        any_value(l.source) AS source,
@@ -27,22 +31,28 @@ SELECT l.k, l.ecosystem, l.package, any_value(l.found) AS found,
        any_value(q.requires_torch) AS requires_torch,
        any_value(q.torch_specifier) AS torch_specifier,
        any_value(l.reconstructed) AS reconstructed,
-       count(r.version) AS published
-FROM (SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observed_at,
-             s.source, false AS reconstructed
-      FROM wanted w
+       count(r.version) AS published,
+       any_value(l.last_at) AS collected_until
+FROM (WITH spans AS MATERIALIZED (
+          SELECT w.k, w.at, w.key, a.first_at, a.last_at
+          FROM wanted w
+          JOIN (SELECT ecosystem || ':' || package AS key, min(observed_at) AS first_at,
+                       max(observed_at) AS last_at
+                FROM package_snapshots
+                WHERE ecosystem || ':' || package IN (SELECT key FROM wanted)
+                GROUP BY ALL) a ON a.key = w.key)
+      SELECT w.k, w.at, s.ecosystem, s.package, s.found, s.repo_links, s.observed_at,
+             s.source, false AS reconstructed, w.last_at
+      FROM spans w
       ASOF JOIN (SELECT *, ecosystem || ':' || package AS key FROM package_snapshots) s
            ON s.key = w.key AND w.at >= s.observed_at
       UNION ALL
       SELECT w.k, w.at, f.ecosystem, f.package, f.found, f.repo_links, f.observed_at,
-             f.source, true AS reconstructed
-      FROM wanted w
-      JOIN (SELECT ecosystem || ':' || package AS key, min(observed_at) AS first_at
-            FROM package_snapshots
-            WHERE ecosystem || ':' || package IN (SELECT key FROM wanted)
-            GROUP BY ALL) a ON a.key = w.key AND w.at < a.first_at
-      JOIN package_snapshots f ON f.ecosystem || ':' || f.package = a.key
-           AND f.observed_at = a.first_at) l
+             f.source, true AS reconstructed, w.last_at
+      FROM spans w
+      JOIN package_snapshots f ON f.ecosystem || ':' || f.package = w.key
+           AND f.observed_at = w.first_at
+      WHERE w.at < w.first_at) l
 LEFT JOIN releases_as_of r ON r.k = l.k AND r.ecosystem = l.ecosystem
      AND r.package = l.package
 LEFT JOIN release_requirements m ON l.reconstructed AND m.ecosystem = r.ecosystem

@@ -697,12 +697,18 @@ pub(crate) fn evaluate_keeping_counts(
             };
             latest.apply(&mut reqs, *as_of, criteria.staleness_days);
         }
-        // Packages from their own snapshots (those reconstructed from release
-        // history are not stale: nothing was collected yet).
+        // Packages by their own collection, not their repositories': stale
+        // when every package's collection had ended before the as-of date
+        // and the newest of their last snapshots is too old. A package
+        // collected at or after it counts as seen then. (Those reconstructed
+        // from release history are not stale: nothing was collected yet.)
         if let Some(t) = seen
             .iter()
-            .filter(|p| ended && p.reconstructed.is_none())
-            .map(|p| p.observed_at)
+            .filter(|p| p.reconstructed.is_none())
+            .map(|p| match p.collected_until < *as_of {
+                true => p.observed_at,
+                false => *as_of,
+            })
             .max()
         {
             let latest = Stale {

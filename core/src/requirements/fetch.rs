@@ -532,6 +532,9 @@ pub struct PackageSeen {
     pub links: Vec<String>,
     /// When observed.
     pub observed_at: DateTime<Utc>,
+    /// The package's latest snapshot at any time: before the as-of instant,
+    /// its collection had ended by then.
+    pub collected_until: DateTime<Utc>,
     /// From which call.
     pub source: String,
     /// Its releases published by then and not yanked as of then, by version text.
@@ -670,6 +673,7 @@ pub fn packages(store: &Store, b: &Batch) -> Result<Vec<Vec<PackageSeen>>> {
                 .map(|l| l.to_lowercase())
                 .collect(),
             observed_at: utc(r.get(5)?),
+            collected_until: utc(r.get(13)?),
             source: r.get(6)?,
             releases: {
                 // (`packages.sql` aggregates them in no particular order)

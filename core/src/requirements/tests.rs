@@ -1242,6 +1242,161 @@ fn a_stale_package_snapshot_answers_nothing_while_a_fresh_repository_still_does(
     assert_eq!(stars.value, Some(Value::Count(500)), "{}", stars.detail);
 }
 
+/// A project of one repository and one PyPI package, the repository
+/// snapshotted on `repo_days` and the package on `package_days` (June 2026),
+/// and how it is judged on a date: all of it, or its package reads alone.
+struct Collected {
+    store: Store,
+    config: crate::config::Config,
+}
+
+impl Collected {
+    fn new(repo_days: &[u32], package_days: &[u32]) -> Self {
+        use crate::store::write::PackageSnapshot;
+        let mut store = Store::open_in_memory().expect("open");
+        for &d in repo_days {
+            let repo = RepoWrite {
+                snapshot: Some(RepoSnapshot {
+                    node_id: "R_a".into(),
+                    name_with_owner: "o/R_a".into(),
+                    stars: 500,
+                    ..RepoSnapshot::default()
+                }),
+                state: Some(TargetState {
+                    target: "repo:o/r_a".into(),
+                    kind: "repo".into(),
+                    node_id: Some("R_a".into()),
+                    ..TargetState::default()
+                }),
+                ..RepoWrite::default()
+            };
+            let p = Provenance {
+                run_id: 1,
+                observed_at: t(d, 0),
+                source: "fixture".into(),
+            };
+            store.write_repo(&p, &repo).expect("write repo");
+        }
+        for &d in package_days {
+            let p = Provenance {
+                run_id: 1,
+                observed_at: t(d, 0),
+                source: "GET /pypi/pkg/json".into(),
+            };
+            let snap = PackageSnapshot {
+                ecosystem: "pypi".into(),
+                package: "pkg".into(),
+                found: true,
+                latest_version: Some("1.0".into()),
+                repo_links: vec!["o/r_a".into()],
+                torch_requirement: None,
+            };
+            store
+                .write_package(&p, &snap, &[], &TargetState::default())
+                .expect("write package");
+        }
+        let config = crate::config::Config::parse(
+            r#"
+            [[projects]]
+            name = "Pkg"
+            repos = ["o/R_a"]
+            pypi = ["pkg"]
+            "#,
+            crate::config::ConfigSource::Builtin,
+        )
+        .expect("config");
+        Self { store, config }
+    }
+
+    /// The evaluation on `date`, of every requirement or (`packages_only`)
+    /// of the package reads alone, as `review` asks for its package probes.
+    fn judge(&self, date: &str, packages_only: bool) -> Evaluation {
+        let projects: Vec<&crate::config::Project> = self.config.projects.iter().collect();
+        let scopes = resolve_scopes(&self.store, &projects).expect("scopes");
+        let as_of = crate::time::parse_as_of(date).expect("date");
+        let probes = [(&scopes[0], as_of)];
+        let parts = match packages_only {
+            true => vec![Parts {
+                packages: true,
+                ..Parts::NONE
+            }],
+            false => Vec::new(),
+        };
+        let (mut e, _) = evaluate_keeping_counts(
+            &self.store,
+            &self.config.criteria,
+            365,
+            &probes,
+            &parts,
+            || None,
+        )
+        .expect("evaluate");
+        e.remove(0)
+    }
+}
+
+/// Whether `packages` and `pytorch_support` are unknown for a stale package
+/// snapshot, saying so.
+fn packages_stale(e: &Evaluation) -> bool {
+    ["packages", "pytorch_support"].iter().all(|id| {
+        let m = e.measure(id).expect("present");
+        m.status == Status::Unknown && m.detail.contains("the packages' latest snapshot is")
+    })
+}
+
+/// Staleness of packages goes by the packages' own collection: a repository
+/// collected on and a package whose collection ended is stale, a package
+/// still collected beside a repository whose collection ended is not, and a
+/// probe reading the packages alone says the same as one reading everything.
+#[test]
+fn a_package_is_stale_by_its_own_collection_not_its_repositorys() {
+    // The repository collected through day 29; the package last on day 10.
+    let c = Collected::new(&[20, 29], &[10]);
+    for packages_only in [false, true] {
+        let e = c.judge("2026-06-25", packages_only);
+        assert!(
+            packages_stale(&e),
+            "{packages_only}: {:?}",
+            e.measure("packages")
+        );
+        assert!(
+            e.measure("packages")
+                .expect("packages")
+                .detail
+                .contains("15 days"),
+            "{:?}",
+            e.measure("packages")
+        );
+    }
+    let stars = c.judge("2026-06-25", false);
+    let stars = stars.measure("stars").expect("stars");
+    assert_eq!(stars.value, Some(Value::Count(500)), "{}", stars.detail);
+
+    // The repository's collection ended on day 5; the package was collected
+    // on days 10 and 28: on day 20 its day-10 snapshot was simply its latest.
+    let c = Collected::new(&[5], &[10, 28]);
+    for packages_only in [false, true] {
+        let e = c.judge("2026-06-20", packages_only);
+        assert!(
+            !packages_stale(&e),
+            "{packages_only}: {:?}",
+            e.measure("packages")
+        );
+    }
+    let e = c.judge("2026-06-20", false);
+    let stars = e.measure("stars").expect("stars");
+    assert_eq!(stars.status, Status::Unknown, "{}", stars.detail);
+    assert!(
+        stars
+            .detail
+            .contains("the primary repository's latest snapshot is 15 days"),
+        "{}",
+        stars.detail
+    );
+    // After the package's last collection, it too is stale.
+    assert!(packages_stale(&c.judge("2026-07-02", false)));
+}
+
 #[test]
 fn torch_pin_against_the_latest_two_minors() {
     let day = |d: u32| t(d, 0);
@@ -1269,6 +1424,7 @@ fn torch_pin_against_the_latest_two_minors() {
         found: true,
         links: vec![],
         observed_at: day(9),
+        collected_until: day(9),
         source: "fixture".into(),
         releases: Vec::new(),
         torch: Some(("1.0".into(), spec.map(String::from))),

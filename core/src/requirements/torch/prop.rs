@@ -255,6 +255,7 @@ fn seen(stored: &str) -> PackageSeen {
         found: true,
         links: vec![],
         observed_at: day(0),
+        collected_until: day(0),
         source: "prop".into(),
         releases: Vec::new(),
         torch: Some(("1.0".into(), Some(stored.to_string()))),

@@ -30,6 +30,7 @@ fn seen(stored: Option<&str>) -> PackageSeen {
         found: true,
         links: vec![],
         observed_at: day(9),
+        collected_until: day(9),
         source: "fixture".into(),
         releases: Vec::new(),
         torch: Some(("1.0".into(), stored.map(String::from))),
