@@ -43,8 +43,9 @@ pub struct Page {
     pub category: Option<String>,
     /// A chart per rolling count: (requirement id, chart).
     pub charts: Vec<(&'static str, Chart)>,
-    /// Evidence files: (file name, CSV text, rows).
-    pub evidence: Vec<(String, String, usize)>,
+    /// Evidence files, already written under `evidence/<slug>/` by the
+    /// time the pages are: (file name, rows).
+    pub evidence: Vec<(String, usize)>,
 }
 
 /// The whole site.
@@ -491,7 +492,7 @@ pub fn project(site: &Site, p: &Page) -> String {
             ""
         }
     );
-    for (file, _, rows) in &p.evidence {
+    for (file, rows) in &p.evidence {
         let what = if file.ends_with(".json") {
             "what was exported, and each file's SHA-256".to_string()
         } else {
@@ -568,17 +569,24 @@ pub fn review(site: &Site, slugs: &BTreeMap<String, String>) -> String {
     html
 }
 
-/// Writes the site into `dir` (created when missing): every page, chart and
-/// evidence file, then the style and the script. Returns the files written.
+/// Writes `bytes` to `path`, creating its directory; an error names the path.
+pub fn put(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+/// Where a project's evidence file goes under the site's directory.
+pub fn evidence_path(dir: &Path, slug: &str, file: &str) -> std::path::PathBuf {
+    dir.join("evidence").join(slug).join(file)
+}
+
+/// Writes the site into `dir` (created when missing): every page and chart,
+/// then the style and the script (the evidence files were written as they
+/// were read). Returns the files of the site, evidence included.
 pub fn write(site: &Site, dir: &Path) -> anyhow::Result<usize> {
-    let put = |path: &Path, bytes: &[u8]| -> anyhow::Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(path, bytes)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
-    };
     let slugs: BTreeMap<String, String> = site
         .pages
         .iter()
@@ -595,12 +603,6 @@ pub fn write(site: &Site, dir: &Path) -> anyhow::Result<usize> {
             put(
                 &dir.join("charts").join(&p.slug).join(format!("{id}.svg")),
                 chart.svg()?.as_bytes(),
-            )?;
-        }
-        for (file, text, _) in &p.evidence {
-            put(
-                &dir.join("evidence").join(&p.slug).join(file),
-                text.as_bytes(),
             )?;
         }
         Ok(1 + p.charts.len() + p.evidence.len())

@@ -76,13 +76,23 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     let evals = eval::evaluate_at(&store, config, &scopes, as_of)?;
     let review = tacometer_core::review::review(&store, config, as_of)?;
     let redact = !args.keep_emails;
+    let mut used = BTreeMap::new();
+    let slugs: Vec<String> = evals
+        .iter()
+        .map(|e| crate::site::slug(&e.project, &mut used))
+        .collect();
     // The evidence lists are read on a second connection while this thread
-    // reads the charts' series.
+    // reads the charts' series, and written as they are read: a list is in
+    // memory only until its projects' files are written.
     let second = store.second()?;
     let (charts, evidence) = std::thread::scope(|threads| {
-        let (scopes, evals) = (&scopes, &evals);
-        let evidence =
-            threads.spawn(move || evidence(&second, config, scopes, evals, as_of, redact));
+        let (scopes, evals, slugs) = (&scopes, &evals, &slugs);
+        let to = Evidence {
+            dir: &args.out,
+            slugs,
+            redact,
+        };
+        let evidence = threads.spawn(move || evidence(&second, config, scopes, evals, as_of, &to));
         let charts = charts(&store, config, scopes, evals, as_of);
         let evidence = evidence
             .join()
@@ -91,14 +101,14 @@ pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> anyhow::Result<
     });
     let (charts, evidence) = (charts?, evidence?);
 
-    let mut used = BTreeMap::new();
     let mut charts = charts.into_iter();
     let mut evidence = evidence.into_iter();
     let pages: Vec<Page> = evals
         .into_iter()
         .zip(&projects)
-        .map(|(e, p)| Page {
-            slug: crate::site::slug(&e.project, &mut used),
+        .zip(slugs)
+        .map(|((e, p), slug)| Page {
+            slug,
             category: p.category.clone(),
             charts: charts.next().unwrap_or_default(),
             evidence: evidence.next().unwrap_or_default(),
@@ -209,31 +219,65 @@ fn charts(
         .collect())
 }
 
-/// Per project (in `evals`' order), its evidence files: `summary.csv` and
-/// each list `export` writes, as CSV. Each list is read once for every
-/// project and split by its `project` column.
+/// Where the evidence goes: the site's directory, each project's slug (in
+/// `evals`' order), and whether e-mail addresses become tokens.
+struct Evidence<'a> {
+    dir: &'a std::path::Path,
+    slugs: &'a [String],
+    redact: bool,
+}
+
+/// A written evidence file, for the page and the manifest.
+struct Written {
+    file: String,
+    rows: usize,
+    bytes: usize,
+    sha256: String,
+}
+
+impl Evidence<'_> {
+    /// Writes project `i`'s `file`.
+    fn write(&self, i: usize, file: String, text: &str, rows: usize) -> anyhow::Result<Written> {
+        let path = crate::site::evidence_path(self.dir, &self.slugs[i], &file);
+        crate::site::put(&path, text.as_bytes())?;
+        Ok(Written {
+            file,
+            rows,
+            bytes: text.len(),
+            sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        })
+    }
+}
+
+/// Writes, per project (in `evals`' order), its evidence files:
+/// `summary.csv`, each list `export` writes, as CSV, and `manifest.json`.
+/// Each list is read once for every project, split by its `project` column
+/// and written before the next is read. Returns each project's files and
+/// their rows.
 fn evidence(
     store: &tacometer_core::store::Store,
     config: &Config,
     scopes: &[Scope],
     evals: &[Evaluation],
     as_of: DateTime<Utc>,
-    redact: bool,
-) -> anyhow::Result<Vec<Vec<(String, String, usize)>>> {
+    to: &Evidence<'_>,
+) -> anyhow::Result<Vec<Vec<(String, usize)>>> {
+    let redact = to.redact;
     let redactor = if redact { Some(Redactor::new()?) } else { None };
     let index: BTreeMap<&str, usize> = evals
         .iter()
         .enumerate()
         .map(|(i, e)| (e.project.as_str(), i))
         .collect();
-    let mut files: Vec<Vec<(String, String, usize)>> = vec![Vec::new(); evals.len()];
+    let mut files: Vec<Vec<Written>> = Vec::with_capacity(evals.len());
     for (i, e) in evals.iter().enumerate() {
         let mut summary = eval::long_table(std::slice::from_ref(e));
         if let Some(r) = &redactor {
             r.table(&mut summary)?;
         }
         let rows = summary.rows.len();
-        files[i].push(("summary.csv".into(), summary.render(Format::Csv), rows));
+        let text = summary.render(Format::Csv);
+        files.push(vec![to.write(i, "summary.csv".into(), &text, rows)?]);
     }
     let mut queries: Vec<&'static str> = Vec::new();
     for list in super::export::LISTS {
@@ -257,7 +301,9 @@ fn evidence(
         }
         for (i, t) in split.into_iter().enumerate() {
             let rows = t.rows.len();
-            files[i].push((format!("{list}.csv"), t.render(Format::Csv), rows));
+            let text = t.render(Format::Csv);
+            drop(t);
+            files[i].push(to.write(i, format!("{list}.csv"), &text, rows)?);
         }
         queries.push(exported.query);
     }
@@ -266,17 +312,18 @@ fn evidence(
     // size and SHA-256.
     let window =
         tacometer_core::requirements::Window::ending_at(as_of, config.criteria.window_days.get());
-    for (e, files) in evals.iter().zip(files.iter_mut()) {
+    let mut out = Vec::with_capacity(evals.len());
+    for (i, (e, files)) in evals.iter().zip(files).enumerate() {
         let entries: Vec<serde_json::Value> = files
             .iter()
             .enumerate()
-            .map(|(n, (file, text, rows))| {
+            .map(|(n, w)| {
                 let mut entry = json!({
-                    "file": file,
-                    "table": file.trim_end_matches(".csv"),
-                    "rows": rows,
-                    "bytes": text.len(),
-                    "sha256": format!("{:x}", Sha256::digest(text.as_bytes())),
+                    "file": w.file,
+                    "table": w.file.trim_end_matches(".csv"),
+                    "rows": w.rows,
+                    "bytes": w.bytes,
+                    "sha256": w.sha256,
                 });
                 if let Some(query) = n.checked_sub(1).and_then(|q| queries.get(q)) {
                     entry["query"] = json!(query);
@@ -298,7 +345,11 @@ fn evidence(
             manifest["redaction"] = json!(REDACTION);
         }
         let text = format!("{}\n", serde_json::to_string_pretty(&manifest)?);
-        files.push(("manifest.json".into(), text, 0));
+        let mut listed: Vec<(String, usize)> =
+            files.into_iter().map(|w| (w.file, w.rows)).collect();
+        to.write(i, "manifest.json".into(), &text, 0)?;
+        listed.push(("manifest.json".into(), 0));
+        out.push(listed);
     }
-    Ok(files)
+    Ok(out)
 }
