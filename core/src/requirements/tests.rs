@@ -1163,72 +1163,16 @@ fn packages_judge_the_latest_release_at_the_as_of_date() {
 
 #[test]
 fn a_stale_package_snapshot_answers_nothing_while_a_fresh_repository_still_does() {
-    use crate::store::write::PackageSnapshot;
-    let mut store = Store::open_in_memory().expect("open");
     // The repository collected on day 29, the package last on day 20.
-    let repo = RepoWrite {
-        snapshot: Some(RepoSnapshot {
-            node_id: "R_a".into(),
-            name_with_owner: "o/R_a".into(),
-            stars: 500,
-            ..RepoSnapshot::default()
-        }),
-        state: Some(TargetState {
-            target: "repo:o/r_a".into(),
-            kind: "repo".into(),
-            node_id: Some("R_a".into()),
-            ..TargetState::default()
-        }),
-        ..RepoWrite::default()
-    };
-    let fixture = |at: DateTime<Utc>| Provenance {
-        run_id: 1,
-        observed_at: at,
-        source: "fixture".into(),
-    };
-    store
-        .write_repo(&fixture(t(29, 0)), &repo)
-        .expect("write repo");
-    let p = Provenance {
-        run_id: 1,
-        observed_at: t(20, 0),
-        source: "GET /pypi/pkg/json".into(),
-    };
-    let snap = PackageSnapshot {
-        ecosystem: "pypi".into(),
-        package: "pkg".into(),
-        found: true,
-        latest_version: Some("1.0".into()),
-        repo_links: vec!["o/r_a".into()],
-        torch_requirement: None,
-    };
-    store
-        .write_package(&p, &snap, &[], &TargetState::default())
-        .expect("write package");
-    let config = crate::config::Config::parse(
-        r#"
-        [[projects]]
-        name = "Pkg"
-        repos = ["o/R_a"]
-        pypi = ["pkg"]
-        "#,
-        crate::config::ConfigSource::Builtin,
-    )
-    .expect("config");
-    let projects: Vec<&crate::config::Project> = config.projects.iter().collect();
-    let scopes = resolve_scopes(&store, &projects).expect("scopes");
-    let judge = |date: &str| {
-        let as_of = crate::time::parse_as_of(date).expect("date");
-        evaluate_at(&store, &config.criteria, 365, &scopes, as_of).expect("evaluate")
-    };
+    let c = Collected::new(&[29], &[20]);
     // Day 22: both answer (the package two days old).
-    let e = judge("2026-06-22");
-    let m = e[0].measure("packages").expect("packages");
+    let e = c.judge("2026-06-22", false);
+    let m = e.measure("packages").expect("packages");
     assert!(!m.detail.starts_with("nothing collected"), "{}", m.detail);
     // Day 30: the package's snapshot is ten days old, the repository's one.
-    let e = judge("2026-06-30");
+    let e = c.judge("2026-06-30", false);
     for id in ["packages", "pytorch_support"] {
-        let m = e[0].measure(id).expect("present");
+        let m = e.measure(id).expect("present");
         assert_eq!(m.status, Status::Unknown, "{id}");
         assert!(
             m.detail.starts_with(
@@ -1238,7 +1182,7 @@ fn a_stale_package_snapshot_answers_nothing_while_a_fresh_repository_still_does(
             m.detail
         );
     }
-    let stars = e[0].measure("stars").expect("stars");
+    let stars = e.measure("stars").expect("stars");
     assert_eq!(stars.value, Some(Value::Count(500)), "{}", stars.detail);
 }
 
